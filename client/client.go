@@ -1,0 +1,248 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/spapi-go/tokens/gen"
+)
+
+// tokensPath is the Tokens API operation's path.
+const tokensPath = "/tokens/2021-03-01/restrictedDataToken"
+
+// defaultAttemptTimeout bounds one attempt when Config.HTTPClient is nil.
+const defaultAttemptTimeout = 30 * time.Second
+
+// Client calls the Tokens API and, through HTTPClient, any SP-API operation.
+// It is safe for concurrent use; make one per set of credentials and keep it,
+// since it caches the LWA token, the RDTs and the rate limiter's state.
+type Client struct {
+	base    *url.URL // SP-API origin and base path
+	lwa     *lwaSource
+	limiter RateLimiter // nil when Config.NoRateLimit
+	policy  retryPolicy
+	baseRT  http.RoundTripper
+	timeout time.Duration // per attempt
+	logger  *slog.Logger
+	now     func() time.Time
+
+	api *gen.Client             // the Tokens call; bodies decoded here
+	gen *gen.ClientWithResponses // for Gen
+
+	rdts         *rdtCache
+	dataElements []string
+	targetApp    string
+	httpClient   *http.Client // for HTTPClient
+}
+
+// New checks cfg and returns a Client. It does no I/O: the first LWA token
+// is fetched by the first call.
+func New(cfg Config) (*Client, error) {
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return nil, errors.New("config: ClientID and ClientSecret are required (LWA credentials)")
+	}
+	if cfg.RefreshToken == "" && cfg.Scope == "" {
+		return nil, errors.New("config: RefreshToken is required (or Scope, for a grantless client)")
+	}
+	base, err := cfg.baseURL()
+	if err != nil {
+		return nil, err
+	}
+	lwaURL := cfg.LWAEndpoint
+	if lwaURL == "" {
+		lwaURL = DefaultLWAEndpoint
+	}
+	if _, err := checkURL("LWAEndpoint", lwaURL); err != nil {
+		return nil, err
+	}
+	for i, d := range cfg.DataElements {
+		if !isDataElement(d) {
+			return nil, fmt.Errorf("config: DataElements[%d]: %q is not one of buyerInfo, shippingAddress, buyerTaxInformation", i, d)
+		}
+	}
+
+	c := &Client{
+		base:         base,
+		policy:       newRetryPolicy(&cfg),
+		baseRT:       http.DefaultTransport,
+		timeout:      defaultAttemptTimeout,
+		logger:       cfg.Logger,
+		now:          time.Now,
+		dataElements: append([]string(nil), cfg.DataElements...),
+		targetApp:    cfg.TargetApplication,
+	}
+	if hc := cfg.HTTPClient; hc != nil {
+		if hc.Transport != nil {
+			c.baseRT = hc.Transport
+		}
+		c.timeout = hc.Timeout
+	}
+	if !cfg.NoRateLimit {
+		c.limiter = cfg.RateLimiter
+		if c.limiter == nil {
+			c.limiter = NewRateLimiter(nil)
+		}
+	}
+	c.lwa = newLWASource(&cfg, c.lwaHTTPClient(), lwaURL)
+	c.rdts = newRDTCache(cfg.RDTCacheSize)
+
+	tokensRT := c.stack(func(ctx context.Context, _ *http.Request) (string, func(), error) {
+		tok, err := c.lwa.Token(ctx)
+		return tok, func() { c.lwa.invalidate(tok) }, err
+	})
+	doer := &http.Client{Transport: tokensRT, CheckRedirect: noRedirect}
+	if c.api, err = gen.NewClient(base.String(), gen.WithHTTPClient(doer)); err != nil {
+		return nil, fmt.Errorf("config: Endpoint: %w", err)
+	}
+	limited := &http.Client{Transport: &limitBodyTransport{next: tokensRT}, CheckRedirect: noRedirect}
+	if c.gen, err = gen.NewClientWithResponses(base.String(), gen.WithHTTPClient(limited)); err != nil {
+		return nil, fmt.Errorf("config: Endpoint: %w", err)
+	}
+	c.httpClient = &http.Client{Transport: c.stack(c.operationToken), CheckRedirect: noRedirect}
+	return c, nil
+}
+
+// stack composes the layers for calls to the SP-API host, outermost first:
+// retry -> rate limiter -> auth -> base transport. Redirects are followed
+// inside retry (so every hop passes the limiter and auth, and auth sends no
+// token to another host) and only to https or loopback.
+func (c *Client) stack(token tokenFunc) http.RoundTripper {
+	var rt http.RoundTripper = &authTransport{next: c.baseRT, origin: c.base, token: token, logger: c.logger}
+	if c.limiter != nil {
+		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName}
+	}
+	return &retryTransport{
+		inner:  &http.Client{Transport: rt, Timeout: c.timeout, CheckRedirect: checkRedirect},
+		policy: c.policy,
+		opName: c.operationName,
+	}
+}
+
+// lwaHTTPClient is the client LWA requests go through: the base transport
+// with retries on 429, 5xx and network errors, and no redirects, since the
+// form carries the client secret and refresh token.
+func (c *Client) lwaHTTPClient() *http.Client {
+	inner := &http.Client{Transport: c.baseRT, Timeout: c.timeout, CheckRedirect: noRedirect}
+	return &http.Client{Transport: &retryTransport{
+		inner:  inner,
+		policy: c.policy,
+		opName: func(*http.Request) string { return "lwa" },
+	}}
+}
+
+// Gen returns the generated client with auth, rate limiting, retries and
+// the base URL wired in, for callers who want the raw generated API. Reply
+// bodies are read through the MaxResponseBytes limit.
+func (c *Client) Gen() gen.ClientWithResponsesInterface { return c.gen }
+
+// CreateRestrictedDataToken mints a new RDT for the resources in req. It
+// always calls the API; RestrictedDataToken is the cached variant.
+func (c *Client) CreateRestrictedDataToken(ctx context.Context, req CreateRestrictedDataTokenRequest) (*RestrictedDataToken, error) {
+	if err := ValidateRequest(req); err != nil {
+		return nil, err
+	}
+	resp, err := c.api.CreateRestrictedDataToken(ctx, req)
+	if err != nil {
+		return nil, callError(ctx, OpCreateRestrictedDataToken, err)
+	}
+	body, err := readBody(resp.Body)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("sp-api %s: reading the HTTP %d reply [request id %s]: %w",
+			OpCreateRestrictedDataToken, resp.StatusCode, resp.Header.Get(headerRequestID), err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newAPIError(OpCreateRestrictedDataToken, resp, body)
+	}
+	return c.decodeRDT(resp, body)
+}
+
+// decodeRDT checks a 2xx reply against the model: a token and a lifetime.
+func (c *Client) decodeRDT(resp *http.Response, body []byte) (*RestrictedDataToken, error) {
+	reqID := resp.Header.Get(headerRequestID)
+	var out gen.CreateRestrictedDataTokenResponse
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("sp-api %s: %w: HTTP %d reply is not the model's JSON (%v) [request id %s]",
+			OpCreateRestrictedDataToken, ErrMalformedResponse, resp.StatusCode, err, reqID)
+	}
+	if out.RestrictedDataToken == nil || *out.RestrictedDataToken == "" {
+		return nil, fmt.Errorf("sp-api %s: %w: reply has no restrictedDataToken [request id %s]",
+			OpCreateRestrictedDataToken, ErrMalformedResponse, reqID)
+	}
+	if out.ExpiresIn == nil || *out.ExpiresIn <= 0 {
+		return nil, fmt.Errorf("sp-api %s: %w: reply has no positive expiresIn [request id %s]",
+			OpCreateRestrictedDataToken, ErrMalformedResponse, reqID)
+	}
+	return &RestrictedDataToken{
+		Token:     *out.RestrictedDataToken,
+		ExpiresIn: *out.ExpiresIn,
+		ExpiresAt: c.now().Add(time.Duration(*out.ExpiresIn) * time.Second),
+		RequestID: reqID,
+	}, nil
+}
+
+// callError turns what net/http returns into an error whose message starts
+// with its cause: an LWA refusal or an invalid request comes back as is,
+// anything else names the operation and keeps its cause for errors.Is.
+func callError(ctx context.Context, op string, err error) error {
+	cause := unwrapURLError(err)
+	var (
+		lwa   *LWAError
+		fetch *lwaFetchError
+		inv   *InvalidRequestError
+	)
+	if errors.As(cause, &lwa) || errors.As(cause, &fetch) || errors.As(cause, &inv) {
+		return cause
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(cause, ctxErr) {
+		cause = fmt.Errorf("%w (%v)", ctxErr, cause)
+	}
+	return fmt.Errorf("sp-api %s: %w", op, cause)
+}
+
+// unwrapURLError strips the *url.Error layers net/http adds, whose text
+// starts with `Post "https://..."` and hides the cause.
+func unwrapURLError(err error) error {
+	for {
+		var ue *url.Error
+		if !errors.As(err, &ue) {
+			return err
+		}
+		err = ue.Err
+	}
+}
+
+// operationName names the operation a request to the SP-API host is, for
+// the limiter, RetryInfo and errors; "" for another host.
+func (c *Client) operationName(req *http.Request) string {
+	if !sameOrigin(req.URL, c.base) {
+		return ""
+	}
+	path := req.URL.Path
+	if req.Method == http.MethodPost && path == c.base.Path+tokensPath {
+		return OpCreateRestrictedDataToken
+	}
+	return operationKey(req.Method, path[len(c.base.Path):])
+}
+
+// Format prints a Client without anything secret: %v of a struct with
+// unexported fields would otherwise print them raw.
+func (c *Client) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, "*client.Client", struct {
+		Endpoint string
+		Limiter  bool
+	}{c.base.String(), c.limiter != nil})
+}
+
+// LogValue makes slog print the same.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("endpoint", c.base.String()), slog.Bool("rate_limited", c.limiter != nil))
+}

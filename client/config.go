@@ -1,0 +1,235 @@
+package client
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultLWAEndpoint is the Login with Amazon token URL.
+const DefaultLWAEndpoint = "https://api.amazon.com/auth/o2/token"
+
+// DefaultMaxRetries is how many times a call is retried when Config.MaxRetries is 0.
+const DefaultMaxRetries = 4
+
+// Config configures a Client. The zero value of every field but the LWA
+// credentials is a sensible default. Config never prints its secrets: %v,
+// %+v, %#v and slog show them redacted.
+type Config struct {
+	ClientID, ClientSecret, RefreshToken string // LWA credentials
+
+	// Scope, with no RefreshToken, makes the client grantless: it asks LWA
+	// for a client_credentials token with this scope (for example
+	// "sellingpartnerapi::notifications").
+	Scope string
+
+	Region      Region       // default RegionNA
+	Sandbox     bool         // use the region's sandbox host
+	Endpoint    string       // base URL override, e.g. "http://127.0.0.1:8080"; wins over Region/Sandbox
+	LWAEndpoint string       // token URL override; default DefaultLWAEndpoint
+	HTTPClient  *http.Client // base client (proxies, TLS, per-attempt timeout); nil means a default with a 30 s timeout
+
+	MaxRetries int             // 0 means DefaultMaxRetries; negative means no retries
+	RetryWait  time.Duration   // base of the exponential backoff; 0 means 500 ms
+	MaxWait    time.Duration   // cap on one backoff wait; 0 means 30 s
+	OnRetry    func(RetryInfo) // called before each backoff wait
+
+	// RateLimiter decides when each request may be sent. Nil means a
+	// token bucket per operation (NewRateLimiter(nil)): the Tokens call
+	// starts at its usage plan, 1 request/s with a burst of 10.
+	RateLimiter RateLimiter
+	// NoRateLimit turns the client-side limiter off (benchmarks, or a
+	// caller with a limiter of its own).
+	NoRateLimit bool
+
+	// DataElements are the dataElements asked for when HTTPClient mints
+	// RDTs for the Orders operations that take them (getOrders, getOrder,
+	// getOrderItems). An application may ask only for the elements it is
+	// approved for, so there is no default.
+	DataElements []string
+	// TargetApplication, when set, is the application RDTs minted by
+	// HTTPClient are delegated to.
+	TargetApplication string
+	// RDTCacheSize bounds the RDT cache (entries); 0 means 1024.
+	RDTCacheSize int
+
+	Logger *slog.Logger // nil means silent
+}
+
+// ConfigFromEnv reads the variables the other SP-API SDKs use:
+// LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN (required),
+// SP_API_REGION (na, eu, fe), SP_API_SANDBOX (a boolean), SP_API_ENDPOINT
+// and LWA_ENDPOINT. The error names every variable that is missing or wrong.
+func ConfigFromEnv() (Config, error) {
+	cfg := Config{
+		ClientID:     os.Getenv("LWA_CLIENT_ID"),
+		ClientSecret: os.Getenv("LWA_CLIENT_SECRET"),
+		RefreshToken: os.Getenv("LWA_REFRESH_TOKEN"),
+		Endpoint:     os.Getenv("SP_API_ENDPOINT"),
+		LWAEndpoint:  os.Getenv("LWA_ENDPOINT"),
+	}
+	var problems []string
+	for _, v := range [...]struct{ name, val string }{
+		{"LWA_CLIENT_ID", cfg.ClientID},
+		{"LWA_CLIENT_SECRET", cfg.ClientSecret},
+		{"LWA_REFRESH_TOKEN", cfg.RefreshToken},
+	} {
+		if v.val == "" {
+			problems = append(problems, v.name+" is not set")
+		}
+	}
+	if s := os.Getenv("SP_API_REGION"); s != "" {
+		r, err := ParseRegion(s)
+		if err != nil {
+			problems = append(problems, "SP_API_REGION: "+err.Error())
+		}
+		cfg.Region = r
+	}
+	if s := os.Getenv("SP_API_SANDBOX"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("SP_API_SANDBOX: %q is not a boolean", s))
+		}
+		cfg.Sandbox = b
+	}
+	if len(problems) > 0 {
+		return cfg, fmt.Errorf("config from environment: %s", strings.Join(problems, "; "))
+	}
+	return cfg, nil
+}
+
+// baseURL resolves the SP-API base URL: Endpoint, else the region's host.
+func (c *Config) baseURL() (*url.URL, error) {
+	raw := c.Endpoint
+	if raw == "" {
+		r := c.Region
+		if r == "" {
+			r = RegionNA
+		}
+		var err error
+		if raw, err = r.Endpoint(c.Sandbox); err != nil {
+			return nil, fmt.Errorf("config: Region: %w", err)
+		}
+	}
+	u, err := checkURL("Endpoint", raw)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+// checkURL accepts https URLs, and plain http only for a loopback host
+// (tests), so no token crosses a network in the clear.
+func checkURL(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", field, err)
+	}
+	switch {
+	case u.Host == "":
+		return nil, fmt.Errorf("config: %s %q: want an absolute URL such as https://host", field, raw)
+	case u.User != nil:
+		return nil, fmt.Errorf("config: %s: credentials in the URL are not allowed", field)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http":
+		return nil, fmt.Errorf("config: %s %q: plain http is allowed only for a loopback host; use https", field, raw)
+	default:
+		return nil, fmt.Errorf("config: %s %q: scheme must be https", field, raw)
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redacted is how every secret prints.
+const redacted = "[REDACTED]"
+
+// redact keeps a token's well-known prefix ("Atza|", "Atzr|",
+// "Atz.sprdt|"), which helps debugging, and hides the rest.
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	if i := strings.IndexByte(s, '|'); i > 0 && i < 12 {
+		return s[:i+1] + redacted
+	}
+	return redacted
+}
+
+// safeConfig is Config with its secrets redacted; it exists so that formatting
+// never has a chance to reach the real values.
+type safeConfig struct {
+	ClientID          string
+	ClientSecret      string
+	RefreshToken      string
+	Scope             string
+	Region            Region
+	Sandbox           bool
+	Endpoint          string
+	LWAEndpoint       string
+	MaxRetries        int
+	DataElements      []string
+	TargetApplication string
+}
+
+func (c Config) safe() safeConfig {
+	return safeConfig{
+		ClientID:          c.ClientID,
+		ClientSecret:      redact(c.ClientSecret),
+		RefreshToken:      redact(c.RefreshToken),
+		Scope:             c.Scope,
+		Region:            c.Region,
+		Sandbox:           c.Sandbox,
+		Endpoint:          c.Endpoint,
+		LWAEndpoint:       c.LWAEndpoint,
+		MaxRetries:        c.MaxRetries,
+		DataElements:      c.DataElements,
+		TargetApplication: c.TargetApplication,
+	}
+}
+
+// String shows the configuration with secrets redacted.
+func (c Config) String() string { return fmt.Sprintf("%+v", c.safe()) }
+
+// Format makes every verb (%v, %+v, %#v, %s, %q, %x...) print the redacted form.
+func (c Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, "client.Config", c.safe()) }
+
+// LogValue makes slog print the redacted form.
+func (c Config) LogValue() slog.Value {
+	s := c.safe()
+	return slog.GroupValue(
+		slog.String("client_id", s.ClientID),
+		slog.String("client_secret", s.ClientSecret),
+		slog.String("refresh_token", s.RefreshToken),
+		slog.String("region", string(s.Region)),
+		slog.Bool("sandbox", s.Sandbox),
+		slog.String("endpoint", s.Endpoint),
+		slog.String("lwa_endpoint", s.LWAEndpoint),
+	)
+}
+
+// formatRedacted prints v (already redacted) for any verb.
+func formatRedacted(f fmt.State, verb rune, typeName string, v any) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprintf(f, "%s%+v", typeName, v)
+	case verb == 'v' && f.Flag('+'):
+		fmt.Fprintf(f, "%+v", v)
+	default:
+		fmt.Fprintf(f, "%v", v)
+	}
+}

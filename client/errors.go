@@ -1,0 +1,143 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/spapi-go/tokens/gen"
+)
+
+// ErrInvalidRequest is matched (errors.Is) by every error that rejects a
+// request before anything is sent.
+var ErrInvalidRequest = errors.New("invalid request")
+
+// ErrResponseTooLarge is matched by the error for a reply body larger than
+// the client reads ([MaxResponseBytes]): such a reply is refused rather than
+// held in memory.
+var ErrResponseTooLarge = errors.New("response body too large")
+
+// ErrMalformedResponse is matched by the error for a 2xx reply whose body is
+// not what the API model says (truncated JSON, wrong shape, empty body).
+var ErrMalformedResponse = errors.New("malformed response")
+
+// MaxResponseBytes bounds every body this package decodes (Tokens replies,
+// error lists, LWA replies): 1 MiB is far above any real reply.
+const MaxResponseBytes = 1 << 20
+
+// InvalidRequestError says which field of a request breaks which rule. It
+// matches [ErrInvalidRequest].
+type InvalidRequestError struct {
+	Field string // e.g. "restrictedResources[2].method"
+	Rule  string // e.g. `must be one of GET, PUT, POST, DELETE`
+}
+
+func (e *InvalidRequestError) Error() string {
+	return "invalid request: " + e.Field + ": " + e.Rule
+}
+
+// Is makes errors.Is(err, ErrInvalidRequest) true.
+func (e *InvalidRequestError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// APIError is the error for every non-2xx reply of the SP-API. It carries
+// what a caller needs to act or to ask Amazon support: the status, the
+// request id, the rate limit the server applied and the decoded error list.
+type APIError struct {
+	Operation  string // e.g. "createRestrictedDataToken"
+	StatusCode int
+	RequestID  string      // x-amzn-RequestId
+	RateLimit  string      // x-amzn-RateLimit-Limit as sent; "" when absent (as on 429s)
+	Errors     []gen.Error // the decoded ErrorList; empty if the body was not one
+	// Body is the raw reply (at most MaxResponseBytes), kept for bodies
+	// that are not an ErrorList, such as a proxy's HTML page.
+	Body []byte
+	// Header is the reply's header.
+	Header http.Header
+}
+
+// Code is the first error code of the reply ("QuotaExceeded",
+// "InvalidInput", "Unauthorized", ...), or "" when there is none.
+func (e *APIError) Code() string {
+	if len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Code
+}
+
+// Throttled reports whether the server refused the call for its rate limit.
+func (e *APIError) Throttled() bool { return e.StatusCode == http.StatusTooManyRequests }
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("sp-api")
+	if e.Operation != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Operation)
+	}
+	fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
+	for i, x := range e.Errors {
+		if i == 3 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Errors)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " %s: %s", x.Code, x.Message)
+		if x.Details != nil && *x.Details != "" {
+			fmt.Fprintf(&b, " (%s)", *x.Details)
+		}
+	}
+	if len(e.Errors) == 0 {
+		ct := e.Header.Get("Content-Type")
+		if ct == "" {
+			ct = "no content type"
+		}
+		fmt.Fprintf(&b, " (body is not an SP-API error list: %s, %d bytes)", ct, len(e.Body))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// newAPIError builds the error for a non-2xx reply from its already-read
+// body. A body that is not an ErrorList still gives a useful error.
+func newAPIError(op string, resp *http.Response, body []byte) *APIError {
+	e := &APIError{
+		Operation:  op,
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get(headerRequestID),
+		RateLimit:  resp.Header.Get(headerRateLimit),
+		Body:       body,
+		Header:     resp.Header,
+	}
+	var list gen.ErrorList
+	if json.Unmarshal(body, &list) == nil && list.Errors != nil {
+		e.Errors = *list.Errors
+	}
+	return e
+}
+
+// readBody reads a reply body through the MaxResponseBytes limit and closes
+// it; a longer body is an error, never a large allocation.
+func readBody(r io.ReadCloser) ([]byte, error) {
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
+	if err != nil {
+		return b, err
+	}
+	if len(b) > MaxResponseBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBytes)
+	}
+	return b, nil
+}
+
+const (
+	headerAccessToken = "x-amz-access-token"
+	headerRequestID   = "x-amzn-RequestId"
+	headerRateLimit   = "x-amzn-RateLimit-Limit"
+)

@@ -1,0 +1,71 @@
+package client
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// flightGroup runs one fetch per key at a time however many goroutines ask
+// (a single flight). Unlike x/sync/singleflight it counts its waiters: each
+// caller can give up on its own context, and the fetch, which runs detached
+// from any one caller's cancellation, is cancelled when the last waiter has
+// given up, so nothing keeps running behind the callers.
+type flightGroup[V any] struct {
+	mu sync.Mutex
+	m  map[string]*flight[V]
+}
+
+type flight[V any] struct {
+	done    chan struct{}
+	val     V
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// fetchTimeout bounds one shared fetch (with its retries and limiter waits).
+const fetchTimeout = 2 * time.Minute
+
+// do returns fn's result for key, joining a call already in flight.
+func (g *flightGroup[V]) do(ctx context.Context, key string, fn func(context.Context) (V, error)) (V, error) {
+	g.mu.Lock()
+	f, ok := g.m[key]
+	if ok {
+		f.waiters++
+	} else {
+		// Detached from the first caller's cancellation, since others
+		// may wait on it too, but keeping its values.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		f = &flight[V]{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		if g.m == nil {
+			g.m = map[string]*flight[V]{}
+		}
+		g.m[key] = f
+		go g.run(fctx, key, f, fn)
+	}
+	g.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		g.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+		}
+		g.mu.Unlock()
+		var zero V
+		return zero, ctx.Err()
+	}
+}
+
+func (g *flightGroup[V]) run(ctx context.Context, key string, f *flight[V], fn func(context.Context) (V, error)) {
+	defer f.cancel()
+	f.val, f.err = fn(ctx)
+	g.mu.Lock()
+	delete(g.m, key)
+	g.mu.Unlock()
+	close(f.done)
+}

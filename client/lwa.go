@@ -1,0 +1,187 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// LWAError is a refusal from Login with Amazon, such as invalid_grant (a
+// revoked or wrong refresh token) or invalid_client (a wrong client ID or
+// secret). It never carries the credentials that were sent.
+type LWAError struct {
+	StatusCode  int
+	Code        string // "invalid_grant", "invalid_client", ...; "" if the reply had none
+	Description string
+}
+
+func (e *LWAError) Error() string {
+	code := e.Code
+	if code == "" {
+		code = "error"
+	}
+	msg := "lwa: " + code
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return fmt.Sprintf("%s (HTTP %d)", msg, e.StatusCode)
+}
+
+// accessToken is one LWA access token and when to stop using it.
+type accessToken struct {
+	value     string
+	expiry    time.Time
+	refreshAt time.Time // before expiry, so no call races the expiry
+}
+
+// lwaSource hands out LWA access tokens: one LWA call per token lifetime
+// however many goroutines ask at once. It is a credentials cache in the shape
+// of aws-sdk-go-v2's: an atomic pointer for the fast path and a single
+// flight (flightGroup) for the refresh.
+type lwaSource struct {
+	fetch func(ctx context.Context) (*oauth2.Token, error)
+	now   func() time.Time
+
+	cur    atomic.Pointer[accessToken]
+	flight flightGroup[*accessToken]
+}
+
+func newLWASource(cfg *Config, hc *http.Client, tokenURL string) *lwaSource {
+	s := &lwaSource{now: time.Now}
+	if cfg.RefreshToken == "" && cfg.Scope != "" {
+		cc := &clientcredentials.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			TokenURL:     tokenURL,
+			Scopes:       []string{cfg.Scope},
+			AuthStyle:    oauth2.AuthStyleInParams,
+		}
+		s.fetch = func(ctx context.Context) (*oauth2.Token, error) {
+			return cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+		}
+		return s
+	}
+	oc := &oauth2.Config{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Endpoint:     oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams},
+	}
+	refresh := cfg.RefreshToken
+	s.fetch = func(ctx context.Context) (*oauth2.Token, error) {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
+		return oc.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh}).Token()
+	}
+	return s
+}
+
+// Token returns a valid access token, fetching one if none is cached or the
+// cached one is due for refresh.
+func (s *lwaSource) Token(ctx context.Context) (string, error) {
+	cur := s.cur.Load()
+	if cur != nil && s.now().Before(cur.refreshAt) {
+		return cur.value, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	tok, err := s.flight.do(ctx, "", s.refresh)
+	if err != nil {
+		// A refresh that failed early leaves the old token usable.
+		if cur != nil && s.now().Before(cur.expiry) && ctx.Err() == nil {
+			return cur.value, nil
+		}
+		return "", err
+	}
+	return tok.value, nil
+}
+
+// refresh fetches a token and caches it.
+func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
+	t, err := s.fetch(ctx)
+	if err != nil {
+		return nil, lwaErr(err)
+	}
+	tok, err := s.accept(t)
+	if err != nil {
+		return nil, err
+	}
+	s.cur.Store(tok)
+	return tok, nil
+}
+
+// accept turns an LWA reply into a cached token with its refresh time: a
+// minute before expiry, or a tenth of the lifetime for short-lived tokens,
+// so that a 2 s test token is not refetched on every call.
+func (s *lwaSource) accept(t *oauth2.Token) (*accessToken, error) {
+	if t.AccessToken == "" {
+		return nil, errors.New("lwa: reply has no access_token")
+	}
+	now := s.now()
+	life := time.Duration(t.ExpiresIn) * time.Second
+	if life <= 0 {
+		if t.Expiry.IsZero() {
+			return nil, errors.New("lwa: reply has no expires_in")
+		}
+		life = t.Expiry.Sub(now)
+	}
+	return &accessToken{
+		value:     t.AccessToken,
+		expiry:    now.Add(life),
+		refreshAt: now.Add(life - refreshMargin(life)),
+	}, nil
+}
+
+// refreshMargin is how long before expiry a token is replaced.
+func refreshMargin(life time.Duration) time.Duration {
+	return min(time.Minute, life/10)
+}
+
+// invalidate drops the cached token if it is still the one the API
+// rejected, so the next call fetches a new one; a token already replaced by
+// another goroutine is kept.
+func (s *lwaSource) invalidate(value string) {
+	cur := s.cur.Load()
+	if cur != nil && cur.value == value {
+		s.cur.CompareAndSwap(cur, nil)
+	}
+}
+
+// lwaErr turns x/oauth2's errors into ours: *LWAError for a refusal, a
+// message starting "lwa:" for the rest, with the cause kept for errors.Is.
+func lwaErr(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		e := &LWAError{Code: re.ErrorCode, Description: re.ErrorDescription}
+		if re.Response != nil {
+			e.StatusCode = re.Response.StatusCode
+		}
+		return e
+	}
+	if strings.HasPrefix(err.Error(), "lwa:") {
+		return err
+	}
+	msg := strings.TrimPrefix(err.Error(), "oauth2: ")
+	cause := unwrapURLError(err)
+	if cause != err {
+		msg = cause.Error() // drop `Post "https://...":`, keep the cause
+	}
+	return &lwaFetchError{msg: "lwa: " + msg, err: cause}
+}
+
+// lwaFetchError is an LWA failure that is not a refusal: the network, a
+// timeout, a malformed reply. It unwraps to the cause (context errors
+// included).
+type lwaFetchError struct {
+	msg string
+	err error
+}
+
+func (e *lwaFetchError) Error() string { return e.msg }
+func (e *lwaFetchError) Unwrap() error { return e.err }

@@ -1,0 +1,176 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// RateLimiter decides when a request for an operation may be sent. The
+// client asks it before every attempt (retries included) and tells it what
+// each reply said. It is an interface so that a limiter shared by many
+// processes (a Redis bucket, say) can replace the in-process one.
+type RateLimiter interface {
+	// Wait blocks until a request for op may be sent, or ctx ends; then it
+	// returns an error that matches ctx's error with errors.Is.
+	Wait(ctx context.Context, op string) error
+	// Observe reports a reply for op: the rate its x-amzn-RateLimit-Limit
+	// header gave (0 when absent) and whether it was a 429.
+	Observe(op string, rate float64, throttled bool)
+}
+
+// Rate is a usage plan: a steady rate and a burst.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// OpCreateRestrictedDataToken names the Tokens call for RateLimiter,
+// RetryInfo and APIError.
+const OpCreateRestrictedDataToken = "createRestrictedDataToken"
+
+// DefaultRates are the usage plans the client starts from before any reply
+// has told it better: the Tokens call's published plan.
+var DefaultRates = map[string]Rate{
+	OpCreateRestrictedDataToken: {PerSecond: 1, Burst: 10},
+}
+
+// maxBuckets bounds the buckets of a TokenBucketLimiter; operations are
+// keyed by path template, so this is only reached by odd callers.
+const maxBuckets = 1024
+
+// TokenBucketLimiter is the default RateLimiter: a token bucket per
+// operation (golang.org/x/time/rate) that waits rather than drops. An
+// operation starts at its entry in the rates it was made with (or waits for
+// nothing until a reply states its rate), follows x-amzn-RateLimit-Limit
+// whenever a reply carries it, and is drained by a 429 so that the next calls
+// wait instead of collecting more 429s.
+type TokenBucketLimiter struct {
+	defaults map[string]Rate
+	now      func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*rate.Limiter
+}
+
+// NewRateLimiter returns a TokenBucketLimiter that starts each operation
+// at rates[op]; nil means DefaultRates.
+func NewRateLimiter(rates map[string]Rate) *TokenBucketLimiter {
+	if rates == nil {
+		rates = DefaultRates
+	}
+	return &TokenBucketLimiter{defaults: rates, now: time.Now, buckets: map[string]*rate.Limiter{}}
+}
+
+// bucket returns op's bucket, creating it from the defaults or from a
+// learned rate; nil means op is not limited (yet).
+func (l *TokenBucketLimiter) bucket(op string, learned float64) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[op]; ok {
+		return b
+	}
+	def, ok := l.defaults[op]
+	switch {
+	case ok && def.PerSecond > 0:
+	case learned > 0:
+		// A reply told us the rate but not the burst: start with
+		// one second's worth, at least 1.
+		def = Rate{PerSecond: learned, Burst: max(1, int(math.Ceil(learned)))}
+	default:
+		return nil
+	}
+	if len(l.buckets) >= maxBuckets {
+		clear(l.buckets)
+	}
+	b := rate.NewLimiter(rate.Limit(def.PerSecond), max(1, def.Burst))
+	l.buckets[op] = b
+	return b
+}
+
+// Wait implements RateLimiter.
+func (l *TokenBucketLimiter) Wait(ctx context.Context, op string) error {
+	b := l.bucket(op, 0)
+	if b == nil {
+		return nil
+	}
+	if err := b.Wait(ctx); err != nil {
+		// x/time/rate's "would exceed context deadline" is not
+		// context.DeadlineExceeded; make errors.Is work.
+		if ctx.Err() != nil {
+			return &limitWaitError{op: op, err: ctx.Err()}
+		}
+		if _, ok := ctx.Deadline(); ok {
+			return &limitWaitError{op: op, err: context.DeadlineExceeded}
+		}
+		return &limitWaitError{op: op, err: err}
+	}
+	return nil
+}
+
+// Observe implements RateLimiter.
+func (l *TokenBucketLimiter) Observe(op string, perSecond float64, throttled bool) {
+	b := l.bucket(op, perSecond)
+	if b == nil {
+		return
+	}
+	now := l.now()
+	if perSecond > 0 && !throttled && rate.Limit(perSecond) != b.Limit() {
+		b.SetLimitAt(now, rate.Limit(perSecond))
+	}
+	if throttled {
+		// Someone else spent the budget: empty the bucket so the
+		// next request waits a full interval.
+		if n := int(b.TokensAt(now)); n > 0 {
+			b.ReserveN(now, n)
+		}
+	}
+}
+
+// limitWaitError is a wait the limiter gave up; it is never retried.
+type limitWaitError struct {
+	op  string
+	err error
+}
+
+func (e *limitWaitError) Error() string {
+	if errors.Is(e.err, context.DeadlineExceeded) {
+		return fmt.Sprintf("rate limit: waiting to send %s would pass the context deadline: %v", e.op, e.err)
+	}
+	return fmt.Sprintf("rate limit: waiting to send %s: %v", e.op, e.err)
+}
+
+func (e *limitWaitError) Unwrap() error { return e.err }
+
+// limitTransport asks the limiter before each attempt to the SP-API host
+// and tells it what the reply said.
+type limitTransport struct {
+	next   http.RoundTripper
+	lim    RateLimiter
+	opName func(*http.Request) string
+}
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	op := t.opName(req)
+	if op == "" { // another host, e.g. a redirect target
+		return t.next.RoundTrip(req)
+	}
+	if err := t.lim.Wait(req.Context(), op); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err == nil {
+		r, _ := parseRate(resp.Header.Get(headerRateLimit))
+		t.lim.Observe(op, r, resp.StatusCode == http.StatusTooManyRequests)
+	}
+	return resp, err
+}

@@ -1,0 +1,67 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// errRedirect is matched by the error for a redirect the client refuses.
+var errRedirect = errors.New("redirect refused")
+
+// maxRedirects is how many redirects one attempt follows.
+const maxRedirects = 5
+
+// checkRedirect follows a redirect only to https (or http on loopback, for
+// tests), and only a few times. The token header is not at risk here: auth
+// sets it per hop, and only for the SP-API origin.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: stopped after %d redirects", errRedirect, maxRedirects)
+	}
+	if req.URL.Scheme != "https" && !(req.URL.Scheme == "http" && isLoopback(req.URL.Hostname())) {
+		return fmt.Errorf("%w: will not follow a redirect to %s://%s", errRedirect, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+// noRedirect hands a redirect to the caller as it is: the outer clients
+// already see the result of the inner client's redirects, and LWA requests
+// must never be sent on.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// limitBodyTransport makes reply bodies fail past MaxResponseBytes, for the
+// generated client's readers, which read everything.
+type limitBodyTransport struct{ next http.RoundTripper }
+
+func (t *limitBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: MaxResponseBytes}
+	return resp, nil
+}
+
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, ErrResponseTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBytes)
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }

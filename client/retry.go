@@ -1,0 +1,223 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// RetryInfo is what OnRetry hears before each backoff wait.
+type RetryInfo struct {
+	Operation  string        // e.g. "createRestrictedDataToken", or "METHOD /path" for other calls
+	Attempt    int           // the attempt about to be made: 2 for the first retry
+	Wait       time.Duration // how long the client waits before it
+	StatusCode int           // status of the failed attempt; 0 for a transport error
+	RequestID  string        // x-amzn-RequestId of the failed attempt, if any
+	Err        error         // the transport error of the failed attempt, if any
+}
+
+// retryPolicy is the three small decisions of a retry, after aws-sdk-go-v2:
+// how many attempts, is this outcome retryable, how long to wait.
+type retryPolicy struct {
+	maxRetries int
+	baseWait   time.Duration
+	maxWait    time.Duration
+	onRetry    func(RetryInfo)
+	logger     *slog.Logger
+}
+
+func newRetryPolicy(cfg *Config) retryPolicy {
+	p := retryPolicy{
+		maxRetries: cfg.MaxRetries,
+		baseWait:   cfg.RetryWait,
+		maxWait:    cfg.MaxWait,
+		onRetry:    cfg.OnRetry,
+		logger:     cfg.Logger,
+	}
+	switch {
+	case p.maxRetries == 0:
+		p.maxRetries = DefaultMaxRetries
+	case p.maxRetries < 0:
+		p.maxRetries = 0
+	}
+	if p.baseWait <= 0 {
+		p.baseWait = 500 * time.Millisecond
+	}
+	if p.maxWait <= 0 {
+		p.maxWait = 30 * time.Second
+	}
+	return p
+}
+
+// retryable reports whether an attempt's outcome is worth another try:
+// 429, 500, 502, 503, 504 and transport failures, but never a cancelled
+// context, an LWA refusal, a refused redirect, a certificate problem or any
+// other 4xx.
+func retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var (
+			lwa    *LWAError
+			inv    *InvalidRequestError
+			cert   *x509.UnknownAuthorityError
+			certIn x509.CertificateInvalidError
+			host   x509.HostnameError
+		)
+		switch {
+		case errors.As(err, &lwa), errors.As(err, &inv), errors.As(err, &cert),
+			errors.As(err, &certIn), errors.As(err, &host),
+			errors.Is(err, errRedirect), errors.Is(err, context.Canceled),
+			errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil,
+			errors.Is(err, ErrResponseTooLarge):
+			return false, err
+		}
+		var lwaFetch *lwaFetchError
+		if errors.As(err, &lwaFetch) {
+			return false, err // LWA has its own retries
+		}
+		return true, nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true, nil
+	}
+	return false, nil
+}
+
+// wait is how long to wait before retry number n (0-based): the server's
+// Retry-After if it sent one, else the spacing its x-amzn-RateLimit-Limit
+// asks for, else exponential backoff with full jitter; always capped.
+func (p *retryPolicy) wait(n int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			return min(d, p.maxWait)
+		}
+		if r, ok := parseRate(resp.Header.Get(headerRateLimit)); ok {
+			return min(time.Duration(float64(time.Second)/r), p.maxWait)
+		}
+	}
+	ceiling := p.maxWait
+	if n < 30 {
+		ceiling = min(p.baseWait<<n, p.maxWait)
+	}
+	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+}
+
+// retryAfter parses Retry-After: delay seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// parseRate reads x-amzn-RateLimit-Limit, a decimal requests-per-second.
+func parseRate(v string) (float64, bool) {
+	if v == "" {
+		return 0, false
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r <= 0 || r > 1e6 {
+		return 0, false
+	}
+	return r, true
+}
+
+// retryTransport retries a request with go-retryablehttp. It is a
+// RoundTripper so that the generated client and HTTPClient share it. A
+// retryablehttp.Client is made per request (a small struct) so its backoff
+// can tell OnRetry which request it is waiting for.
+type retryTransport struct {
+	inner  *http.Client // limiter -> auth -> base, following safe redirects
+	policy retryPolicy
+	opName func(*http.Request) string
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, err := requestBody(req)
+	if err != nil {
+		return nil, err
+	}
+	// A clone whose body can be replayed by every attempt, every redirect
+	// and the auth layer's one retry after a rejected token.
+	r := req.Clone(req.Context())
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		r.ContentLength = int64(len(body))
+	}
+	rr, err := retryablehttp.FromRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	rc := &retryablehttp.Client{
+		HTTPClient: t.inner,
+		RetryMax:   t.policy.maxRetries,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			lastErr = err
+			return retryable(ctx, resp, err)
+		},
+		Backoff: func(_, _ time.Duration, n int, resp *http.Response) time.Duration {
+			d := t.policy.wait(n, resp)
+			info := RetryInfo{Operation: t.opName(req), Attempt: n + 2, Wait: d, Err: lastErr}
+			if resp != nil {
+				info.StatusCode = resp.StatusCode
+				info.RequestID = resp.Header.Get(headerRequestID)
+			}
+			if l := t.policy.logger; l != nil {
+				l.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: retrying",
+					slog.String("operation", info.Operation), slog.Int("attempt", info.Attempt),
+					slog.Duration("wait", d), slog.Int("status", info.StatusCode),
+					slog.String("request_id", info.RequestID))
+			}
+			if t.policy.onRetry != nil {
+				t.policy.onRetry(info)
+			}
+			return d
+		},
+		// Keep the last response: it becomes the caller's *APIError.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		// Logger nil: retryablehttp's default logs every request to stderr.
+	}
+	resp, err := rc.Do(rr)
+	if err != nil {
+		return nil, unwrapURLError(err)
+	}
+	return resp, nil
+}
+
+// requestBody reads a request body once (nil for none), preferring GetBody
+// so the caller's body is left unread.
+func requestBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	rc := req.Body
+	if req.GetBody != nil {
+		if b, err := req.GetBody(); err == nil {
+			rc = b
+			req.Body.Close()
+		}
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
