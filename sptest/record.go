@@ -1,0 +1,103 @@
+package sptest
+
+import (
+	"net/http"
+	"slices"
+)
+
+// maxRecordedBody is how much of each request body Requests keeps.
+const maxRecordedBody = 64 << 10
+
+// RecordedRequest is one request the server received.
+type RecordedRequest struct {
+	Method    string
+	Path      string
+	RawQuery  string
+	Op        string      // operation name, as for Calls
+	Header    http.Header // a clone of the request's header
+	Body      []byte      // the first 64 KiB of the body
+	RequestID string      // the x-amzn-RequestId sent back
+	Status    int         // status sent; 0 while pending, or if no reply was sent (Reset, context ended)
+
+	gen uint64
+}
+
+// begin counts and records a request and takes the fault that applies to it.
+func (s *Server) begin(op string, r *http.Request, body []byte) (*RecordedRequest, *Fault) {
+	rec := &RecordedRequest{
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		RawQuery:  r.URL.RawQuery,
+		Op:        op,
+		Header:    r.Header.Clone(),
+		Body:      slices.Clone(body[:min(len(body), maxRecordedBody)]),
+		RequestID: s.newRequestID(),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.gen = s.gen
+	s.calls[op]++
+	s.requests = append(s.requests, rec)
+	return rec, s.takeFaultLocked(op)
+}
+
+// finish records the status sent for rec.
+func (s *Server) finish(rec *RecordedRequest, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Status = status
+	if rec.gen == s.gen {
+		s.byStatus[opStatus{rec.Op, status}]++
+	}
+}
+
+// Calls reports how many requests were received for op ("lwa",
+// "createRestrictedDataToken", "getOrderAddress", "getOrder",
+// "getReportDocument", "getMarketplaceParticipations" or "other"), whatever
+// their outcome, scripted faults included.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// CallsByStatus reports how many replies with the given status were sent for
+// op. Status 0 counts requests that got no reply (Fault.Reset, or a context
+// that ended during Latency or Fault.Delay).
+func (s *Server) CallsByStatus(op string, status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byStatus[opStatus{op, status}]
+}
+
+// LWACalls is Calls("lwa").
+func (s *Server) LWACalls() int { return s.Calls(opLWA) }
+
+// RDTCalls is Calls("createRestrictedDataToken").
+func (s *Server) RDTCalls() int { return s.Calls(opCreateRestrictedDataToken) }
+
+// Requests returns every request received since the start or the last Reset,
+// in order of arrival.
+func (s *Server) Requests() []RecordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]RecordedRequest, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+		out[i].Header = r.Header.Clone()
+		out[i].Body = slices.Clone(r.Body)
+		out[i].gen = 0
+	}
+	return out
+}
+
+// Reset zeroes the counters and forgets the recorded requests. Faults, tokens
+// and rate-limit buckets are kept.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	s.calls = map[string]int{}
+	s.byStatus = map[opStatus]int{}
+	s.requests = nil
+}
