@@ -32,7 +32,7 @@ type Client struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
-	api *gen.Client             // the Tokens call; bodies decoded here
+	api *gen.Client              // the Tokens call; bodies decoded here
 	gen *gen.ClientWithResponses // for Gen
 
 	rdts         *rdtCache

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -168,13 +169,24 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lastErr error
+	var (
+		lastErr  error     // transport error of the last attempt
+		lastFail *APIError // reply of the last attempt, if it is to be retried
+	)
 	rc := &retryablehttp.Client{
 		HTTPClient: t.inner,
 		RetryMax:   t.policy.maxRetries,
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 			lastErr = err
-			return retryable(ctx, resp, err)
+			retry, cerr := retryable(ctx, resp, err)
+			if retry && resp != nil {
+				// Keep what the reply said before retryablehttp drains it,
+				// so a context that ends during the backoff does not lose it.
+				body, _ := readBody(resp.Body)
+				resp.Body = io.NopCloser(bytes.NewReader(body))
+				lastFail = newAPIError(t.opName(req), resp, body)
+			}
+			return retry, cerr
 		},
 		Backoff: func(_, _ time.Duration, n int, resp *http.Response) time.Duration {
 			d := t.policy.wait(n, resp)
@@ -200,7 +212,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := rc.Do(rr)
 	if err != nil {
-		return nil, unwrapURLError(err)
+		err = unwrapURLError(err)
+		if lastFail != nil && req.Context().Err() != nil {
+			// Both errors.Is(err, context.Canceled) and errors.As(err, &apiErr) hold.
+			return nil, fmt.Errorf("%w; the attempt before failed: %w", err, lastFail)
+		}
+		return nil, err
 	}
 	return resp, nil
 }
