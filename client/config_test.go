@@ -1,0 +1,148 @@
+package client_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spapi-go/tokens/client"
+)
+
+func TestRegionEndpoints(t *testing.T) {
+	tests := []struct {
+		region  client.Region
+		sandbox bool
+		want    string
+	}{
+		{client.RegionNA, false, "https://sellingpartnerapi-na.amazon.com"},
+		{client.RegionEU, false, "https://sellingpartnerapi-eu.amazon.com"},
+		{client.RegionFE, false, "https://sellingpartnerapi-fe.amazon.com"},
+		{client.RegionNA, true, "https://sandbox.sellingpartnerapi-na.amazon.com"},
+		{client.RegionEU, true, "https://sandbox.sellingpartnerapi-eu.amazon.com"},
+		{client.RegionFE, true, "https://sandbox.sellingpartnerapi-fe.amazon.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got, err := tt.region.Endpoint(tt.sandbox)
+			if err != nil || got != tt.want {
+				t.Errorf("Endpoint = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	if _, err := client.Region("us").Endpoint(false); err == nil {
+		t.Error("unknown region accepted")
+	}
+}
+
+func TestParseRegion(t *testing.T) {
+	for in, want := range map[string]client.Region{
+		"na": client.RegionNA, "EU": client.RegionEU, " fe ": client.RegionFE,
+		"us-east-1": client.RegionNA, "eu-west-1": client.RegionEU, "us-west-2": client.RegionFE,
+	} {
+		if got, err := client.ParseRegion(in); err != nil || got != want {
+			t.Errorf("ParseRegion(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := client.ParseRegion("mars"); err == nil || !strings.Contains(err.Error(), "mars") {
+		t.Errorf("ParseRegion(mars) err = %v", err)
+	}
+}
+
+func TestRegionForMarketplace(t *testing.T) {
+	want := map[client.Region][]string{
+		client.RegionNA: {"A2EUQ1WTGCTBG2", "ATVPDKIKX0DER", "A1AM78C64UM0Y8", "A2Q3Y263D00KWC"},
+		client.RegionEU: {"A28R8C7NBKEWEA", "A1RKKUPIHCS9HS", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH",
+			"AMEN7PMS3EDWL", "A1805IZSGTT6HS", "A1PA6795UKMFR9", "APJ6JRA9NG5V4", "A2NODRKZP88ZB9",
+			"AE08WJ6YKNBMC", "A1C3SOZRARQ6R3", "ARBP9OOSHTCHU", "A33AVAJ2PDY3EV", "A17E79C6D8DWNP",
+			"A2VIGQ35RCS4UG", "A21TJRUUN4KGV"},
+		client.RegionFE: {"A19VAU5U5O7RUS", "A39IBJ37TRP1C6", "A1VC38T7YXB528"},
+	}
+	n := 0
+	for region, ids := range want {
+		for _, id := range ids {
+			n++
+			if got, ok := client.RegionForMarketplace(id); !ok || got != region {
+				t.Errorf("RegionForMarketplace(%s) = %q, %v; want %q", id, got, ok, region)
+			}
+		}
+	}
+	if n != 23 {
+		t.Fatalf("table has %d marketplaces, want 23", n)
+	}
+	if _, ok := client.RegionForMarketplace("AXXXXXXXXXXXX"); ok {
+		t.Error("unknown marketplace found")
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	good := client.Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "Atzr|r"}
+	tests := []struct {
+		name string
+		mod  func(*client.Config)
+		want string
+	}{
+		{"no client id", func(c *client.Config) { c.ClientID = "" }, "ClientID"},
+		{"no refresh token", func(c *client.Config) { c.RefreshToken = "" }, "RefreshToken"},
+		{"unknown region", func(c *client.Config) { c.Region = "mars" }, "mars"},
+		{"plain http endpoint", func(c *client.Config) { c.Endpoint = "http://sellingpartnerapi-na.amazon.com" }, "plain http"},
+		{"plain http LWA", func(c *client.Config) { c.LWAEndpoint = "http://api.amazon.com/auth/o2/token" }, "LWAEndpoint"},
+		{"relative endpoint", func(c *client.Config) { c.Endpoint = "/tokens" }, "absolute URL"},
+		{"ftp endpoint", func(c *client.Config) { c.Endpoint = "ftp://example.com" }, "https"},
+		{"credentials in URL", func(c *client.Config) { c.Endpoint = "https://u:p@example.com" }, "credentials"},
+		{"bad data element", func(c *client.Config) { c.DataElements = []string{"email"} }, "DataElements[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			tt.mod(&cfg)
+			_, err := client.New(cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New err = %v, want one mentioning %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "secret") && tt.name != "no client id" {
+				t.Errorf("error shows the secret: %v", err)
+			}
+		})
+	}
+	for _, ep := range []string{"http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2", "https://example.com"} {
+		cfg := good
+		cfg.Endpoint = ep
+		if _, err := client.New(cfg); err != nil {
+			t.Errorf("New with Endpoint %s: %v", ep, err)
+		}
+	}
+	grantless := client.Config{ClientID: "id", ClientSecret: "secret", Scope: "sellingpartnerapi::notifications"}
+	if _, err := client.New(grantless); err != nil {
+		t.Errorf("grantless config: %v", err)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	t.Setenv("LWA_CLIENT_ID", "id")
+	t.Setenv("LWA_CLIENT_SECRET", "s3cret")
+	t.Setenv("LWA_REFRESH_TOKEN", "Atzr|r")
+	t.Setenv("SP_API_REGION", "eu")
+	t.Setenv("SP_API_SANDBOX", "true")
+	t.Setenv("SP_API_ENDPOINT", "https://example.com")
+	t.Setenv("LWA_ENDPOINT", "https://lwa.example.com/token")
+	cfg, err := client.ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := client.Config{ClientID: "id", ClientSecret: "s3cret", RefreshToken: "Atzr|r", Region: client.RegionEU,
+		Sandbox: true, Endpoint: "https://example.com", LWAEndpoint: "https://lwa.example.com/token"}
+	if cfg.ClientID != want.ClientID || cfg.ClientSecret != want.ClientSecret || cfg.RefreshToken != want.RefreshToken ||
+		cfg.Region != want.Region || cfg.Sandbox != want.Sandbox || cfg.Endpoint != want.Endpoint || cfg.LWAEndpoint != want.LWAEndpoint {
+		t.Errorf("ConfigFromEnv = %+v, want %+v", cfg, want)
+	}
+
+	t.Setenv("LWA_CLIENT_SECRET", "")
+	t.Setenv("LWA_REFRESH_TOKEN", "")
+	t.Setenv("SP_API_REGION", "mars")
+	t.Setenv("SP_API_SANDBOX", "maybe")
+	_, err = client.ConfigFromEnv()
+	for _, want := range []string{"LWA_CLIENT_SECRET", "LWA_REFRESH_TOKEN", "SP_API_REGION", "SP_API_SANDBOX"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to name %s", err, want)
+		}
+	}
+}
