@@ -213,9 +213,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := rc.Do(rr)
 	if err != nil {
 		err = unwrapURLError(err)
-		if lastFail != nil && req.Context().Err() != nil {
-			// Both errors.Is(err, context.Canceled) and errors.As(err, &apiErr) hold.
-			return nil, fmt.Errorf("%w; the attempt before failed: %w", err, lastFail)
+		// A context that ended during the backoff: say what the attempt
+		// before it got, so the caller learns more than "context canceled".
+		// Both errors.Is(err, context.Canceled) and errors.As(err, &apiErr) hold.
+		if req.Context().Err() != nil {
+			switch {
+			case lastFail != nil:
+				return nil, fmt.Errorf("%w; the attempt before failed: %w", err, lastFail)
+			case lastErr != nil && !errors.Is(lastErr, err):
+				return nil, fmt.Errorf("%w; the attempt before failed: %v", err, unwrapURLError(lastErr))
+			}
 		}
 		return nil, err
 	}

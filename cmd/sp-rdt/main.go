@@ -75,8 +75,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer cleanup()
-	var retries lastRetry
-	cfg.OnRetry = retries.record
 	c, err := client.New(cfg)
 	if err != nil {
 		fail(stderr, err)
@@ -94,7 +92,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (-timeout %v)", err, opts.timeout)
 		}
-		err = retries.annotate(err)
 		fail(stderr, err)
 		return exitError
 	}
