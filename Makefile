@@ -1,19 +1,24 @@
 # Targets for developers and CI. Every tool is pinned in go.mod (`tool`
 # directives), so none of these fetch anything beyond the module cache.
 GO ?= go
+# Paths that go generate writes.
+GENERATED := gen internal/restricted
+FUZZTIME ?= 10s
 
-.PHONY: all generate check-generate test race vet lint bench fuzz
+.PHONY: all generate check-generate test vet lint bench fuzz
 
 all: check-generate lint test
 
 generate:
 	$(GO) generate ./...
 
-# Regenerate, then fail if anything committed differs from the generator's output.
+# Regenerate, then fail if the committed output differs from the generator's.
 check-generate: generate
-	git diff --exit-code -- gen api
-	@test -z "$$(git status --porcelain -- gen api)" || { git status --porcelain -- gen api; echo "generated files not committed"; exit 1; }
+	git diff --exit-code -- $(GENERATED)
+	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
+	  if [ -n "$$untracked" ]; then echo "generated but not committed: $$untracked"; exit 1; fi
 
+# The README's test command.
 test:
 	$(GO) test -race ./...
 
@@ -23,5 +28,13 @@ vet:
 lint: vet
 	$(GO) tool staticcheck ./...
 
+# Benchmarks, with a table of the figures the README quotes.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./test/ ./internal/...
+	bash test/bench.sh
+
+# Each fuzzer for FUZZTIME (CI: 10s each; locally e.g. make fuzz FUZZTIME=5m).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./internal/restricted/
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateRequest$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -run '^$$' -fuzz '^FuzzAPIError$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -run '^$$' -fuzz '^FuzzLWAReply$$' -fuzztime $(FUZZTIME) ./client/
