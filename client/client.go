@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spapi-go/tokens/gen"
@@ -226,11 +227,11 @@ func (c *Client) operationName(req *http.Request) string {
 	if !sameOrigin(req.URL, c.base) {
 		return ""
 	}
-	path := req.URL.Path
-	if req.Method == http.MethodPost && path == c.base.Path+tokensPath {
+	path := strings.TrimPrefix(req.URL.Path, c.base.Path)
+	if req.Method == http.MethodPost && path == tokensPath {
 		return OpCreateRestrictedDataToken
 	}
-	return operationKey(req.Method, path[len(c.base.Path):])
+	return operationKey(req.Method, path)
 }
 
 // Format prints a Client without anything secret: %v of a struct with

@@ -1,10 +1,13 @@
 package client_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/sptest"
 )
 
 func TestRegionEndpoints(t *testing.T) {
@@ -145,4 +148,27 @@ func TestConfigFromEnv(t *testing.T) {
 			t.Errorf("err = %v, want it to name %s", err, want)
 		}
 	}
+}
+
+// An endpoint with a base path still gets its tokens call named and its
+// other paths served.
+func TestEndpointWithBasePath(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{})
+	cfg := testConfig(srv)
+	cfg.Endpoint = srv.URL() + "/prefix/"
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake has no /prefix, so the call fails with a 404, not a panic.
+	_, err = c.CreateRestrictedDataToken(context.Background(), addressRequest())
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || apiErr.Operation != client.OpCreateRestrictedDataToken {
+		t.Fatalf("err = %v, want a 404 *APIError for createRestrictedDataToken", err)
+	}
+	resp, err := c.HTTPClient().Get(srv.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }
