@@ -45,7 +45,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, err
+		return nil, &tokenError{err}
 	}
 	resp, err := t.send(req, req.Body, tok)
 	if err != nil || resp.StatusCode != http.StatusForbidden {
@@ -65,7 +65,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			slog.String("request_id", resp.Header.Get(headerRequestID)))
 	}
 	if tok, _, err = t.token(req.Context(), req); err != nil {
-		return nil, err
+		return nil, &tokenError{err}
 	}
 	var replay io.ReadCloser
 	if req.GetBody != nil {
@@ -84,6 +84,14 @@ func (t *authTransport) send(req *http.Request, body io.ReadCloser, tok string) 
 	r.Header.Set(headerAccessToken, tok)
 	return t.next.RoundTrip(r)
 }
+
+// tokenError is a failure to get a token (LWA, or minting an RDT). Those
+// fetches have retries of their own, so the request's retry layer does not
+// repeat them. It reads as its cause.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
 
 // tokenRejected reports whether a 403 body says the token itself is at
 // fault (expired, revoked, malformed or invalid), as opposed to a missing

@@ -114,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 // inside retry (so every hop passes the limiter and auth, and auth sends no
 // token to another host) and only to https or loopback.
 func (c *Client) stack(token tokenFunc) http.RoundTripper {
-	var rt http.RoundTripper = &authTransport{next: c.baseRT, origin: c.base, token: token, logger: c.logger}
+	var rt http.RoundTripper = &authTransport{next: hideCloseIdle{c.baseRT}, origin: c.base, token: token, logger: c.logger}
 	if c.limiter != nil {
 		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName}
 	}
@@ -128,13 +128,29 @@ func (c *Client) stack(token tokenFunc) http.RoundTripper {
 // lwaHTTPClient is the client LWA requests go through: the base transport
 // with retries on 429, 5xx and network errors, and no redirects, since the
 // form carries the client secret and refresh token.
+//
+// Its reply bodies are read here, through MaxResponseBytes, since x/oauth2
+// cuts a longer body short without saying so. The base transport is hidden
+// behind a wrapper, because go-retryablehttp closes its client's idle
+// connections whenever it gives up, and those are the caller's, to every
+// host.
 func (c *Client) lwaHTTPClient() *http.Client {
-	inner := &http.Client{Transport: c.baseRT, Timeout: c.timeout, CheckRedirect: noRedirect}
-	return &http.Client{Transport: &retryTransport{
-		inner:  inner,
-		policy: c.policy,
-		opName: func(*http.Request) string { return "lwa" },
-	}}
+	inner := &http.Client{Transport: hideCloseIdle{c.baseRT}, Timeout: c.timeout, CheckRedirect: noRedirect}
+	return &http.Client{
+		Transport: &readBodyTransport{next: &retryTransport{
+			inner:  inner,
+			policy: c.policy,
+			opName: func(*http.Request) string { return "lwa" },
+		}},
+		CheckRedirect: noRedirect,
+	}
+}
+
+// hideCloseIdle passes requests on but not CloseIdleConnections.
+type hideCloseIdle struct{ rt http.RoundTripper }
+
+func (h hideCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	return h.rt.RoundTrip(req)
 }
 
 // Gen returns the generated client with auth, rate limiting, retries and

@@ -53,7 +53,13 @@ func (g *flightGroup[V]) do(ctx context.Context, key string, fn func(context.Con
 		g.mu.Lock()
 		f.waiters--
 		if f.waiters == 0 {
+			// Abandoned: cancel it, and forget it now so that a caller
+			// arriving before it returns starts afresh instead of
+			// joining a fetch that can only fail.
 			f.cancel()
+			if g.m[key] == f {
+				delete(g.m, key)
+			}
 		}
 		g.mu.Unlock()
 		var zero V
@@ -65,7 +71,9 @@ func (g *flightGroup[V]) run(ctx context.Context, key string, f *flight[V], fn f
 	defer f.cancel()
 	f.val, f.err = fn(ctx)
 	g.mu.Lock()
-	delete(g.m, key)
+	if g.m[key] == f {
+		delete(g.m, key)
+	}
 	g.mu.Unlock()
 	close(f.done)
 }

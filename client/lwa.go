@@ -104,6 +104,11 @@ func (s *lwaSource) Token(ctx context.Context) (string, error) {
 
 // refresh fetches a token and caches it.
 func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
+	// A caller that found no token just before another's refresh finished
+	// must not start a second fetch.
+	if cur := s.cur.Load(); cur != nil && s.now().Before(cur.refreshAt) {
+		return cur, nil
+	}
 	t, err := s.fetch(ctx)
 	if err != nil {
 		return nil, lwaErr(err)
@@ -125,11 +130,11 @@ func (s *lwaSource) accept(t *oauth2.Token) (*accessToken, error) {
 	}
 	now := s.now()
 	life := time.Duration(t.ExpiresIn) * time.Second
-	if life <= 0 {
-		if t.Expiry.IsZero() {
-			return nil, errors.New("lwa: reply has no expires_in")
-		}
+	if t.ExpiresIn == 0 && !t.Expiry.IsZero() {
 		life = t.Expiry.Sub(now)
+	}
+	if life <= 0 {
+		return nil, errors.New("lwa: reply has no positive expires_in")
 	}
 	return &accessToken{
 		value:     t.AccessToken,

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,24 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // already see the result of the inner client's redirects, and LWA requests
 // must never be sent on.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// readBodyTransport reads each reply body whole, through MaxResponseBytes,
+// so that a longer one is an error (ErrResponseTooLarge) rather than a
+// body cut short for the reader to misparse.
+type readBodyTransport struct{ next http.RoundTripper }
+
+func (t *readBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the HTTP %d reply: %w", resp.StatusCode, err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
 
 // limitBodyTransport makes reply bodies fail past MaxResponseBytes, for the
 // generated client's readers, which read everything.

@@ -69,6 +69,7 @@ func retryable(ctx context.Context, resp *http.Response, err error) (bool, error
 	}
 	if err != nil {
 		var (
+			tokErr *tokenError
 			lwa    *LWAError
 			inv    *InvalidRequestError
 			cert   *x509.UnknownAuthorityError
@@ -76,7 +77,7 @@ func retryable(ctx context.Context, resp *http.Response, err error) (bool, error
 			host   x509.HostnameError
 		)
 		switch {
-		case errors.As(err, &lwa), errors.As(err, &inv), errors.As(err, &cert),
+		case errors.As(err, &tokErr), errors.As(err, &lwa), errors.As(err, &inv), errors.As(err, &cert),
 			errors.As(err, &certIn), errors.As(err, &host),
 			errors.Is(err, errRedirect), errors.Is(err, context.Canceled),
 			errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil,
@@ -182,8 +183,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if retry && resp != nil {
 				// Keep what the reply said before retryablehttp drains it,
 				// so a context that ends during the backoff does not lose it.
-				body, _ := readBody(resp.Body)
+				body, err := readBody(resp.Body)
 				resp.Body = io.NopCloser(bytes.NewReader(body))
+				if err != nil {
+					return false, fmt.Errorf("reading the HTTP %d reply: %w", resp.StatusCode, err)
+				}
 				lastFail = newAPIError(t.opName(req), resp, body)
 			}
 			return retry, cerr
@@ -212,6 +216,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := rc.Do(rr)
 	if err != nil {
+		if resp != nil { // PassthroughErrorHandler hands back both
+			resp.Body.Close()
+		}
 		err = unwrapURLError(err)
 		// A context that ended during the backoff: say what the attempt
 		// before it got, so the caller learns more than "context canceled".

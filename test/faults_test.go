@@ -514,8 +514,8 @@ func TestFaultMatrix(t *testing.T) {
 			name:    "LWA 32 MiB reply",
 			arrange: faultScript("lwa", sptest.Fault{Status: 200, BodySize: 32 << 20}),
 			act:     faultMeasureAlloc,
-			// errors.Is(err, client.ErrResponseTooLarge) fails: see
-			// faults_pending_test.go.
+			// errors.Is(err, client.ErrResponseTooLarge): see
+			// faults_regress_test.go.
 			want: faultWant{attempts: 0, lwaCalls: 1},
 			check: func(t *testing.T, _ *faultEnv, _ *client.RestrictedDataToken, err error) {
 				if !strings.HasPrefix(err.Error(), "lwa:") {
@@ -532,8 +532,8 @@ func TestFaultMatrix(t *testing.T) {
 			want: faultWant{text: "redirect", attempts: 5, lwaCalls: 1},
 		},
 		{
-			// An error, in bounded memory. Whether it matches
-			// ErrResponseTooLarge is in faults_pending_test.go.
+			// An error, in bounded memory. That it matches
+			// ErrResponseTooLarge is in faults_regress_test.go.
 			name:    "500 with a 32 MiB body",
 			config:  func(_ *testing.T, _ *faultEnv, cfg *client.Config) { cfg.MaxRetries = -1 },
 			arrange: faultScript(faultOpRDT, sptest.Fault{Status: 500, BodySize: 32 << 20}),

@@ -1,5 +1,3 @@
-//go:build pending
-
 package test
 
 import (
@@ -16,11 +14,9 @@ import (
 	"github.com/spapi-go/tokens/sptest"
 )
 
-// TestFaultPending holds the rows of the fault matrix that fail against the
-// current client: each is a bug to fix in client/. Run them with
-//
-//	go test -tags pending -run TestFaultPending ./test/
-func TestFaultPending(t *testing.T) {
+// TestFaultRegressions holds the rows of the fault matrix that once failed:
+// each guards a bug fixed in client/ (see the comment on each row).
+func TestFaultRegressions(t *testing.T) {
 	rows := []faultRow{
 		{
 			// The LWA token request carries the client secret and the
@@ -195,14 +191,14 @@ func TestFaultPending(t *testing.T) {
 	}
 }
 
-// TestFaultPendingLWASingleFlight: lwaSource.Token loads the cached token,
+// TestFaultRegressionLWASingleFlight guards against this bug: lwaSource.Token loads the cached token,
 // finds none and calls flight.do; a goroutine that loaded before the running
 // refresh stored its token, and reaches flight.do after that flight has left
 // the map, starts a second flight, and refresh() fetches again without
 // looking at the cache (rdtCache.get re-checks, lwaSource.refresh does not).
 // So concurrent first calls sometimes make 2 LWA calls. client's own
 // TestLWASingleFlight fails the same way now and then under -race.
-func TestFaultPendingLWASingleFlight(t *testing.T) {
+func TestFaultRegressionLWASingleFlight(t *testing.T) {
 	const rounds, callers = 100, 100
 	bad := 0
 	for range rounds {
