@@ -51,12 +51,25 @@ const maxBuckets = 1024
 // nothing until a reply states its rate), follows x-amzn-RateLimit-Limit
 // whenever a reply carries it, and is drained by a 429 so that the next calls
 // wait instead of collecting more 429s.
+//
+// It keeps a margin below the server's plan: one token less burst (or, for a
+// plan with a burst of 1, a tenth less rate). The client spends a token when
+// its wait ends, the server when the request arrives, and requests do not
+// all take equally long to get there (a new connection, a token fetch, a
+// late timer): with no margin, the server sees its bucket a fraction of a
+// token short and answers 429 (measured: one 429 per run at 20/s).
 type TokenBucketLimiter struct {
 	defaults map[string]Rate
 	now      func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*rate.Limiter
+	buckets map[string]*bucket
+}
+
+// bucket is one operation's limiter and the factor its rate runs at.
+type bucket struct {
+	lim  *rate.Limiter
+	slow float64 // 1, or below 1 where the burst leaves no room for a margin
 }
 
 // NewRateLimiter returns a TokenBucketLimiter that starts each operation
@@ -65,31 +78,40 @@ func NewRateLimiter(rates map[string]Rate) *TokenBucketLimiter {
 	if rates == nil {
 		rates = DefaultRates
 	}
-	return &TokenBucketLimiter{defaults: rates, now: time.Now, buckets: map[string]*rate.Limiter{}}
+	return &TokenBucketLimiter{defaults: rates, now: time.Now, buckets: map[string]*bucket{}}
+}
+
+// newBucket makes a bucket for plan, with the margin.
+func newBucket(plan Rate) *bucket {
+	if plan.Burst > 1 {
+		return &bucket{lim: rate.NewLimiter(rate.Limit(plan.PerSecond), plan.Burst-1), slow: 1}
+	}
+	const slow = 0.9
+	return &bucket{lim: rate.NewLimiter(rate.Limit(plan.PerSecond*slow), 1), slow: slow}
 }
 
 // bucket returns op's bucket, creating it from the defaults or from a
 // learned rate; nil means op is not limited (yet).
-func (l *TokenBucketLimiter) bucket(op string, learned float64) *rate.Limiter {
+func (l *TokenBucketLimiter) bucket(op string, learned float64) *bucket {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if b, ok := l.buckets[op]; ok {
 		return b
 	}
-	def, ok := l.defaults[op]
+	plan, ok := l.defaults[op]
 	switch {
-	case ok && def.PerSecond > 0:
+	case ok && plan.PerSecond > 0:
 	case learned > 0:
 		// A reply told us the rate but not the burst: start with
 		// one second's worth, at least 1.
-		def = Rate{PerSecond: learned, Burst: max(1, int(math.Ceil(learned)))}
+		plan = Rate{PerSecond: learned, Burst: max(1, int(math.Ceil(learned)))}
 	default:
 		return nil
 	}
 	if len(l.buckets) >= maxBuckets {
 		clear(l.buckets)
 	}
-	b := rate.NewLimiter(rate.Limit(def.PerSecond), max(1, def.Burst))
+	b := newBucket(plan)
 	l.buckets[op] = b
 	return b
 }
@@ -100,7 +122,7 @@ func (l *TokenBucketLimiter) Wait(ctx context.Context, op string) error {
 	if b == nil {
 		return nil
 	}
-	if err := b.Wait(ctx); err != nil {
+	if err := b.lim.Wait(ctx); err != nil {
 		// x/time/rate's "would exceed context deadline" is not
 		// context.DeadlineExceeded; make errors.Is work.
 		if ctx.Err() != nil {
@@ -121,14 +143,15 @@ func (l *TokenBucketLimiter) Observe(op string, perSecond float64, throttled boo
 		return
 	}
 	now := l.now()
-	if perSecond > 0 && !throttled && rate.Limit(perSecond) != b.Limit() {
-		b.SetLimitAt(now, rate.Limit(perSecond))
+	if r := rate.Limit(perSecond * b.slow); perSecond > 0 && !throttled && r != b.lim.Limit() {
+		b.lim.SetLimitAt(now, r)
 	}
 	if throttled {
-		// Someone else spent the budget: empty the bucket so the
-		// next request waits a full interval.
-		if n := int(b.TokensAt(now)); n > 0 {
-			b.ReserveN(now, n)
+		// Someone else spent the budget: empty the bucket, a
+		// fraction of a token included, so the next request waits at
+		// least a full interval.
+		if n := int(math.Ceil(b.lim.TokensAt(now))); n > 0 {
+			b.lim.ReserveN(now, n)
 		}
 	}
 }

@@ -63,14 +63,15 @@ func TestRateLimiterDefaultRates(t *testing.T) {
 	}
 	synctest.Test(t, func(t *testing.T) {
 		l := client.NewRateLimiter(nil) // nil means DefaultRates
-		rlSpend(t, l, rlOp, 10)         // the burst
+		rlSpend(t, l, rlOp, 9)          // the burst, less the margin of one
 		rlWantWait(t, l, rlOp, time.Second)
 		rlWantWait(t, l, rlOp, time.Second)
 	})
 }
 
-// N requests from several goroutines finish at (N-burst)/rate, the bound
-// the load tests measure against, and no sooner.
+// N requests from several goroutines finish at (N-burst+1)/rate: the bound
+// the load tests measure against, (N-burst)/rate, plus the margin of one
+// token, and no sooner.
 func TestRateLimiterReachesTheBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := rlLimiter(20, 10)
@@ -92,7 +93,7 @@ func TestRateLimiterReachesTheBound(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		want := time.Duration(float64(calls-10) / 20 * float64(time.Second)) // 4.5 s
+		want := time.Duration(float64(calls-9) / 20 * float64(time.Second)) // 4.55 s
 		if got := time.Since(start); got < want-time.Millisecond || got > want+time.Millisecond {
 			t.Errorf("%d calls at 20/s burst 10 took %v, want %v", calls, got, want)
 		}
@@ -101,7 +102,7 @@ func TestRateLimiterReachesTheBound(t *testing.T) {
 
 func TestRateLimiterWaitPastDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := rlLimiter(1, 1)
+		l := rlLimiter(1, 2)
 		rlSpend(t, l, rlOp, 1)
 
 		// The next token is 1 s away; a 100 ms deadline cannot be met.
@@ -142,7 +143,7 @@ func TestRateLimiterWaitPastDeadline(t *testing.T) {
 
 func TestRateLimiterWaitCanceled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := rlLimiter(1, 1)
+		l := rlLimiter(1, 2)
 		rlSpend(t, l, rlOp, 1)
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -169,10 +170,22 @@ func TestRateLimiterWaitCanceled(t *testing.T) {
 	})
 }
 
+// A plan with a burst of 1 leaves no token for a margin: it runs at nine
+// tenths of its rate instead, and learned rates are slowed the same way.
+func TestRateLimiterMarginForBurstOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := rlLimiter(1, 1)
+		rlSpend(t, l, rlOp, 1)
+		rlWantWait(t, l, rlOp, time.Second*10/9)
+		l.Observe(rlOp, 9, false)
+		rlWantWait(t, l, rlOp, 123456790*time.Nanosecond) // 1/(9*0.9) s
+	})
+}
+
 func TestRateLimiterObserveRate(t *testing.T) {
 	t.Run("raises", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			l := rlLimiter(1, 1)
+			l := rlLimiter(1, 2)
 			rlSpend(t, l, rlOp, 1)
 			l.Observe(rlOp, 4, false)
 			rlWantWait(t, l, rlOp, 250*time.Millisecond)
@@ -181,7 +194,7 @@ func TestRateLimiterObserveRate(t *testing.T) {
 	})
 	t.Run("lowers", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			l := rlLimiter(4, 1)
+			l := rlLimiter(4, 2)
 			rlSpend(t, l, rlOp, 1)
 			l.Observe(rlOp, 0.5, false)
 			rlWantWait(t, l, rlOp, 2*time.Second)
@@ -189,7 +202,7 @@ func TestRateLimiterObserveRate(t *testing.T) {
 	})
 	t.Run("no header keeps the rate", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			l := rlLimiter(4, 1)
+			l := rlLimiter(4, 2)
 			rlSpend(t, l, rlOp, 1)
 			l.Observe(rlOp, 0, false)
 			rlWantWait(t, l, rlOp, 250*time.Millisecond)
@@ -201,7 +214,7 @@ func TestRateLimiterObserveRate(t *testing.T) {
 			l := client.NewRateLimiter(map[string]client.Rate{})
 			rlSpend(t, l, op, 50) // not limited yet
 			l.Observe(op, 2, false)
-			rlSpend(t, l, op, 2) // a burst of one second's worth
+			rlSpend(t, l, op, 1) // a burst of one second's worth, less the margin
 			rlWantWait(t, l, op, 500*time.Millisecond)
 		})
 	})
