@@ -97,11 +97,12 @@ func New(cfg Config) (*Client, error) {
 		tok, err := c.lwa.Token(ctx)
 		return tok, func() { c.lwa.invalidate(tok) }, err
 	})
-	doer := &http.Client{Transport: tokensRT, CheckRedirect: noRedirect}
-	if c.api, err = gen.NewClient(base.String(), gen.WithHTTPClient(doer)); err != nil {
+	// The generated clients need only a Do method: the stack's own, with no
+	// http.Client around it, since redirects are followed inside.
+	if c.api, err = gen.NewClient(base.String(), gen.WithHTTPClient(roundTripDoer{tokensRT})); err != nil {
 		return nil, fmt.Errorf("config: Endpoint: %w", err)
 	}
-	limited := &http.Client{Transport: &limitBodyTransport{next: tokensRT}, CheckRedirect: noRedirect}
+	limited := roundTripDoer{&limitBodyTransport{next: tokensRT}}
 	if c.gen, err = gen.NewClientWithResponses(base.String(), gen.WithHTTPClient(limited)); err != nil {
 		return nil, fmt.Errorf("config: Endpoint: %w", err)
 	}
@@ -114,12 +115,13 @@ func New(cfg Config) (*Client, error) {
 // inside retry (so every hop passes the limiter and auth, and auth sends no
 // token to another host) and only to https or loopback.
 func (c *Client) stack(token tokenFunc) http.RoundTripper {
-	var rt http.RoundTripper = &authTransport{next: hideCloseIdle{c.baseRT}, origin: c.base, token: token, logger: c.logger}
+	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
+	rt = &authTransport{next: rt, origin: c.base, token: token, logger: c.logger}
 	if c.limiter != nil {
 		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName}
 	}
 	return &retryTransport{
-		inner:  &http.Client{Transport: rt, Timeout: c.timeout, CheckRedirect: checkRedirect},
+		inner:  &http.Client{Transport: rt, CheckRedirect: checkRedirect},
 		policy: c.policy,
 		opName: c.operationName,
 	}
@@ -135,7 +137,7 @@ func (c *Client) stack(token tokenFunc) http.RoundTripper {
 // connections whenever it gives up, and those are the caller's, to every
 // host.
 func (c *Client) lwaHTTPClient() *http.Client {
-	inner := &http.Client{Transport: hideCloseIdle{c.baseRT}, Timeout: c.timeout, CheckRedirect: noRedirect}
+	inner := &http.Client{Transport: &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}, CheckRedirect: noRedirect}
 	return &http.Client{
 		Transport: &readBodyTransport{next: &retryTransport{
 			inner:  inner,
@@ -145,6 +147,11 @@ func (c *Client) lwaHTTPClient() *http.Client {
 		CheckRedirect: noRedirect,
 	}
 }
+
+// roundTripDoer is a gen.HttpRequestDoer that is just a RoundTripper.
+type roundTripDoer struct{ rt http.RoundTripper }
+
+func (d roundTripDoer) Do(req *http.Request) (*http.Response, error) { return d.rt.RoundTrip(req) }
 
 // hideCloseIdle passes requests on but not CloseIdleConnections.
 type hideCloseIdle struct{ rt http.RoundTripper }

@@ -148,7 +148,7 @@ func parseRate(v string) (float64, bool) {
 // retryablehttp.Client is made per request (a small struct) so its backoff
 // can tell OnRetry which request it is waiting for.
 type retryTransport struct {
-	inner  *http.Client // limiter -> auth -> base, following safe redirects
+	inner  *http.Client // limiter -> auth -> timeout -> base, following safe redirects
 	policy retryPolicy
 	opName func(*http.Request) string
 }
@@ -158,15 +158,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A clone whose body can be replayed by every attempt, every redirect
-	// and the auth layer's one retry after a rejected token.
-	r := req.Clone(req.Context())
-	if body != nil {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		r.ContentLength = int64(len(body))
+	// A shallow copy (retryablehttp sets its body on every attempt; the
+	// layers below clone before they change a header) whose body every
+	// attempt, every redirect and the auth layer's one retry after a
+	// rejected token can replay.
+	r := *req
+	r.Body = nil
+	rr, err := retryablehttp.FromRequest(&r)
+	if err == nil && body != nil {
+		err = rr.SetBody(body)
 	}
-	rr, err := retryablehttp.FromRequest(r)
 	if err != nil {
 		return nil, err
 	}
@@ -252,3 +253,56 @@ func requestBody(req *http.Request) ([]byte, error) {
 	defer rc.Close()
 	return io.ReadAll(rc)
 }
+
+// timeoutTransport bounds one attempt, from sending the request to the end
+// of its reply body. It is a context deadline rather than http.Client's
+// Timeout, which costs a goroutine, a timer and channels per request, and it
+// sits below the limiter and auth, so neither a wait for a token of the rate
+// limiter nor an LWA fetch counts against it.
+type timeoutTransport struct {
+	next http.RoundTripper
+	d    time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.d <= 0 {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.d)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
+			err = &attemptTimeoutError{d: t.d, err: err}
+		}
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose ends an attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// attemptTimeoutError is an attempt that had no reply within the
+// per-attempt timeout (Config.HTTPClient.Timeout). It is retried, and
+// matches context.DeadlineExceeded.
+type attemptTimeoutError struct {
+	d   time.Duration
+	err error
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("no reply within the %v attempt timeout: %v", e.d, e.err)
+}
+func (e *attemptTimeoutError) Unwrap() error { return e.err }
+func (e *attemptTimeoutError) Timeout() bool { return true }
