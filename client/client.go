@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,8 +34,9 @@ type Client struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
-	api *gen.Client              // the Tokens call; bodies decoded here
-	gen *gen.ClientWithResponses // for Gen
+	tokensRT  http.RoundTripper // the Tokens call's stack
+	tokensURL string
+	gen       *gen.ClientWithResponses // for Gen
 
 	rdts         *rdtCache
 	dataElements []string
@@ -97,11 +99,9 @@ func New(cfg Config) (*Client, error) {
 		tok, err := c.lwa.Token(ctx)
 		return tok, func() { c.lwa.invalidate(tok) }, err
 	})
-	// The generated clients need only a Do method: the stack's own, with no
-	// http.Client around it, since redirects are followed inside.
-	if c.api, err = gen.NewClient(base.String(), gen.WithHTTPClient(roundTripDoer{tokensRT})); err != nil {
-		return nil, fmt.Errorf("config: Endpoint: %w", err)
-	}
+	c.tokensRT, c.tokensURL = tokensRT, base.String()+tokensPath
+	// The generated client needs only a Do method: the stack's own, with
+	// no http.Client around it, since redirects are followed inside.
 	limited := roundTripDoer{&limitBodyTransport{next: tokensRT}}
 	if c.gen, err = gen.NewClientWithResponses(base.String(), gen.WithHTTPClient(limited)); err != nil {
 		return nil, fmt.Errorf("config: Endpoint: %w", err)
@@ -171,7 +171,7 @@ func (c *Client) CreateRestrictedDataToken(ctx context.Context, req CreateRestri
 	if err := ValidateRequest(req); err != nil {
 		return nil, err
 	}
-	resp, err := c.api.CreateRestrictedDataToken(ctx, req)
+	resp, err := c.sendTokens(ctx, req)
 	if err != nil {
 		return nil, callError(ctx, OpCreateRestrictedDataToken, err)
 	}
@@ -187,6 +187,22 @@ func (c *Client) CreateRestrictedDataToken(ctx context.Context, req CreateRestri
 		return nil, newAPIError(OpCreateRestrictedDataToken, resp, body)
 	}
 	return c.decodeRDT(resp, body)
+}
+
+// sendTokens sends the Tokens call through its stack. It builds the
+// request itself rather than through the generated builder, which parses
+// the base URL twice per call; the body is the generated type.
+func (c *Client) sendTokens(ctx context.Context, req gen.CreateRestrictedDataTokenJSONRequestBody) (*http.Response, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokensURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	return c.tokensRT.RoundTrip(hreq)
 }
 
 // decodeRDT checks a 2xx reply against the model: a token and a lifetime.
