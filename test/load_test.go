@@ -16,8 +16,8 @@ package test
 // each run by loadTimerProbe) sptest's own bucket jitters, and a few 429s
 // are logged rather than failed; see loadCheckZero429s.
 //
-// Scenarios whose assertion fails on the current client are kept in
-// load_pending_test.go (go test -tags pending ./test/).
+// Scenarios that once failed, with what fixed them, are in
+// load_regress_test.go.
 
 import (
 	"context"
@@ -324,7 +324,7 @@ func loadCheckZero429s(t *testing.T, r loadResult) {
 		t.Errorf("%d of %d calls failed; first error: %v", r.Failed, r.Scenario.Calls, r.FirstErr)
 	}
 	if r.LWACalls != 1 {
-		t.Errorf("LWA calls = %d, want 1 (a known race in client/lwa.go can make it 2 under -race on a busy machine: see TestLoadPendingLWASingleFlightStress in load_pending_test.go)", r.LWACalls)
+		t.Errorf("LWA calls = %d, want 1 (see TestLoadRegressionLWASingleFlightStress)", r.LWACalls)
 	}
 	if want := r.Scenario.Calls + r.Server429; r.ServerRDT != want {
 		t.Errorf("server received %d Tokens requests, want %d (one per call, plus one per 429)", r.ServerRDT, want)
@@ -359,9 +359,8 @@ func loadIssueScenario(name string, lim func() client.RateLimiter, inFlight int)
 	}
 }
 
-// loadZero429Scenarios are the issue's runs that get no 429 from the current
-// client. The runs with the limiter started at the server's exact plan
-// ({20/s, burst 10}) get one 429 each: they are in load_pending_test.go.
+// loadZero429Scenarios are the issue's runs. The runs with the limiter started at the server's exact plan
+// ({20/s, burst 10}) got one 429 each before the limiter kept a margin: see load_regress_test.go.
 func loadZero429Scenarios() []loadScenario {
 	return []loadScenario{
 		// The real defaults: the client starts at the published 1 rps,
@@ -468,8 +467,8 @@ func loadSpentScenarios() []loadScenario {
 // collecting more. So every 429 answers a request already on its way when
 // the first 429 came back: at most one per request in flight, which is "at
 // most one" when calls are sequential. (With 2 in flight both first requests
-// leave before any reply, so both get a 429: the literal "at most one 429 with
-// 2 in flight" is in load_pending_test.go.)
+// would leave before any reply; the client's probe makes one wait, and the
+// literal "at most one 429 with 2 in flight" is in load_regress_test.go.)
 func TestSpentBudgetAtMostOne429(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test: about 3 s")
