@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,34 +75,72 @@ func ConfigFromEnv() (Config, error) {
 		Endpoint:     os.Getenv("SP_API_ENDPOINT"),
 		LWAEndpoint:  os.Getenv("LWA_ENDPOINT"),
 	}
-	var problems []string
+	var problems []EnvProblem
 	for _, v := range [...]struct{ name, val string }{
 		{"LWA_CLIENT_ID", cfg.ClientID},
 		{"LWA_CLIENT_SECRET", cfg.ClientSecret},
 		{"LWA_REFRESH_TOKEN", cfg.RefreshToken},
 	} {
 		if v.val == "" {
-			problems = append(problems, v.name+" is not set")
+			problems = append(problems, EnvProblem{v.name, "is not set"})
 		}
 	}
 	if s := os.Getenv("SP_API_REGION"); s != "" {
 		r, err := ParseRegion(s)
 		if err != nil {
-			problems = append(problems, "SP_API_REGION: "+err.Error())
+			problems = append(problems, EnvProblem{"SP_API_REGION", err.Error()})
 		}
 		cfg.Region = r
 	}
 	if s := os.Getenv("SP_API_SANDBOX"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("SP_API_SANDBOX: %q is not a boolean", s))
+			problems = append(problems, EnvProblem{"SP_API_SANDBOX", fmt.Sprintf("%q is not a boolean", s)})
 		}
 		cfg.Sandbox = b
 	}
 	if len(problems) > 0 {
-		return cfg, fmt.Errorf("config from environment: %s", strings.Join(problems, "; "))
+		return cfg, &EnvError{Problems: problems}
 	}
 	return cfg, nil
+}
+
+// EnvProblem is one environment variable that is missing or wrong.
+type EnvProblem struct {
+	Var     string // e.g. "SP_API_REGION"
+	Problem string // e.g. "is not set"
+}
+
+// EnvError is ConfigFromEnv's error: every variable that is missing or
+// wrong, so that a caller (a command whose flags override some of them) can
+// drop the ones it replaces.
+type EnvError struct{ Problems []EnvProblem }
+
+func (e *EnvError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		sep := ": "
+		if p.Problem == "is not set" {
+			sep = " "
+		}
+		parts[i] = p.Var + sep + p.Problem
+	}
+	return "config from environment: " + strings.Join(parts, "; ")
+}
+
+// Without is the error less the problems of the variables named, or nil
+// when none is left.
+func (e *EnvError) Without(vars ...string) error {
+	var left []EnvProblem
+	for _, p := range e.Problems {
+		if !slices.Contains(vars, p.Var) {
+			left = append(left, p)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	return &EnvError{Problems: left}
 }
 
 // baseURL resolves the SP-API base URL: Endpoint, else the region's host.

@@ -148,6 +148,17 @@ func TestConfigFromEnv(t *testing.T) {
 			t.Errorf("err = %v, want it to name %s", err, want)
 		}
 	}
+	var envErr *client.EnvError
+	if !errors.As(err, &envErr) || len(envErr.Problems) != 4 {
+		t.Fatalf("err = %#v, want an *EnvError with 4 problems", err)
+	}
+	left := envErr.Without("SP_API_REGION", "SP_API_SANDBOX")
+	if left == nil || strings.Contains(left.Error(), "SP_API_") || !strings.Contains(left.Error(), "LWA_REFRESH_TOKEN is not set") {
+		t.Errorf("Without(region, sandbox) = %v, want only the credentials", left)
+	}
+	if err := envErr.Without("LWA_CLIENT_SECRET", "LWA_REFRESH_TOKEN", "SP_API_REGION", "SP_API_SANDBOX"); err != nil {
+		t.Errorf("Without(all) = %v, want nil", err)
+	}
 }
 
 // An endpoint with a base path still gets its tokens call named and its

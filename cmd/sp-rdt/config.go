@@ -1,10 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 
 	"github.com/spapi-go/tokens/client"
 	"github.com/spapi-go/tokens/sptest"
@@ -25,15 +23,20 @@ func (o *options) config() (cfg client.Config, cleanup func(), err error) {
 		}, srv.Close, nil
 	}
 
-	cfg, envErr := client.ConfigFromEnv()
-	if envErr != nil {
-		if o.region == "" && !o.sandboxSet {
-			return cfg, nil, fmt.Errorf("%w (or try -local)", envErr)
-		}
+	cfg, err = client.ConfigFromEnv()
+	var envErr *client.EnvError
+	if errors.As(err, &envErr) {
 		// A flag may override the variable that is wrong: report only
 		// what is still wrong.
-		if err := o.envProblems(cfg); err != nil {
-			return cfg, nil, err
+		var overridden []string
+		if o.region != "" {
+			overridden = append(overridden, "SP_API_REGION")
+		}
+		if o.sandboxSet {
+			overridden = append(overridden, "SP_API_SANDBOX")
+		}
+		if err := envErr.Without(overridden...); err != nil {
+			return cfg, nil, fmt.Errorf("%w (or try -local)", err)
 		}
 	}
 	if o.region != "" {
@@ -49,34 +52,4 @@ func (o *options) config() (cfg client.Config, cleanup func(), err error) {
 		cfg.LWAEndpoint = o.lwaEndpoint
 	}
 	return cfg, func() {}, nil
-}
-
-// envProblems is ConfigFromEnv's check without the variables the flags
-// override: missing credentials, and SP_API_REGION or SP_API_SANDBOX when
-// no flag replaces them.
-func (o *options) envProblems(cfg client.Config) error {
-	var problems []string
-	for _, v := range [...]struct{ name, val string }{
-		{"LWA_CLIENT_ID", cfg.ClientID},
-		{"LWA_CLIENT_SECRET", cfg.ClientSecret},
-		{"LWA_REFRESH_TOKEN", cfg.RefreshToken},
-	} {
-		if v.val == "" {
-			problems = append(problems, v.name+" is not set")
-		}
-	}
-	if s := os.Getenv("SP_API_REGION"); s != "" && o.region == "" {
-		if _, err := client.ParseRegion(s); err != nil {
-			problems = append(problems, "SP_API_REGION: "+err.Error())
-		}
-	}
-	if s := os.Getenv("SP_API_SANDBOX"); s != "" && !o.sandboxSet {
-		if _, err := strconv.ParseBool(s); err != nil {
-			problems = append(problems, fmt.Sprintf("SP_API_SANDBOX: %q is not a boolean", s))
-		}
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return fmt.Errorf("config from environment: %s (or try -local)", strings.Join(problems, "; "))
 }
