@@ -235,14 +235,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	tooLarge := len(body) > maxBody
 	rec, fault := s.begin(op, r, body)
 
+	// A wait cut short (the client left, or Close) sends no reply at all:
+	// returning normally would let net/http send an empty 200.
 	ctx := r.Context()
 	if op != opLWA && s.opts.Latency > 0 && !sleep(ctx, s.opts.Latency) {
 		s.finish(rec, 0)
-		return
+		panic(http.ErrAbortHandler)
 	}
 	if fault != nil && fault.Delay > 0 && !sleep(ctx, fault.Delay) {
 		s.finish(rec, 0)
-		return
+		panic(http.ErrAbortHandler)
 	}
 	if fault != nil && fault.Reset {
 		s.finish(rec, 0)
