@@ -255,3 +255,30 @@ func TestDeadlineDuringBackoffKeepsLastReply(t *testing.T) {
 		t.Errorf("last reply = %+v", apiErr)
 	}
 }
+
+// A limiter wait that cannot end before the deadline fails at once and is
+// not retried: retrying could only wait for the same bucket again.
+func TestLimiterDeadlineNotRetried(t *testing.T) {
+	retried := false
+	c, srv := setup(t, sptest.Options{NoRateLimit: true}, func(cfg *client.Config) {
+		cfg.NoRateLimit = false
+		cfg.RateLimiter = client.NewRateLimiter(map[string]client.Rate{client.OpCreateRestrictedDataToken: {PerSecond: 0.1, Burst: 2}})
+		cfg.OnRetry = func(client.RetryInfo) { retried = true }
+	})
+	ctx := context.Background()
+	if _, err := c.CreateRestrictedDataToken(ctx, addressRequest()); err != nil { // the one token
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second) // the next token is 10 s away
+	defer cancel()
+	_, err := c.CreateRestrictedDataToken(ctx, addressRequest())
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rate limit") {
+		t.Fatalf("err = %v, want a rate-limit wait that matches DeadlineExceeded", err)
+	}
+	if retried || ctx.Err() != nil {
+		t.Errorf("the refused wait was retried (%v) or took until the deadline (%v)", retried, ctx.Err())
+	}
+	if srv.RDTCalls() != 1 {
+		t.Errorf("RDT calls = %d, want 1", srv.RDTCalls())
+	}
+}

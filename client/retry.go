@@ -61,14 +61,16 @@ func newRetryPolicy(cfg *Config) retryPolicy {
 
 // retryable reports whether an attempt's outcome is worth another try:
 // 429, 500, 502, 503, 504 and transport failures, but never a cancelled
-// context, an LWA refusal, a refused redirect, a certificate problem or any
-// other 4xx.
+// context, a rate-limiter wait that would pass the deadline, a failed token
+// fetch (it has its own retries), a refused redirect, a certificate problem
+// or any other 4xx.
 func retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if err != nil {
 		var (
+			limErr *limitWaitError
 			tokErr *tokenError
 			lwa    *LWAError
 			inv    *InvalidRequestError
@@ -77,7 +79,7 @@ func retryable(ctx context.Context, resp *http.Response, err error) (bool, error
 			host   x509.HostnameError
 		)
 		switch {
-		case errors.As(err, &tokErr), errors.As(err, &lwa), errors.As(err, &inv), errors.As(err, &cert),
+		case errors.As(err, &limErr), errors.As(err, &tokErr), errors.As(err, &lwa), errors.As(err, &inv), errors.As(err, &cert),
 			errors.As(err, &certIn), errors.As(err, &host),
 			errors.Is(err, errRedirect), errors.Is(err, context.Canceled),
 			errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil,
