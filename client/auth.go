@@ -76,13 +76,14 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.send(req, replay, tok)
 }
 
-// send clones req (a RoundTripper must not change its request), sets the
-// token and sends it.
+// send copies req (a RoundTripper must not change its request), sets the
+// token on the copy and sends it.
 func (t *authTransport) send(req *http.Request, body io.ReadCloser, tok string) (*http.Response, error) {
-	r := req.Clone(req.Context())
+	r := *req // only the header changes, so only the header is copied
 	r.Body = body
+	r.Header = req.Header.Clone()
 	r.Header.Set(headerAccessToken, tok)
-	return t.next.RoundTrip(r)
+	return t.next.RoundTrip(&r)
 }
 
 // tokenError is a failure to get a token (LWA, or minting an RDT). Those

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,7 +33,7 @@ type Client struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
-	tokensRT  http.RoundTripper // the Tokens call's stack
+	tokensRT  *retryTransport // the Tokens call's stack
 	tokensURL string
 	gen       *gen.ClientWithResponses // for Gen
 
@@ -114,7 +113,7 @@ func New(cfg Config) (*Client, error) {
 // retry -> rate limiter -> auth -> base transport. Redirects are followed
 // inside retry (so every hop passes the limiter and auth, and auth sends no
 // token to another host) and only to https or loopback.
-func (c *Client) stack(token tokenFunc) http.RoundTripper {
+func (c *Client) stack(token tokenFunc) *retryTransport {
 	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
 	rt = &authTransport{next: rt, origin: c.base, token: token, logger: c.logger}
 	if c.limiter != nil {
@@ -197,12 +196,12 @@ func (c *Client) sendTokens(ctx context.Context, req gen.CreateRestrictedDataTok
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokensURL, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokensURL, nil)
 	if err != nil {
 		return nil, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	return c.tokensRT.RoundTrip(hreq)
+	return c.tokensRT.send(hreq, body)
 }
 
 // decodeRDT checks a 2xx reply against the model: a token and a lifetime.

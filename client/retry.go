@@ -160,6 +160,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.send(req, body)
+}
+
+// send is RoundTrip for a caller that has the body's bytes already (the
+// Tokens call), so they are not read back from the request.
+func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, error) {
 	// A shallow copy (retryablehttp sets its body on every attempt; the
 	// layers below clone before they change a header) whose body every
 	// attempt, every redirect and the auth layer's one retry after a
