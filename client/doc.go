@@ -17,11 +17,13 @@
 //     [*LWAError], [ErrInvalidRequest]) and no secret in any log line, error
 //     string or formatted value.
 //
-// Layers, outermost first (each one file): retry (retry.go) -> rate limiter
-// (ratelimit.go) -> auth (auth.go) -> the caller's transport. Auth sits inside
-// retry so a retry after a long backoff carries a fresh token; the limiter
-// sits inside retry so retries pay for tokens too, and before auth so no token
-// is fetched only to wait in a queue.
+// Layers, outermost first: retry (retry.go) -> rate limiter and probe gate
+// (ratelimit.go) -> auth (auth.go) -> per-attempt timeout (retry.go) -> the
+// caller's transport. Auth sits inside retry so a retry after a long backoff
+// carries a fresh token; the limiter sits inside retry so retries pay for
+// tokens too, and before auth so no token is fetched only to wait in a queue;
+// the timeout sits below both, so neither a limiter wait nor a token fetch
+// counts against an attempt.
 //
 // Tests, both ours and yours, run against the in-process fake in package
 // sptest; see the examples.
