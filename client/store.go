@@ -1,0 +1,54 @@
+package client
+
+import (
+	"context"
+	"time"
+)
+
+// Store holds the state that a fleet of processes for one seller shares:
+// the LWA access token, the RDT cache and the per-operation rate-limit
+// buckets. SP-API usage plans are per selling partner and application, not
+// per process, so workers that each keep their own state spend one budget
+// several times over and fetch one token several times. Set Config.Store to
+// share it; package redisstore implements Store on Redis.
+//
+// The client makes every key and seals every value before a Store sees it:
+//
+//   - A key is "{" + a hash of the endpoint, client ID and refresh token (or
+//     scope) + "}:" + a name such as "lwa", "rdt:<hash>" or "rate:<operation>".
+//     It never holds a credential, two sellers never share one, and the part
+//     in braces is a Redis Cluster hash tag, so one seller's keys share a slot.
+//   - A token value is sealed with AES-256-GCM under a key derived from the
+//     credentials, so a dump of the store gives no usable token.
+//
+// A Store is never trusted to be up: the client bounds each call with a short
+// timeout, falls back to its in-process state when a call fails, and tries
+// the store again a little later. Implementations must be safe for
+// concurrent use and should honour ctx.
+type Store interface {
+	// Get returns the value under key, or nil and no error when there is none.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Set stores value under key for ttl.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// DeleteIf deletes key if it still holds value (a token the API
+	// rejected), and leaves a newer value alone.
+	DeleteIf(ctx context.Context, key string, value []byte) error
+
+	// Lock takes the lock named key for at most ttl. It returns ok false,
+	// and no error, when another holder has it. unlock releases the lock if
+	// this holder still has it.
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(context.Context) error, ok bool, err error)
+
+	// Take spends one request from the token bucket named key and returns
+	// how long the caller must wait before sending it (0: at once). The
+	// bucket refills at b.PerSecond up to b.Burst, by the store's clock; a
+	// rate recorded by Observe wins over b.PerSecond, and b.PerSecond 0
+	// with no recorded rate means no limit (wait 0, nothing spent). When
+	// the wait would exceed maxWait, nothing is spent and ok is false.
+	Take(ctx context.Context, key string, b Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error)
+	// Observe records what a reply said about the bucket named key: the
+	// rate the server stated (0: none), which later Takes use, and whether
+	// it was a 429, which empties the bucket, a fraction of a token
+	// included.
+	Observe(ctx context.Context, key string, b Rate, learned float64, throttled bool) error
+}
