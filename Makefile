@@ -38,3 +38,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateRequest$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzAPIError$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzLWAReply$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -run '^$$' -fuzz '^FuzzRetryWait$$' -fuzztime $(FUZZTIME) ./client/

@@ -17,11 +17,12 @@ import (
 // RDT) and a function that drops it from its cache when the API rejects it.
 type tokenFunc func(ctx context.Context, req *http.Request) (token string, reject func(), err error)
 
-// authTransport sets x-amz-access-token on a clone of each request to the
+// authTransport sets x-amz-access-token on a copy of each request to the
 // SP-API host, per attempt, and never on a request to any other host (a
 // redirect target, say). When the API answers 403 because the token expired
-// or was revoked, it drops the token and sends the request once more with a
-// fresh one.
+// or was revoked, it drops the token from its cache; the retry layer above
+// sends the request once more, through the limiter and back here for a
+// fresh token.
 type authTransport struct {
 	next   http.RoundTripper
 	origin *url.URL
@@ -47,7 +48,12 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, &tokenError{err}
 	}
-	resp, err := t.send(req, req.Body, tok)
+	// A RoundTripper must not change its request: copy it, and only the
+	// header, which is all that changes.
+	r := *req
+	r.Header = req.Header.Clone()
+	r.Header.Set(headerAccessToken, tok)
+	resp, err := t.next.RoundTrip(&r)
 	if err != nil || resp.StatusCode != http.StatusForbidden {
 		return resp, err
 	}
@@ -56,34 +62,14 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if !tokenRejected(body) || (req.GetBody == nil && req.ContentLength != 0) {
-		return resp, nil
-	}
-	reject()
-	if t.logger != nil {
-		t.logger.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: token rejected; retrying once with a new one",
-			slog.String("request_id", resp.Header.Get(headerRequestID)))
-	}
-	if tok, _, err = t.token(req.Context(), req); err != nil {
-		return nil, &tokenError{err}
-	}
-	var replay io.ReadCloser
-	if req.GetBody != nil {
-		if replay, err = req.GetBody(); err != nil {
-			return nil, err
+	if tokenRejected(body) {
+		reject()
+		if t.logger != nil {
+			t.logger.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: token rejected; dropped from the cache",
+				slog.String("request_id", resp.Header.Get(headerRequestID)))
 		}
 	}
-	return t.send(req, replay, tok)
-}
-
-// send copies req (a RoundTripper must not change its request), sets the
-// token on the copy and sends it.
-func (t *authTransport) send(req *http.Request, body io.ReadCloser, tok string) (*http.Response, error) {
-	r := *req // only the header changes, so only the header is copied
-	r.Body = body
-	r.Header = req.Header.Clone()
-	r.Header.Set(headerAccessToken, tok)
-	return t.next.RoundTrip(&r)
+	return resp, nil
 }
 
 // tokenError is a failure to get a token (LWA, or minting an RDT). Those
@@ -94,29 +80,65 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// tokenRejected reports whether a 403 body says the token itself is at
-// fault (expired, revoked, malformed or invalid), as opposed to a missing
-// grant, which a new token would not fix.
+// tokenRejected reports whether a 403 body says the access token or RDT
+// itself is at fault (expired, revoked, malformed or invalid), in its
+// message or its details, as opposed to a missing grant, which a new token
+// would not fix. An expired LWA client secret ("The LWA secret token you
+// provided has expired") is not a token to refresh either: it is a secret
+// to rotate, which clientSecretExpired names.
 func tokenRejected(body []byte) bool {
+	return errorListSays(body, func(s string) bool {
+		return strings.Contains(s, "token") && !strings.Contains(s, "secret") &&
+			(strings.Contains(s, "expired") || strings.Contains(s, "revoked") || strings.Contains(s, "invalid"))
+	})
+}
+
+// clientSecretExpired reports whether a 403 body says the application's LWA
+// client secret has expired.
+func clientSecretExpired(body []byte) bool {
+	return errorListSays(body, func(s string) bool {
+		return strings.Contains(s, "secret") && strings.Contains(s, "expired")
+	})
+}
+
+// errorListSays reports whether the message or details of any error in an
+// SP-API error list, lower-cased, satisfies says.
+func errorListSays(body []byte, says func(string) bool) bool {
 	var list gen.ErrorList
 	if json.Unmarshal(body, &list) != nil || list.Errors == nil {
 		return false
 	}
 	for _, e := range *list.Errors {
-		if e.Details == nil {
-			continue
-		}
-		d := strings.ToLower(*e.Details)
-		if strings.Contains(d, "token") && (strings.Contains(d, "expired") ||
-			strings.Contains(d, "revoked") || strings.Contains(d, "invalid")) {
+		if says(strings.ToLower(e.Message)) || (e.Details != nil && says(strings.ToLower(*e.Details))) {
 			return true
 		}
 	}
 	return false
 }
 
-// sameOrigin compares scheme and host (port included): a token is only ever
-// sent to the exact origin it is meant for.
+// sameOrigin compares scheme, host and port, with the scheme's default port
+// filled in (https://host and https://host:443 are one origin): a token is
+// only ever sent to the exact origin it is meant for.
 func sameOrigin(u, origin *url.URL) bool {
-	return strings.EqualFold(u.Scheme, origin.Scheme) && strings.EqualFold(u.Host, origin.Host)
+	if !strings.EqualFold(u.Scheme, origin.Scheme) {
+		return false
+	}
+	if strings.EqualFold(u.Host, origin.Host) {
+		return true
+	}
+	return strings.EqualFold(u.Hostname(), origin.Hostname()) && effectivePort(u) == effectivePort(origin)
+}
+
+// effectivePort is u's port, or its scheme's default.
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }

@@ -17,7 +17,7 @@ import (
 // tokensPath is the Tokens API operation's path.
 const tokensPath = "/tokens/2021-03-01/restrictedDataToken"
 
-// defaultAttemptTimeout bounds one attempt when Config.HTTPClient is nil.
+// defaultAttemptTimeout bounds one attempt when Config.AttemptTimeout is 0.
 const defaultAttemptTimeout = 30 * time.Second
 
 // Client calls the Tokens API and, through HTTPClient, any SP-API operation.
@@ -63,6 +63,9 @@ func New(cfg Config) (*Client, error) {
 	if _, err := checkURL("LWAEndpoint", lwaURL); err != nil {
 		return nil, err
 	}
+	if cfg.AttemptTimeout < 0 {
+		return nil, fmt.Errorf("config: AttemptTimeout %v: must not be negative (0 means %v)", cfg.AttemptTimeout, defaultAttemptTimeout)
+	}
 	for i, d := range cfg.DataElements {
 		if !isDataElement(d) {
 			return nil, fmt.Errorf("config: DataElements[%d]: %q is not one of buyerInfo, shippingAddress, buyerTaxInformation", i, d)
@@ -79,12 +82,21 @@ func New(cfg Config) (*Client, error) {
 		dataElements: append([]string(nil), cfg.DataElements...),
 		targetApp:    cfg.TargetApplication,
 	}
-	if hc := cfg.HTTPClient; hc != nil {
-		if hc.Transport != nil {
-			c.baseRT = hc.Transport
-		}
-		c.timeout = hc.Timeout
+	if hc := cfg.HTTPClient; hc != nil && hc.Transport != nil {
+		c.baseRT = hc.Transport
 	}
+	if cfg.AttemptTimeout > 0 {
+		c.timeout = cfg.AttemptTimeout
+	}
+	if hc := cfg.HTTPClient; hc != nil && hc.Timeout != 0 && c.logger != nil {
+		c.logger.Warn("sp-api: Config.HTTPClient.Timeout is not used; Config.AttemptTimeout bounds each attempt",
+			slog.Duration("http_client_timeout", hc.Timeout), slog.Duration("attempt_timeout", c.timeout))
+	}
+	safe := map[string]bool{OpCreateRestrictedDataToken: true}
+	for _, op := range cfg.RetrySafeOperations {
+		safe[op] = true
+	}
+	c.policy.safeOp = func(op string) bool { return safe[op] }
 	if !cfg.NoRateLimit {
 		c.limiter = cfg.RateLimiter
 		if c.limiter == nil {
@@ -105,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 	if c.gen, err = gen.NewClientWithResponses(base.String(), gen.WithHTTPClient(limited)); err != nil {
 		return nil, fmt.Errorf("config: Endpoint: %w", err)
 	}
-	c.httpClient = &http.Client{Transport: c.stack(c.operationToken), CheckRedirect: noRedirect}
+	c.httpClient = &http.Client{Transport: &hostRouter{origin: base, sp: c.stack(c.operationToken), other: c.baseRT}}
 	return c, nil
 }
 
@@ -117,7 +129,7 @@ func (c *Client) stack(token tokenFunc) *retryTransport {
 	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
 	rt = &authTransport{next: rt, origin: c.base, token: token, logger: c.logger}
 	if c.limiter != nil {
-		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName}
+		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName, gateTimeout: defaultGateTimeout}
 	}
 	return &retryTransport{
 		inner:  &http.Client{Transport: rt, CheckRedirect: checkRedirect},
@@ -137,11 +149,14 @@ func (c *Client) stack(token tokenFunc) *retryTransport {
 // host.
 func (c *Client) lwaHTTPClient() *http.Client {
 	inner := &http.Client{Transport: &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}, CheckRedirect: noRedirect}
+	policy := c.policy
+	policy.safeOp = func(string) bool { return true } // a token request changes nothing: repeat it
 	return &http.Client{
 		Transport: &readBodyTransport{next: &retryTransport{
-			inner:  inner,
-			policy: c.policy,
-			opName: func(*http.Request) string { return "lwa" },
+			inner:     inner,
+			policy:    policy,
+			opName:    func(*http.Request) string { return "lwa" },
+			onBackoff: func(ri RetryInfo, fail *APIError) { c.lwa.noteFailure(ri, fail) },
 		}},
 		CheckRedirect: noRedirect,
 	}
@@ -158,6 +173,11 @@ type hideCloseIdle struct{ rt http.RoundTripper }
 func (h hideCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 	return h.rt.RoundTrip(req)
 }
+
+// Endpoint is the SP-API base URL the client calls, such as
+// https://sellingpartnerapi-na.amazon.com: the URL a generated client wired
+// to HTTPClient must use, since only requests to it get a token.
+func (c *Client) Endpoint() string { return c.base.String() }
 
 // Gen returns the generated client with auth, rate limiting, retries and
 // the base URL wired in, for callers who want the raw generated API. Reply
@@ -247,16 +267,28 @@ func callError(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("sp-api %s: %w", op, cause)
 }
 
-// unwrapURLError strips the *url.Error layers net/http adds, whose text
-// starts with `Post "https://..."` and hides the cause.
+// unwrapURLError strips the *url.Error layers net/http adds on top of an
+// error, whose text starts with `Post "https://..."` and hides the cause.
+// Only the outer layers: an error of ours that wraps one (a request not
+// retried, say) keeps what it says.
 func unwrapURLError(err error) error {
 	for {
-		var ue *url.Error
-		if !errors.As(err, &ue) {
+		ue, ok := err.(*url.Error)
+		if !ok {
 			return err
 		}
 		err = ue.Err
 	}
+}
+
+// innerURLError is the cause inside the first *url.Error anywhere in err's
+// chain, or err: x/oauth2 wraps net/http's error in its own.
+func innerURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return unwrapURLError(ue.Err)
+	}
+	return err
 }
 
 // operationName names the operation a request to the SP-API host is, for

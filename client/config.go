@@ -30,16 +30,37 @@ type Config struct {
 	// "sellingpartnerapi::notifications").
 	Scope string
 
-	Region      Region       // default RegionNA
-	Sandbox     bool         // use the region's sandbox host
-	Endpoint    string       // base URL override, e.g. "http://127.0.0.1:8080"; wins over Region/Sandbox
-	LWAEndpoint string       // token URL override; default DefaultLWAEndpoint
-	HTTPClient  *http.Client // base client (proxies, TLS, per-attempt timeout); nil means a default with a 30 s timeout
+	Region      Region // default RegionNA
+	Sandbox     bool   // use the region's sandbox host
+	Endpoint    string // base URL override, e.g. "http://127.0.0.1:8080"; wins over Region/Sandbox
+	LWAEndpoint string // token URL override; default DefaultLWAEndpoint
+	// HTTPClient supplies the base transport (proxies, TLS); nil means
+	// http.DefaultTransport. Only its Transport is used: its Timeout would
+	// count limiter waits and token fetches against a request, so the
+	// per-attempt bound is AttemptTimeout.
+	HTTPClient *http.Client
 
-	MaxRetries int             // 0 means DefaultMaxRetries; negative means no retries
+	// AttemptTimeout bounds each attempt to the SP-API, from sending it to
+	// the end of its reply body; 0 means 30 s. There is always one: a hung
+	// attempt would otherwise hold its call, and as an operation's probe,
+	// every other call to the operation. Requests to other hosts (report
+	// documents, feed uploads) are not bounded by it.
+	AttemptTimeout time.Duration
+
+	MaxRetries int             // 0 means DefaultMaxRetries; negative means no retries; at most 100
 	RetryWait  time.Duration   // base of the exponential backoff; 0 means 500 ms
 	MaxWait    time.Duration   // cap on one backoff wait; 0 means 30 s
 	OnRetry    func(RetryInfo) // called before each backoff wait
+
+	// RetrySafeOperations names POST and PATCH operations (for example
+	// "merchantFulfillmentV0.createShipment") that the client may send
+	// again after they may have reached the server: a 5xx, a timeout or a
+	// reset once the request was written. By default only the Tokens call
+	// and the read-only POSTs (batch reads, fee estimates, rate quotes) are;
+	// any other POST or PATCH is retried only on a 429 or when nothing
+	// reached the server, because it may have taken effect (createShipment
+	// buys a label). GET, PUT and DELETE are always retried.
+	RetrySafeOperations []string
 
 	// RateLimiter decides when each request may be sent. Nil means a
 	// token bucket per operation (NewRateLimiter(nil)): the Tokens call

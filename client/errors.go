@@ -98,6 +98,9 @@ func (e *APIError) Error() string {
 		}
 		fmt.Fprintf(&b, " (body is not an SP-API error list: %s, %d bytes)", ct, len(e.Body))
 	}
+	if e.StatusCode == http.StatusForbidden && clientSecretExpired(e.Body) {
+		b.WriteString(" (the application's LWA client secret has expired: rotate it; a new access token will not help)")
+	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
 	}

@@ -3,14 +3,18 @@ package client
 import (
 	"context"
 	"sync"
-	"time"
 )
 
 // flightGroup runs one fetch per key at a time however many goroutines ask
 // (a single flight). Unlike x/sync/singleflight it counts its waiters: each
 // caller can give up on its own context, and the fetch, which runs detached
-// from any one caller's cancellation, is cancelled when the last waiter has
-// given up, so nothing keeps running behind the callers.
+// from every caller, is cancelled when the last waiter has given up, so
+// nothing keeps running behind the callers.
+//
+// The fetch has no deadline of its own. A deadline invented here (it once
+// was two minutes) ends fetches that callers with no deadline are content to
+// wait for, such as an RDT queued behind the Tokens call's limiter, and the
+// error then matches context.DeadlineExceeded as if it were the caller's.
 type flightGroup[V any] struct {
 	mu sync.Mutex
 	m  map[string]*flight[V]
@@ -24,9 +28,6 @@ type flight[V any] struct {
 	cancel  context.CancelFunc
 }
 
-// fetchTimeout bounds one shared fetch (with its retries and limiter waits).
-const fetchTimeout = 2 * time.Minute
-
 // do returns fn's result for key, joining a call already in flight.
 func (g *flightGroup[V]) do(ctx context.Context, key string, fn func(context.Context) (V, error)) (V, error) {
 	g.mu.Lock()
@@ -34,9 +35,10 @@ func (g *flightGroup[V]) do(ctx context.Context, key string, fn func(context.Con
 	if ok {
 		f.waiters++
 	} else {
-		// Detached from the first caller's cancellation, since others
-		// may wait on it too, but keeping its values.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		// Detached from every caller, values included: others may wait
+		// on it too, and the first caller's values (a trace of its own
+		// request, say) would be wrongly shared by all of them.
+		fctx, cancel := context.WithCancel(context.Background())
 		f = &flight[V]{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		if g.m == nil {
 			g.m = map[string]*flight[V]{}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,6 +52,11 @@ type lwaSource struct {
 
 	cur    atomic.Pointer[accessToken]
 	flight flightGroup[*accessToken]
+	// last is what the latest failed LWA attempt got ("HTTP 503
+	// server_error", "dial tcp: ..."), for a caller whose context ends
+	// while the fetch is backing off: its error names the cause, not only
+	// "context deadline exceeded".
+	last atomic.Pointer[string]
 }
 
 func newLWASource(cfg *Config, hc *http.Client, tokenURL string) *lwaSource {
@@ -97,9 +103,36 @@ func (s *lwaSource) Token(ctx context.Context) (string, error) {
 		if cur != nil && s.now().Before(cur.expiry) && ctx.Err() == nil {
 			return cur.value, nil
 		}
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			msg := "lwa: waiting for an access token: " + err.Error()
+			if last := s.last.Load(); last != nil {
+				msg += "; the last attempt got " + *last
+			}
+			return "", &lwaFetchError{msg: msg, err: err}
+		}
 		return "", err
 	}
 	return tok.value, nil
+}
+
+// noteFailure keeps what a failed LWA attempt got, before its retry.
+func (s *lwaSource) noteFailure(ri RetryInfo, fail *APIError) {
+	var what string
+	switch {
+	case fail != nil:
+		what = fmt.Sprintf("HTTP %d", fail.StatusCode)
+		var e struct {
+			Code string `json:"error"`
+		}
+		if json.Unmarshal(fail.Body, &e) == nil && e.Code != "" {
+			what += " " + e.Code
+		}
+	case ri.Err != nil:
+		what = innerURLError(ri.Err).Error()
+	default:
+		return
+	}
+	s.last.Store(&what)
 }
 
 // refresh fetches a token and caches it.
@@ -118,6 +151,7 @@ func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
 		return nil, err
 	}
 	s.cur.Store(tok)
+	s.last.Store(nil)
 	return tok, nil
 }
 
@@ -173,7 +207,7 @@ func lwaErr(err error) error {
 		return err
 	}
 	msg := strings.TrimPrefix(err.Error(), "oauth2: ")
-	cause := unwrapURLError(err)
+	cause := innerURLError(err)
 	if cause != err {
 		msg = cause.Error() // drop `Post "https://...":`, keep the cause
 	}

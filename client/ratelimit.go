@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"sync"
 	"time"
 
@@ -156,121 +155,22 @@ func (l *TokenBucketLimiter) Observe(op string, perSecond float64, throttled boo
 	}
 }
 
-// limitWaitError is a wait the limiter gave up; it is never retried.
+// limitWaitError is a wait the limiter, or the probe gate, gave up; it is
+// never retried.
 type limitWaitError struct {
-	op  string
-	err error
+	op   string
+	gate bool // waiting behind the operation's probe, not for a token
+	err  error
 }
 
 func (e *limitWaitError) Error() string {
-	if errors.Is(e.err, context.DeadlineExceeded) {
+	switch {
+	case e.gate:
+		return fmt.Sprintf("rate limit: waiting behind the probe (the first request to %s, sent alone until a reply shows the budget): %v", e.op, e.err)
+	case errors.Is(e.err, context.DeadlineExceeded):
 		return fmt.Sprintf("rate limit: waiting to send %s would pass the context deadline: %v", e.op, e.err)
 	}
 	return fmt.Sprintf("rate limit: waiting to send %s: %v", e.op, e.err)
 }
 
 func (e *limitWaitError) Unwrap() error { return e.err }
-
-// limitTransport asks the limiter before each attempt to the SP-API host
-// and tells it what the reply said.
-//
-// It also sends one request alone (a probe) for an operation it has not yet
-// heard a good reply for, and again after a 429: the others wait for the
-// probe's reply. A bucket that starts full cannot know that another process
-// has spent the server's budget; without the probe every request in flight
-// would collect a 429 before the first one told the limiter so.
-type limitTransport struct {
-	next   http.RoundTripper
-	lim    RateLimiter
-	opName func(*http.Request) string
-
-	mu     sync.Mutex
-	probes map[string]*probeState
-}
-
-// probeState is one operation's gate: open once a reply has come back
-// that was not a 429.
-type probeState struct {
-	open   bool
-	flight chan struct{} // closed when the probe in flight has its reply
-}
-
-func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	op := t.opName(req)
-	if op == "" { // another host, e.g. a redirect target
-		return t.next.RoundTrip(req)
-	}
-	st, probe, err := t.admit(req.Context(), op)
-	if err == nil {
-		err = t.lim.Wait(req.Context(), op)
-	}
-	if err != nil {
-		if probe != nil {
-			t.done(st, probe, false)
-		}
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, err
-	}
-	resp, err := t.next.RoundTrip(req)
-	throttled := err == nil && resp.StatusCode == http.StatusTooManyRequests
-	if err == nil {
-		r, _ := parseRate(resp.Header.Get(headerRateLimit))
-		t.lim.Observe(op, r, throttled)
-	}
-	if probe != nil || throttled {
-		t.done(st, probe, err == nil && !throttled)
-	}
-	return resp, err
-}
-
-// admit lets a request through the operation's gate: at once when it is
-// open, else as the probe, else when the probe in flight has its reply.
-// A probe gets the channel to close when it is done.
-func (t *limitTransport) admit(ctx context.Context, op string) (st *probeState, probe chan struct{}, err error) {
-	for {
-		t.mu.Lock()
-		st = t.probes[op]
-		if st == nil {
-			if t.probes == nil || len(t.probes) >= maxBuckets {
-				t.probes = map[string]*probeState{}
-			}
-			st = &probeState{}
-			t.probes[op] = st
-		}
-		if st.open {
-			t.mu.Unlock()
-			return st, nil, nil
-		}
-		if st.flight == nil {
-			st.flight = make(chan struct{})
-			t.mu.Unlock()
-			return st, st.flight, nil
-		}
-		wait := st.flight
-		t.mu.Unlock()
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return nil, nil, &limitWaitError{op: op, err: ctx.Err()}
-		}
-	}
-}
-
-// done records a reply (or a failure) on the gate: a probe's good reply
-// opens it, any 429 closes it again, and a probe that ended lets the next
-// one go.
-func (t *limitTransport) done(st *probeState, probe chan struct{}, good bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if probe == nil {
-		st.open = st.open && good
-		return
-	}
-	st.open = good
-	if st.flight == probe {
-		close(probe)
-		st.flight = nil
-	}
-}

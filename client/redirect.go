@@ -14,15 +14,18 @@ var errRedirect = errors.New("redirect refused")
 // maxRedirects is how many redirects one attempt follows.
 const maxRedirects = 5
 
-// checkRedirect follows a redirect only to https (or http on loopback, for
-// tests), and only a few times. The token header is not at risk here: auth
-// sets it per hop, and only for the SP-API origin.
+// checkRedirect follows a redirect only to the same origin, and only a few
+// times. The SP-API never redirects: a redirect to another origin comes from
+// something in between (a proxy, a captive portal), and following it would
+// send the request, and accept the reply (an RDT, say), from a host the
+// client never authenticated. So it is refused, with the target named.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return fmt.Errorf("%w: stopped after %d redirects", errRedirect, maxRedirects)
 	}
-	if req.URL.Scheme != "https" && !(req.URL.Scheme == "http" && isLoopback(req.URL.Hostname())) {
-		return fmt.Errorf("%w: will not follow a redirect to %s://%s", errRedirect, req.URL.Scheme, req.URL.Host)
+	if from := via[0].URL; !sameOrigin(req.URL, from) {
+		return fmt.Errorf("%w: the SP-API never redirects; will not follow a redirect from %s://%s to %s://%s",
+			errRedirect, from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
 	}
 	return nil
 }

@@ -44,7 +44,15 @@ func (c *Client) cachedRDT(ctx context.Context, key string, req CreateRestricted
 // backoff and the rate limiter apply as for the Tokens call, and an RDT the
 // API rejects as expired or revoked is dropped and the call sent once more
 // with a new one. Reply bodies are the caller's to read and close.
-func (c *Client) HTTPClient() *http.Client { return c.httpClient }
+//
+// Requests to any other host (report documents on S3, feed uploads) go to
+// the base transport as they are: no token, no limiter, no retries, no
+// buffering and no attempt timeout. Each call returns a new *http.Client, so
+// a caller may set its Timeout or Jar without affecting anyone else.
+func (c *Client) HTTPClient() *http.Client {
+	hc := *c.httpClient
+	return &hc
+}
 
 // operationToken is HTTPClient's tokenFunc.
 func (c *Client) operationToken(ctx context.Context, req *http.Request) (string, func(), error) {

@@ -3,14 +3,11 @@ package client
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -18,22 +15,27 @@ import (
 
 // RetryInfo is what OnRetry hears before each backoff wait.
 type RetryInfo struct {
-	Operation  string        // e.g. "createRestrictedDataToken", or "METHOD /path" for other calls
+	Operation  string        // e.g. "createRestrictedDataToken", "getListingsItem"
 	Attempt    int           // the attempt about to be made: 2 for the first retry
 	Wait       time.Duration // how long the client waits before it
+	Reason     string        // "status" (429, 5xx), "network" or "token rejected"
 	StatusCode int           // status of the failed attempt; 0 for a transport error
 	RequestID  string        // x-amzn-RequestId of the failed attempt, if any
 	Err        error         // the transport error of the failed attempt, if any
 }
 
 // retryPolicy is the three small decisions of a retry, after aws-sdk-go-v2:
-// how many attempts, is this outcome retryable, how long to wait.
+// how many attempts (maxRetries), is this outcome retryable (retryable,
+// mayRepeat), how long to wait (wait, in backoff.go).
 type retryPolicy struct {
 	maxRetries int
 	baseWait   time.Duration
 	maxWait    time.Duration
 	onRetry    func(RetryInfo)
 	logger     *slog.Logger
+	// safeOp reports whether a POST or PATCH of the named operation may
+	// be sent again after it may have reached the server.
+	safeOp func(op string) bool
 }
 
 func newRetryPolicy(cfg *Config) retryPolicy {
@@ -49,6 +51,8 @@ func newRetryPolicy(cfg *Config) retryPolicy {
 		p.maxRetries = DefaultMaxRetries
 	case p.maxRetries < 0:
 		p.maxRetries = 0
+	case p.maxRetries > maxAttempts:
+		p.maxRetries = maxAttempts
 	}
 	if p.baseWait <= 0 {
 		p.baseWait = 500 * time.Millisecond
@@ -59,100 +63,45 @@ func newRetryPolicy(cfg *Config) retryPolicy {
 	return p
 }
 
-// retryable reports whether an attempt's outcome is worth another try:
-// 429, 500, 502, 503, 504 and transport failures, but never a cancelled
-// context, a rate-limiter wait that would pass the deadline, a failed token
-// fetch (it has its own retries), a refused redirect, a certificate problem
-// or any other 4xx.
-func retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
+// mayRepeat reports whether req may be sent again after it may have reached
+// the server (a 5xx, a timeout or a reset once it was written). GET, HEAD,
+// PUT, DELETE and OPTIONS are idempotent. A POST or PATCH may have taken
+// effect (createShipment buys a label), so only operations known to be safe
+// (the Tokens call, read-only POSTs such as the batch and estimate calls),
+// those the caller names in Config.RetrySafeOperations and requests made with
+// WithRetrySafe are repeated.
+func (p *retryPolicy) mayRepeat(req *http.Request, op string) bool {
+	switch req.Method {
+	case http.MethodPost, http.MethodPatch:
+		return retrySafeFrom(req.Context()) || (p.safeOp != nil && p.safeOp(op))
 	}
-	if err != nil {
-		var (
-			limErr *limitWaitError
-			tokErr *tokenError
-			lwa    *LWAError
-			inv    *InvalidRequestError
-			cert   *x509.UnknownAuthorityError
-			certIn x509.CertificateInvalidError
-			host   x509.HostnameError
-		)
-		switch {
-		case errors.As(err, &limErr), errors.As(err, &tokErr), errors.As(err, &lwa), errors.As(err, &inv), errors.As(err, &cert),
-			errors.As(err, &certIn), errors.As(err, &host),
-			errors.Is(err, errRedirect), errors.Is(err, context.Canceled),
-			errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil,
-			errors.Is(err, ErrResponseTooLarge):
-			return false, err
-		}
-		var lwaFetch *lwaFetchError
-		if errors.As(err, &lwaFetch) {
-			return false, err // LWA has its own retries
-		}
-		return true, nil
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+	return true
+}
+
+// retryStatus reports whether a reply's status is worth another try.
+func retryStatus(code int) (retryKind, bool) {
+	switch code {
+	case http.StatusTooManyRequests:
+		return retryThrottled, true
+	case http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, nil
-	}
-	return false, nil
-}
-
-// wait is how long to wait before retry number n (0-based): the server's
-// Retry-After if it sent one, else the spacing its x-amzn-RateLimit-Limit
-// asks for, else exponential backoff with full jitter; always capped.
-func (p *retryPolicy) wait(n int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
-			return min(d, p.maxWait)
-		}
-		if r, ok := parseRate(resp.Header.Get(headerRateLimit)); ok {
-			return min(time.Duration(float64(time.Second)/r), p.maxWait)
-		}
-	}
-	ceiling := p.maxWait
-	if n < 30 {
-		ceiling = min(p.baseWait<<n, p.maxWait)
-	}
-	return time.Duration(rand.Int64N(int64(ceiling) + 1))
-}
-
-// retryAfter parses Retry-After: delay seconds or an HTTP date.
-func retryAfter(v string) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
+		return retryServer, true
 	}
 	return 0, false
 }
 
-// parseRate reads x-amzn-RateLimit-Limit, a decimal requests-per-second.
-func parseRate(v string) (float64, bool) {
-	if v == "" {
-		return 0, false
-	}
-	r, err := strconv.ParseFloat(v, 64)
-	if err != nil || r <= 0 || r > 1e6 {
-		return 0, false
-	}
-	return r, true
-}
-
 // retryTransport retries a request with go-retryablehttp. It is a
 // RoundTripper so that the generated client and HTTPClient share it. A
-// retryablehttp.Client is made per request (a small struct) so its backoff
-// can tell OnRetry which request it is waiting for.
+// retryablehttp.Client is made per request (a small struct) so that its
+// CheckRetry and Backoff share the request's attempt state.
 type retryTransport struct {
-	inner  *http.Client // limiter -> auth -> timeout -> base, following safe redirects
+	inner  *http.Client // limiter -> auth -> timeout -> base, following same-origin redirects
 	policy retryPolicy
 	opName func(*http.Request) string
+	// onBackoff, if set, hears every retry with the failed attempt's
+	// reply (nil for a transport error); LWA uses it to keep the last
+	// cause for a caller whose context ends during the backoff.
+	onBackoff func(RetryInfo, *APIError)
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -163,14 +112,138 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.send(req, body)
 }
 
+// attempts is one call's retry state, shared by CheckRetry and Backoff.
+type attempts struct {
+	t          *retryTransport
+	req        *http.Request
+	op         string
+	repeatable bool       // mayRepeat
+	sent       *sendTrace // for a request that is not repeatable: did it reach the server?
+
+	retries     int  // retries made for 429, 5xx and network errors
+	tokenResent bool // the one resend after a rejected token is spent
+	kind        retryKind
+	wait        time.Duration
+
+	lastErr  error     // transport error of the last attempt
+	lastFail *APIError // reply of the last attempt, if it is to be retried
+}
+
+// check is CheckRetry: every decision about an attempt's outcome.
+func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	a.lastErr, a.lastFail = err, nil
+	if ctx.Err() != nil {
+		if err != nil && errors.Is(err, ctx.Err()) {
+			return false, err // it may say more than the context's error
+		}
+		return false, ctx.Err()
+	}
+	if err != nil {
+		if !retryableError(ctx, err) {
+			return false, err
+		}
+		if !a.repeatable && !a.sent.notSent(err) {
+			return false, &notRetriedError{op: a.op, method: a.req.Method, err: err}
+		}
+		a.sent.reset()
+		return a.next(retryNetwork, nil), nil
+	}
+	kind, ok := retryStatus(resp.StatusCode)
+	switch {
+	case resp.StatusCode == http.StatusForbidden && !a.tokenResent:
+		// The auth layer already dropped a rejected token; the resend
+		// goes through the limiter and auth again like any attempt.
+		body, err := a.keepBody(resp)
+		if err != nil || !tokenRejected(body) {
+			return false, nil
+		}
+		a.tokenResent = true
+		kind = retryToken
+	case !ok:
+		return false, nil
+	case kind == retryServer && !a.repeatable:
+		if l := a.t.policy.logger; l != nil {
+			l.LogAttrs(ctx, slog.LevelDebug, "sp-api: not retried: the request may have taken effect",
+				slog.String("operation", a.op), slog.String("method", a.req.Method),
+				slog.Int("status", resp.StatusCode), slog.String("request_id", resp.Header.Get(headerRequestID)))
+		}
+		return false, nil
+	}
+	if kind != retryToken {
+		// Keep what the reply said before retryablehttp drains it, so
+		// a context that ends during the backoff does not lose it.
+		body, err := a.keepBody(resp)
+		if err != nil {
+			return false, fmt.Errorf("reading the HTTP %d reply: %w", resp.StatusCode, err)
+		}
+		a.lastFail = newAPIError(a.op, resp, body)
+	}
+	return a.next(kind, resp.Header), nil
+}
+
+// keepBody reads a reply body through the limit and puts it back.
+func (a *attempts) keepBody(resp *http.Response) ([]byte, error) {
+	body, err := readBody(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return body, err
+}
+
+// next decides whether a retry of kind is left in the budget, and its wait.
+// The one resend after a rejected token is not counted against MaxRetries.
+func (a *attempts) next(kind retryKind, h http.Header) bool {
+	if kind != retryToken {
+		if a.retries >= a.t.policy.maxRetries {
+			return false
+		}
+		a.retries++
+	}
+	a.kind = kind
+	a.wait = a.t.policy.wait(kind, a.retries-1, h)
+	return true
+}
+
+// backoff is Backoff: the wait check decided, told to OnRetry first.
+func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.Duration {
+	reason := a.kind.String()
+	if a.kind == retryThrottled {
+		reason = "status"
+	}
+	info := RetryInfo{Operation: a.op, Attempt: n + 2, Wait: a.wait, Reason: reason, Err: a.lastErr}
+	if resp != nil {
+		info.StatusCode = resp.StatusCode
+		info.RequestID = resp.Header.Get(headerRequestID)
+	}
+	p := &a.t.policy
+	if l := p.logger; l != nil {
+		l.LogAttrs(a.req.Context(), slog.LevelDebug, "sp-api: retrying",
+			slog.String("operation", info.Operation), slog.Int("attempt", info.Attempt),
+			slog.String("reason", info.Reason), slog.Duration("wait", info.Wait),
+			slog.Int("status", info.StatusCode), slog.String("request_id", info.RequestID))
+	}
+	if a.t.onBackoff != nil {
+		a.t.onBackoff(info, a.lastFail)
+	}
+	if p.onRetry != nil {
+		p.onRetry(info)
+	}
+	return a.wait
+}
+
 // send is RoundTrip for a caller that has the body's bytes already (the
 // Tokens call), so they are not read back from the request.
 func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, error) {
+	a := &attempts{t: t, req: req, op: t.opName(req)}
+	a.repeatable = t.policy.mayRepeat(req, a.op)
+	r := *req
+	if !a.repeatable {
+		// Only for such a request: learn whether each attempt was
+		// written, so one that never reached the server can be repeated.
+		a.sent = &sendTrace{}
+		r = *req.WithContext(a.sent.attach(req.Context()))
+	}
 	// A shallow copy (retryablehttp sets its body on every attempt; the
 	// layers below clone before they change a header) whose body every
-	// attempt, every redirect and the auth layer's one retry after a
-	// rejected token can replay.
-	r := *req
+	// attempt and every redirect can replay.
 	r.Body = nil
 	rr, err := retryablehttp.FromRequest(&r)
 	if err == nil && body != nil {
@@ -179,46 +252,11 @@ func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, e
 	if err != nil {
 		return nil, err
 	}
-	var (
-		lastErr  error     // transport error of the last attempt
-		lastFail *APIError // reply of the last attempt, if it is to be retried
-	)
 	rc := &retryablehttp.Client{
 		HTTPClient: t.inner,
-		RetryMax:   t.policy.maxRetries,
-		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			lastErr = err
-			retry, cerr := retryable(ctx, resp, err)
-			if retry && resp != nil {
-				// Keep what the reply said before retryablehttp drains it,
-				// so a context that ends during the backoff does not lose it.
-				body, err := readBody(resp.Body)
-				resp.Body = io.NopCloser(bytes.NewReader(body))
-				if err != nil {
-					return false, fmt.Errorf("reading the HTTP %d reply: %w", resp.StatusCode, err)
-				}
-				lastFail = newAPIError(t.opName(req), resp, body)
-			}
-			return retry, cerr
-		},
-		Backoff: func(_, _ time.Duration, n int, resp *http.Response) time.Duration {
-			d := t.policy.wait(n, resp)
-			info := RetryInfo{Operation: t.opName(req), Attempt: n + 2, Wait: d, Err: lastErr}
-			if resp != nil {
-				info.StatusCode = resp.StatusCode
-				info.RequestID = resp.Header.Get(headerRequestID)
-			}
-			if l := t.policy.logger; l != nil {
-				l.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: retrying",
-					slog.String("operation", info.Operation), slog.Int("attempt", info.Attempt),
-					slog.Duration("wait", d), slog.Int("status", info.StatusCode),
-					slog.String("request_id", info.RequestID))
-			}
-			if t.policy.onRetry != nil {
-				t.policy.onRetry(info)
-			}
-			return d
-		},
+		RetryMax:   t.policy.maxRetries + 1, // + the resend after a rejected token; check keeps the budget
+		CheckRetry: a.check,
+		Backoff:    a.backoff,
 		// Keep the last response: it becomes the caller's *APIError.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		// Logger nil: retryablehttp's default logs every request to stderr.
@@ -234,15 +272,47 @@ func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, e
 		// Both errors.Is(err, context.Canceled) and errors.As(err, &apiErr) hold.
 		if req.Context().Err() != nil {
 			switch {
-			case lastFail != nil:
-				return nil, fmt.Errorf("%w; the attempt before failed: %w", err, lastFail)
-			case lastErr != nil && !errors.Is(lastErr, err):
-				return nil, fmt.Errorf("%w; the attempt before failed: %v", err, unwrapURLError(lastErr))
+			case a.lastFail != nil:
+				return nil, fmt.Errorf("%w; the attempt before failed: %w", err, a.lastFail)
+			case a.lastErr != nil && !errors.Is(a.lastErr, err):
+				return nil, fmt.Errorf("%w; the attempt before failed: %v", err, unwrapURLError(a.lastErr))
 			}
 		}
 		return nil, err
 	}
 	return resp, nil
+}
+
+// notRetriedError is a transport error of a request that may have reached
+// the server and is not safe to repeat. It reads as its cause plus why it
+// was not retried, and unwraps to the cause (context.DeadlineExceeded for a
+// timed-out attempt, say).
+type notRetriedError struct {
+	op, method string
+	err        error
+}
+
+func (e *notRetriedError) Error() string {
+	return fmt.Sprintf("%v; not retried: the %s may have reached the server and %s is not known to be safe to repeat "+
+		"(Config.RetrySafeOperations or WithRetrySafe allow it)", unwrapURLError(e.err), e.method, e.op)
+}
+
+func (e *notRetriedError) Unwrap() error { return e.err }
+
+// retrySafeKey marks a context whose requests may be repeated.
+type retrySafeKey struct{}
+
+// WithRetrySafe returns a context whose requests the client may send again
+// after they may have reached the server (a 5xx, a timeout, a reset), even a
+// POST or PATCH it does not know to be safe: use it for a call that is
+// idempotent by its own design.
+func WithRetrySafe(ctx context.Context) context.Context {
+	return context.WithValue(ctx, retrySafeKey{}, true)
+}
+
+func retrySafeFrom(ctx context.Context) bool {
+	v, _ := ctx.Value(retrySafeKey{}).(bool)
+	return v
 }
 
 // requestBody reads a request body once (nil for none), preferring GetBody
@@ -302,8 +372,8 @@ func (b *cancelOnClose) Close() error {
 }
 
 // attemptTimeoutError is an attempt that had no reply within the
-// per-attempt timeout (Config.HTTPClient.Timeout). It is retried, and
-// matches context.DeadlineExceeded.
+// per-attempt timeout (Config.AttemptTimeout). It is retried, and matches
+// context.DeadlineExceeded.
 type attemptTimeoutError struct {
 	d   time.Duration
 	err error

@@ -1,0 +1,149 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// defaultGateTimeout is how long the others wait for a probe's reply
+// before they go ahead anyway, at the limiter's pace.
+const defaultGateTimeout = time.Second
+
+// maxGates bounds the gates a limitTransport keeps; see forgetIdleLocked.
+const maxGates = 1024
+
+// limitTransport asks the limiter before each attempt to the SP-API host
+// and tells it what the reply said.
+//
+// It also sends one request alone (a probe) for an operation it has not yet
+// heard a good reply for, and again after a 429: the others wait for the
+// probe's reply. A bucket that starts full cannot know that another process
+// has spent the server's budget; without the probe every request in flight
+// would collect a 429 before the first one told the limiter so. The wait is
+// bounded (gateTimeout, about a second): a slow or hung probe must not hold
+// every other caller of its operation, so after that they go ahead at the
+// limiter's pace.
+type limitTransport struct {
+	next        http.RoundTripper
+	lim         RateLimiter
+	opName      func(*http.Request) string
+	gateTimeout time.Duration
+
+	mu    sync.Mutex
+	gates map[string]*gate
+}
+
+// gate is one operation's probe gate: open once a reply has come back that
+// was not a 429.
+type gate struct {
+	open   bool
+	flight chan struct{} // closed when the probe in flight has its reply
+	since  time.Time     // when the probe in flight was sent
+}
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	op := t.opName(req)
+	if op == "" { // another host, e.g. a redirect target
+		return t.next.RoundTrip(req)
+	}
+	g, probe, err := t.admit(req.Context(), op)
+	if err == nil {
+		err = t.lim.Wait(req.Context(), op)
+	}
+	if err != nil {
+		if probe != nil {
+			t.done(g, probe, false)
+		}
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(req)
+	throttled := err == nil && resp.StatusCode == http.StatusTooManyRequests
+	if err == nil {
+		r, _ := parseRate(resp.Header.Get(headerRateLimit))
+		t.lim.Observe(op, r, throttled)
+	}
+	if probe != nil || throttled {
+		t.done(g, probe, err == nil && !throttled)
+	}
+	return resp, err
+}
+
+// admit lets a request through the operation's gate: at once when it is
+// open, else as the probe, else when the probe in flight has its reply or
+// has been out for gateTimeout. A probe gets the channel to close when it
+// is done.
+func (t *limitTransport) admit(ctx context.Context, op string) (g *gate, probe chan struct{}, err error) {
+	for {
+		t.mu.Lock()
+		g = t.gates[op]
+		if g == nil {
+			if t.gates == nil {
+				t.gates = map[string]*gate{}
+			}
+			if len(t.gates) >= maxGates {
+				t.forgetIdleLocked()
+			}
+			g = &gate{}
+			t.gates[op] = g
+		}
+		if g.open {
+			t.mu.Unlock()
+			return g, nil, nil
+		}
+		if g.flight == nil {
+			g.flight = make(chan struct{})
+			g.since = time.Now()
+			t.mu.Unlock()
+			return g, g.flight, nil
+		}
+		wait, left := g.flight, t.gateTimeout-time.Since(g.since)
+		t.mu.Unlock()
+		if left <= 0 {
+			return g, nil, nil // the probe is slow: go ahead at the limiter's pace
+		}
+		timer := time.NewTimer(left)
+		select {
+		case <-wait:
+			timer.Stop()
+		case <-timer.C:
+			return g, nil, nil
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, nil, &limitWaitError{op: op, gate: true, err: ctx.Err()}
+		}
+	}
+}
+
+// done records a reply (or a failure) on the gate: a probe's good reply
+// opens it, any 429 closes it again, and a probe that ended lets the next
+// one go.
+func (t *limitTransport) done(g *gate, probe chan struct{}, good bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if probe == nil {
+		g.open = g.open && good
+		return
+	}
+	g.open = good
+	if g.flight == probe {
+		close(probe)
+		g.flight = nil
+	}
+}
+
+// forgetIdleLocked drops the gates with no probe in flight, so that many
+// distinct operations cannot grow the map without bound. A forgotten gate
+// costs one probe when its operation comes back; a gate with a probe out is
+// never dropped, since requests wait on it.
+func (t *limitTransport) forgetIdleLocked() {
+	for op, g := range t.gates {
+		if g.flight == nil {
+			delete(t.gates, op)
+		}
+	}
+}
