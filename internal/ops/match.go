@@ -155,7 +155,7 @@ func build(ops []Operation) (*Matcher, error) {
 // The returned *Operation points into the Matcher's table and must not be
 // modified; it is returned by pointer so that Match does not allocate.
 func (m *Matcher) Match(method, path string) (*Operation, bool) {
-	if len(path) < 2 || path[0] != '/' || strings.IndexAny(path, "?#") >= 0 {
+	if len(path) < 2 || path[0] != '/' || strings.ContainsAny(path, "?#") {
 		return nil, false
 	}
 	op := m.root.match(method, path, 1)
