@@ -154,7 +154,7 @@ func refMatch(all []ops.Operation, method, path string) int {
 	segs := strings.Split(path[1:], "/")
 	best, bestT := -1, []string(nil)
 	for i, op := range all {
-		if op.Method != method {
+		if op.Method != method || strings.Count(op.Path, "/") != len(segs) {
 			continue
 		}
 		tmpl := strings.Split(op.Path[1:], "/")

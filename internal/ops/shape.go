@@ -50,19 +50,20 @@ func Shape(method, path string) string {
 	return b.String()
 }
 
-// isLiteral reports whether seg is a literal segment of some template in
-// the table, by binary search of the generated, sorted literals.
-func isLiteral(seg string) bool {
-	lo, hi := 0, len(literals)
-	for lo < hi {
-		h := int(uint(lo+hi) >> 1)
-		if literals[h] < seg {
-			lo = h + 1
-		} else {
-			hi = h
-		}
+// literalSet holds the generated literals for isLiteral.
+var literalSet = func() map[string]struct{} {
+	m := make(map[string]struct{}, len(literals))
+	for _, s := range literals {
+		m[s] = struct{}{}
 	}
-	return lo < len(literals) && literals[lo] == seg
+	return m
+}()
+
+// isLiteral reports whether seg is a literal segment of some template in
+// the table.
+func isLiteral(seg string) bool {
+	_, ok := literalSet[seg]
+	return ok
 }
 
 // isVersion reports whether seg looks like an SP-API version: "v" and one
