@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/spapi-go/tokens/gen"
@@ -37,6 +36,8 @@ type Client struct {
 	tokensURL string
 	gen       *gen.ClientWithResponses // for Gen
 
+	ops          *opTable
+	noRole       nameSet // operations the Tokens call refused for want of the role
 	rdts         *rdtCache
 	dataElements []string
 	targetApp    string
@@ -92,11 +93,10 @@ func New(cfg Config) (*Client, error) {
 		c.logger.Warn("sp-api: Config.HTTPClient.Timeout is not used; Config.AttemptTimeout bounds each attempt",
 			slog.Duration("http_client_timeout", hc.Timeout), slog.Duration("attempt_timeout", c.timeout))
 	}
-	safe := map[string]bool{OpCreateRestrictedDataToken: true}
-	for _, op := range cfg.RetrySafeOperations {
-		safe[op] = true
+	if c.ops, err = newOpTable(&cfg); err != nil {
+		return nil, err
 	}
-	c.policy.safeOp = func(op string) bool { return safe[op] }
+	c.policy.safeOp = c.ops.retrySafe
 	if !cfg.NoRateLimit {
 		c.limiter = cfg.RateLimiter
 		if c.limiter == nil {
@@ -289,19 +289,6 @@ func innerURLError(err error) error {
 		return unwrapURLError(ue.Err)
 	}
 	return err
-}
-
-// operationName names the operation a request to the SP-API host is, for
-// the limiter, RetryInfo and errors; "" for another host.
-func (c *Client) operationName(req *http.Request) string {
-	if !sameOrigin(req.URL, c.base) {
-		return ""
-	}
-	path := strings.TrimPrefix(req.URL.Path, c.base.Path)
-	if req.Method == http.MethodPost && path == tokensPath {
-		return OpCreateRestrictedDataToken
-	}
-	return operationKey(req.Method, path)
 }
 
 // Format prints a Client without anything secret: %v of a struct with

@@ -75,6 +75,14 @@ type Config struct {
 	// getOrderItems). An application may ask only for the elements it is
 	// approved for, so there is no default.
 	DataElements []string
+	// RDTOperations overrides, or adds to, which operations HTTPClient
+	// mints an RDT for. A key is an operation name from the table
+	// ("orders_2026-01-01.getOrder"; see Operations) or, for an operation
+	// the table lacks (Amazon adds restricted operations), "METHOD
+	// /path/template". Amazon's models do not say, for example, whether
+	// Orders 2026-01-01 with includedData BUYER or RECIPIENT needs an RDT;
+	// set it here rather than fork the client.
+	RDTOperations map[string]RDTPolicy
 	// TargetApplication, when set, is the application RDTs minted by
 	// HTTPClient are delegated to.
 	TargetApplication string

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/spapi-go/tokens/internal/ops"
 )
 
 // RateLimiter decides when a request for an operation may be sent. The
@@ -35,21 +37,35 @@ type Rate struct {
 const OpCreateRestrictedDataToken = "createRestrictedDataToken"
 
 // DefaultRates are the usage plans the client starts from before any reply
-// has told it better: the Tokens call's published plan.
-var DefaultRates = map[string]Rate{
-	OpCreateRestrictedDataToken: {PerSecond: 1, Burst: 10},
+// has told it better: the published plan of every operation in Amazon's
+// models that publishes one, keyed by operation name (see Operations), such
+// as "getListingsItem" (5/s, burst 10) or "createRestrictedDataToken" (1/s,
+// burst 10). NewRateLimiter starts from these and lays its argument over
+// them. A seller's real plan may be higher: whenever a reply states its rate
+// in x-amzn-RateLimit-Limit, that rate wins.
+var DefaultRates = publishedRates()
+
+func publishedRates() map[string]Rate {
+	m := map[string]Rate{}
+	for _, op := range ops.All() {
+		if op.Rate > 0 {
+			m[op.Name] = Rate{PerSecond: op.Rate, Burst: op.Burst}
+		}
+	}
+	return m
 }
 
-// maxBuckets bounds the buckets of a TokenBucketLimiter; operations are
-// keyed by path template, so this is only reached by odd callers.
-const maxBuckets = 1024
+// maxLearned bounds the buckets a TokenBucketLimiter keeps for operations
+// with no plan (paths no table entry matches, keyed by shape, and names a
+// caller's own limiter keys): past it, idle full buckets are forgotten.
+const maxLearned = 1024
 
 // TokenBucketLimiter is the default RateLimiter: a token bucket per
 // operation (golang.org/x/time/rate) that waits rather than drops. An
-// operation starts at its entry in the rates it was made with (or waits for
-// nothing until a reply states its rate), follows x-amzn-RateLimit-Limit
-// whenever a reply carries it, and is drained by a 429 so that the next calls
-// wait instead of collecting more 429s.
+// operation starts at its plan (DefaultRates, with the rates it was made
+// with on top), or waits for nothing until a reply states its rate; it
+// follows x-amzn-RateLimit-Limit whenever a reply carries it, and is drained
+// by a 429 so that the next calls wait instead of collecting more 429s.
 //
 // It keeps a margin below the server's plan: one token less burst (or, for a
 // plan with a burst of 1, a tenth less rate). The client spends a token when
@@ -57,27 +73,41 @@ const maxBuckets = 1024
 // all take equally long to get there (a new connection, a token fetch, a
 // late timer): with no margin, the server sees its bucket a fraction of a
 // token short and answers 429 (measured: one 429 per run at 20/s).
+//
+// Memory is bounded: operations with a plan are a fixed set, and a bucket
+// for an operation without one is forgotten only when it is idle and full,
+// which is the state a new bucket starts in; a bucket in use or drained by
+// a 429 is never dropped.
 type TokenBucketLimiter struct {
-	defaults map[string]Rate
-	now      func() time.Time
+	plans map[string]Rate
+	now   func() time.Time
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	learned int // buckets with no plan
 }
 
 // bucket is one operation's limiter and the factor its rate runs at.
 type bucket struct {
-	lim  *rate.Limiter
-	slow float64 // 1, or below 1 where the burst leaves no room for a margin
+	lim     *rate.Limiter
+	slow    float64 // 1, or below 1 where the burst leaves no room for a margin
+	planned bool    // from a plan, so never forgotten
+	waiting int     // Waits in progress; under TokenBucketLimiter.mu
 }
 
-// NewRateLimiter returns a TokenBucketLimiter that starts each operation
-// at rates[op]; nil means DefaultRates.
+// NewRateLimiter returns a TokenBucketLimiter that starts each operation at
+// its published plan (DefaultRates), or at rates[op] where rates has one. A
+// Rate with PerSecond 0 there means no limit for that operation until a
+// reply states its rate.
 func NewRateLimiter(rates map[string]Rate) *TokenBucketLimiter {
-	if rates == nil {
-		rates = DefaultRates
+	plans := make(map[string]Rate, len(DefaultRates)+len(rates))
+	for op, r := range DefaultRates {
+		plans[op] = r
 	}
-	return &TokenBucketLimiter{defaults: rates, now: time.Now, buckets: map[string]*bucket{}}
+	for op, r := range rates {
+		plans[op] = r
+	}
+	return &TokenBucketLimiter{plans: plans, now: time.Now, buckets: map[string]*bucket{}}
 }
 
 // newBucket makes a bucket for plan, with the margin.
@@ -89,38 +119,67 @@ func newBucket(plan Rate) *bucket {
 	return &bucket{lim: rate.NewLimiter(rate.Limit(plan.PerSecond*slow), 1), slow: slow}
 }
 
-// bucket returns op's bucket, creating it from the defaults or from a
-// learned rate; nil means op is not limited (yet).
-func (l *TokenBucketLimiter) bucket(op string, learned float64) *bucket {
+// bucket returns op's bucket, creating it from its plan or from a learned
+// rate; nil means op is not limited (yet). wait counts a Wait in progress,
+// which release ends.
+func (l *TokenBucketLimiter) bucket(op string, learned float64, wait bool) *bucket {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if b, ok := l.buckets[op]; ok {
-		return b
+	b, ok := l.buckets[op]
+	if !ok {
+		plan, planned := l.plans[op]
+		switch {
+		case planned && validRate(plan.PerSecond):
+		case validRate(learned):
+			// A reply told us the rate but not the burst: start with
+			// one second's worth, at least 1.
+			plan, planned = Rate{PerSecond: learned, Burst: max(1, int(math.Ceil(learned)))}, false
+		default:
+			return nil
+		}
+		if !planned && l.learned >= maxLearned {
+			l.forgetIdleLocked()
+		}
+		b = newBucket(plan)
+		b.planned = planned
+		if !planned {
+			l.learned++
+		}
+		l.buckets[op] = b
 	}
-	plan, ok := l.defaults[op]
-	switch {
-	case ok && plan.PerSecond > 0:
-	case learned > 0:
-		// A reply told us the rate but not the burst: start with
-		// one second's worth, at least 1.
-		plan = Rate{PerSecond: learned, Burst: max(1, int(math.Ceil(learned)))}
-	default:
-		return nil
+	if wait {
+		b.waiting++
 	}
-	if len(l.buckets) >= maxBuckets {
-		clear(l.buckets)
-	}
-	b := newBucket(plan)
-	l.buckets[op] = b
 	return b
+}
+
+// release ends a Wait on b.
+func (l *TokenBucketLimiter) release(b *bucket) {
+	l.mu.Lock()
+	b.waiting--
+	l.mu.Unlock()
+}
+
+// forgetIdleLocked drops the buckets without a plan that no one is waiting
+// on and that are full: forgetting one loses nothing a new bucket would not
+// have, but its learned rate, which the next reply states again.
+func (l *TokenBucketLimiter) forgetIdleLocked() {
+	now := l.now()
+	for op, b := range l.buckets {
+		if !b.planned && b.waiting == 0 && b.lim.TokensAt(now) >= float64(b.lim.Burst()) {
+			delete(l.buckets, op)
+			l.learned--
+		}
+	}
 }
 
 // Wait implements RateLimiter.
 func (l *TokenBucketLimiter) Wait(ctx context.Context, op string) error {
-	b := l.bucket(op, 0)
+	b := l.bucket(op, 0, true)
 	if b == nil {
 		return nil
 	}
+	defer l.release(b)
 	if err := b.lim.Wait(ctx); err != nil {
 		// x/time/rate's "would exceed context deadline" is not
 		// context.DeadlineExceeded; make errors.Is work.
@@ -137,7 +196,10 @@ func (l *TokenBucketLimiter) Wait(ctx context.Context, op string) error {
 
 // Observe implements RateLimiter.
 func (l *TokenBucketLimiter) Observe(op string, perSecond float64, throttled bool) {
-	b := l.bucket(op, perSecond)
+	if !validRate(perSecond) {
+		perSecond = 0
+	}
+	b := l.bucket(op, perSecond, false)
 	if b == nil {
 		return
 	}
@@ -153,6 +215,13 @@ func (l *TokenBucketLimiter) Observe(op string, perSecond float64, throttled boo
 			b.lim.ReserveN(now, n)
 		}
 	}
+}
+
+// len is the number of buckets kept.
+func (l *TokenBucketLimiter) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
 }
 
 // limitWaitError is a wait the limiter, or the probe gate, gave up; it is

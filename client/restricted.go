@@ -2,11 +2,14 @@ package client
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
-	"github.com/spapi-go/tokens/internal/restricted"
+	"github.com/spapi-go/tokens/internal/ops"
 )
 
 // RestrictedDataToken returns an RDT for req from the cache while it has
@@ -54,15 +57,23 @@ func (c *Client) HTTPClient() *http.Client {
 	return &hc
 }
 
-// operationToken is HTTPClient's tokenFunc.
+// operationToken is HTTPClient's tokenFunc: an RDT where the operation
+// needs one (see rdtPolicy), else the LWA access token.
 func (c *Client) operationToken(ctx context.Context, req *http.Request) (string, func(), error) {
 	path := strings.TrimPrefix(req.URL.EscapedPath(), c.base.Path)
-	op, ok := restricted.Match(req.Method, path)
-	if !ok {
-		tok, err := c.lwa.Token(ctx)
-		return tok, func() { c.lwa.invalidate(tok) }, err
+	op, ok := c.ops.match(req.Method, path)
+	var pol RDTPolicy
+	if ok {
+		pol = c.rdtPolicy(op)
 	}
-	res := RestrictedResource{Method: RestrictedResourceMethod(op.Method), Path: op.RDTPath(path)}
+	if pol == RDTNever || pol == RDTAuto || (pol == RDTSpecificPath && c.noRole.has(op.Name)) {
+		return c.lwaToken(ctx)
+	}
+	rpath := op.Path
+	if pol == RDTSpecificPath {
+		rpath = path
+	}
+	res := RestrictedResource{Method: RestrictedResourceMethod(op.Method), Path: rpath}
 	if de := c.dataElementsFor(op); len(de) > 0 {
 		res.DataElements = &de
 	}
@@ -73,13 +84,51 @@ func (c *Client) operationToken(ctx context.Context, req *http.Request) (string,
 	key := rdtKey(rreq)
 	t, err := c.cachedRDT(ctx, key, rreq)
 	if err != nil {
+		if pol == RDTSpecificPath && noRestrictedRole(err) {
+			// An application without the restricted role can have no
+			// PII report types, so its documents take the LWA token.
+			// Remember it: asking again would fail the same way.
+			if c.noRole.add(op.Name) && c.logger != nil {
+				c.logger.LogAttrs(ctx, slog.LevelInfo, "sp-api: the application may not mint RDTs for this operation; using the LWA token from now on",
+					slog.String("operation", op.Name))
+			}
+			return c.lwaToken(ctx)
+		}
 		return "", nil, err
 	}
 	return t.Token, func() { c.rdts.evict(key, t.Token) }, nil
 }
 
+// lwaToken is the tokenFunc answer with the LWA access token.
+func (c *Client) lwaToken(ctx context.Context) (string, func(), error) {
+	tok, err := c.lwa.Token(ctx)
+	return tok, func() { c.lwa.invalidate(tok) }, err
+}
+
+// rdtPolicy is the token op takes: the caller's Config.RDTOperations, else
+// the table's answer. A restricted operation takes an RDT, for its request
+// path where it must (getReportDocument) and its template otherwise; one
+// that is restricted only for PII (Orders getOrders, getOrder,
+// getOrderItems) takes one only when Config.DataElements asks for some of
+// its dataElements, and the LWA token otherwise, which an application
+// without the restricted role can also use.
+func (c *Client) rdtPolicy(op *ops.Operation) RDTPolicy {
+	if p, ok := c.ops.policy[op.Name]; ok && p != RDTAuto {
+		return p
+	}
+	switch {
+	case !op.Restricted:
+		return RDTNever
+	case op.DataElements != nil && len(c.dataElementsFor(op)) == 0:
+		return RDTNever
+	case op.SpecificPath:
+		return RDTSpecificPath
+	}
+	return RDTTemplate
+}
+
 // dataElementsFor is the configured dataElements that op accepts.
-func (c *Client) dataElementsFor(op *restricted.Operation) []string {
+func (c *Client) dataElementsFor(op *ops.Operation) []string {
 	var out []string
 	for _, d := range c.dataElements {
 		if slices.Contains(op.DataElements, d) {
@@ -89,36 +138,45 @@ func (c *Client) dataElementsFor(op *restricted.Operation) []string {
 	return out
 }
 
-// operationKey names a request for the limiter and RetryInfo: a restricted
-// operation by its method and path template; any other by its method and
-// path with id-like segments folded, so that one operation shares one bucket
-// whatever the ids.
-func operationKey(method, path string) string {
-	if op, ok := restricted.Match(method, path); ok {
-		return op.Method + " " + op.Path
-	}
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		if i > 1 && isIDSegment(s) {
-			segs[i] = "{}"
-		}
-	}
-	return method + " " + strings.Join(segs, "/")
-}
-
-// isIDSegment guesses whether a path segment is an id rather than a name
-// or a version ("v0", "2021-06-30"): it has a digit.
-func isIDSegment(s string) bool {
-	if s == "" || isVersion(s) {
+// noRestrictedRole reports whether a Tokens call failed because the
+// application lacks the role for the resource: 400 InvalidInput
+// "Application do not have access to some or all requested resource".
+func noRestrictedRole(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
 		return false
 	}
-	return strings.ContainsAny(s, "0123456789")
+	for _, e := range apiErr.Errors {
+		if strings.Contains(strings.ToLower(e.Message), "do not have access") {
+			return true
+		}
+	}
+	return false
 }
 
-func isVersion(s string) bool {
-	if len(s) >= 2 && s[0] == 'v' && strings.Trim(s[1:], "0123456789") == "" {
-		return true
+// nameSet is a concurrency-safe set of operation names, small and
+// write-once per name.
+type nameSet struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (s *nameSet) has(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[name]
+}
+
+// add adds name, and reports whether it was new.
+func (s *nameSet) add(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[name] {
+		return false
 	}
-	// 2021-06-30
-	return len(s) == 10 && s[4] == '-' && s[7] == '-' && strings.Trim(s, "0123456789-") == ""
+	if s.m == nil {
+		s.m = map[string]bool{}
+	}
+	s.m[name] = true
+	return true
 }
