@@ -134,13 +134,14 @@ func dataElements(res []RestrictedResource) map[string]bool {
 	return m
 }
 
-// segment is the i-th /-separated segment of path ("" is segment 0).
+// segment is the i-th /-separated segment of path ("" is segment 0), or ""
+// if path has fewer.
 func segment(path string, i int) string {
-	segs := strings.Split(path, "/")
-	if i < len(segs) {
-		return segs[i]
+	for range i {
+		_, path, _ = strings.Cut(path, "/")
 	}
-	return ""
+	seg, _, _ := strings.Cut(path, "/")
+	return seg
 }
 
 func okJSON(v any) reply { return reply{status: http.StatusOK, body: mustJSON(v)} }
