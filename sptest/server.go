@@ -51,8 +51,8 @@ const maxBody = 8 << 20
 // minute, burst 15): set RateScale (or NoRateLimit, or Plans) to go faster.
 //
 // An operation's rate-limit plan is, first match wins: its entry in Plans;
-// none if NoRateLimit; for createRestrictedDataToken, Rate and Burst (each
-// defaulting to the published 1/s, burst 10, scaled); for every other
+// none if NoRateLimit; for createRestrictedDataToken, Rate and Burst
+// (defaults: the published 1/s times RateScale, burst 10); for every other
 // operation, OperationRate and OperationBurst when OperationRate > 0; else
 // the published plan, its rate times RateScale. An operation without a
 // published plan is unlimited. Each operation has its own bucket, and every
