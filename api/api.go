@@ -15,3 +15,12 @@ var TokensModel []byte
 //
 //go:embed restricted-operations.json
 var RestrictedOperations []byte
+
+// UsagePlans lists every operation of Amazon's SP-API models (API, model,
+// version, operationId, method, path template) with its published usage plan
+// (rate in requests per second and burst; null where the model publishes
+// none), byte for byte as ../shared/spec/usage-plans.json, so that the client
+// and the sptest fake each read the same facts.
+//
+//go:embed usage-plans.json
+var UsagePlans []byte

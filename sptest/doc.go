@@ -2,34 +2,55 @@
 // Selling Partner API, for tests.
 //
 // The real services need credentials, a network and a registered application,
-// enforce a 1 request/s limit on the Tokens API, and cannot be made to fail on
+// enforce slow per-operation rate limits, and cannot be made to fail on
 // demand. Tests of code that mints Restricted Data Tokens (RDTs) and calls
-// restricted operations need all of the opposite: no secrets, no network,
-// fast, deterministic, and able to script throttling, server errors, slow or
+// SP-API operations need all of the opposite: no secrets, no network, fast,
+// deterministic, and able to script throttling, server errors, slow or
 // broken replies, revoked and expired tokens. A Server gives that with one
-// httptest.Server that answers both the LWA token endpoint and the SP-API
-// paths the way the real API does:
+// httptest.Server that answers both the LWA token endpoint and the whole
+// SP-API surface the way the real API does:
 //
 //   - POST /auth/o2/token: LWA, grant types refresh_token and
 //     client_credentials (grantless), credentials in the form or in HTTP
 //     Basic auth. Only ClientID, ClientSecret and RefreshToken are accepted.
+//   - Every operation of Amazon's SP-API models (api.UsagePlans, 370
+//     operations) and every restricted operation (api.RestrictedOperations,
+//     which adds cancelShipmentOld): 371 in all, listed by Operations. A
+//     request that matches no operation (method and path) gets 404 NotFound
+//     once its token passes.
 //   - POST /tokens/2021-03-01/restrictedDataToken: createRestrictedDataToken,
-//     validated like the real API, rate limited by a token bucket (1 rps,
-//     burst 10 by default), and answering the model's x-amzn-api-sandbox
-//     static examples exactly as the model says.
-//   - GET /orders/v0/orders/{orderId}/address (getOrderAddress),
-//     GET /orders/v0/orders/{orderId} (getOrder, with PII only for the
-//     dataElements an RDT names), GET /reports/2021-06-30/documents/{id}
-//     (getReportDocument, which needs an RDT for the specific path) and
-//     GET /sellers/v1/marketplaceParticipations (not restricted).
+//     validated like the real API, answering the model's x-amzn-api-sandbox
+//     static examples exactly as the model says, and, for an application
+//     without the restricted role (Options.NoRestrictedRole,
+//     SetRestrictedRole), Amazon's 400 "Application do not have access to
+//     some or all requested resource".
+//   - Orders v0 getOrders, getOrder and getOrderItems (PII only for the
+//     dataElements an RDT names; the LWA access token gives none),
+//     getOrderAddress, Reports getReportDocument and Sellers
+//     getMarketplaceParticipations answer like the models; every other
+//     operation answers 200 {"payload":{}}.
+//   - Tokens: a restricted operation needs an RDT that covers the request
+//     (same method; the specific path, or a template whose {param} segments
+//     stand for the request's; getReportDocument only the specific path);
+//     every other operation needs the LWA access token. A valid token that
+//     does not cover the request gets the real 403 Unauthorized with empty
+//     details; an expired, revoked or unknown token gets the 403 whose
+//     details say so, the only 403 on which a client should refresh.
+//   - Rate limits: each operation has its own token bucket at its published
+//     usage plan, and every reply of a limited operation but a 429 states the
+//     rate in x-amzn-RateLimit-Limit. Published plans are slow
+//     (getOrderAddress: 0.5 requests/s, burst 30): Options.RateScale speeds
+//     them all up, Options.Plans overrides one operation, NoRateLimit removes
+//     them.
 //
-// Every request is counted and recorded, faults can be queued per operation
-// (Script) or made persistent (Always), tokens can be revoked, and token expiry
-// follows Options.Now so a fake clock can expire them.
+// Every request is counted and recorded under its operation's name (see
+// Calls), faults can be queued per operation (Script) or made persistent
+// (Always), tokens can be revoked, and token expiry follows Options.Now so a
+// fake clock can expire them.
 //
 // Usage:
 //
-//	srv := sptest.Start(t, sptest.Options{})
+//	srv := sptest.Start(t, sptest.Options{RateScale: 100}) // published plans, 100 times faster
 //	cfg := client.Config{
 //		ClientID:     sptest.ClientID,
 //		ClientSecret: sptest.ClientSecret,

@@ -42,6 +42,7 @@ type Fault struct {
 // next request gets faults[0], and so on. Scripted faults are used before an
 // Always fault.
 func (s *Server) Script(op string, faults ...Fault) {
+	op = canonical(op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range faults {
@@ -51,6 +52,7 @@ func (s *Server) Script(op string, faults ...Fault) {
 
 // Always sets a persistent fault for every request of op; nil clears it.
 func (s *Server) Always(op string, f *Fault) {
+	op = canonical(op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f == nil {
@@ -211,6 +213,7 @@ const (
 	msgQuota       = "You exceeded your quota for the requested resource."
 	detailsExpired = "The access token you provided has expired."
 	detailsInvalid = "The access token you provided is revoked, malformed or invalid."
+	msgNoRole      = "Application do not have access to some or all requested resource" // Amazon's words
 )
 
 // errorReply is an SP-API ErrorList reply with one error. details is always

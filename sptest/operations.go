@@ -2,103 +2,98 @@ package sptest
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
-
-	"golang.org/x/time/rate"
 )
 
-// handleSPAPI answers every SP-API request: authenticate, spend the
-// operation's rate-limit budget, then the operation itself.
-func (s *Server) handleSPAPI(op string, r *http.Request, body []byte) reply {
-	limiter, limit := s.limiterFor(op)
+// handleSPAPI answers every SP-API request: authenticate, find the operation,
+// spend its rate-limit budget, check that the token covers the request, then
+// the operation itself. op is nil for a path that matches no operation.
+func (s *Server) handleSPAPI(op *operation, r *http.Request, body []byte) reply {
+	b := s.bucketFor(op)
 	p, rej := s.authenticate(r)
 	var rep reply
 	switch {
 	case rej != nil:
 		rep = *rej
-	case limiter != nil && !limiter.Allow():
+	case op == nil:
+		rep = errorReply(http.StatusNotFound, "NotFound", "Resource not found.", "")
+	case b != nil && !b.lim.Allow():
+		// The real API sends no rate header with a 429.
 		return errorReply(http.StatusTooManyRequests, "QuotaExceeded", msgQuota, "")
 	default:
-		rep = s.handleOp(op, p, r, body)
+		if res, ok := s.authorize(op, p, r); !ok {
+			rep = *denied("")
+		} else {
+			rep = s.handleOp(op, res, r, body)
+		}
 	}
-	if limiter != nil && rep.status >= 200 && rep.status < 500 && rep.status != http.StatusTooManyRequests {
+	if b != nil && rep.status >= 200 && rep.status < 500 && rep.status != http.StatusTooManyRequests {
 		if rep.header == nil {
 			rep.header = http.Header{}
 		}
-		rep.header.Set("X-Amzn-Ratelimit-Limit", limit)
+		rep.header.Set("X-Amzn-Ratelimit-Limit", b.header)
 	}
 	return rep
 }
 
-// limiterFor is op's token bucket and its x-amzn-RateLimit-Limit value, or nil.
-func (s *Server) limiterFor(op string) (*rate.Limiter, string) {
-	if op == opCreateRestrictedDataToken {
-		if s.rdtLimiter == nil {
-			return nil, ""
+// authorize decides whether a valid token may call op, the way the real API
+// does: a restricted operation needs an RDT that covers the request (Orders
+// v0's PII operations also take the LWA access token, and then give no PII);
+// every other operation needs the LWA access token. It returns the RDT's
+// resources that cover the request.
+func (s *Server) authorize(op *operation, p principal, r *http.Request) ([]RestrictedResource, bool) {
+	if p.rdt == nil {
+		switch {
+		case !op.restricted, op.piiOnly:
+			return nil, true
+		case op.name == opGetReportDocument && !s.hasRole.Load():
+			// Without the restricted role an application cannot request
+			// report types with PII, so its documents take the LWA token.
+			return nil, true
 		}
-		return s.rdtLimiter, strconv.FormatFloat(s.opts.Rate, 'f', -1, 64)
+		return nil, false
 	}
-	if l := s.opLimiters[op]; l != nil {
-		return l, strconv.FormatFloat(s.opts.OperationRate, 'f', -1, 64)
+	if !op.restricted {
+		return nil, false
 	}
-	return nil, ""
+	res := covering(p.rdt, r, !op.exactRDT)
+	return res, len(res) > 0
 }
 
-// handleOp answers an authenticated request for op.
-func (s *Server) handleOp(op string, p principal, r *http.Request, body []byte) reply {
+// handleOp answers an authorized request for op; res are the RDT resources
+// that cover it (none for the LWA access token).
+func (s *Server) handleOp(op *operation, res []RestrictedResource, r *http.Request, body []byte) reply {
 	path := r.URL.Path
-	switch op {
+	switch op.name {
 	case opCreateRestrictedDataToken:
-		return s.createRDT(p, body)
+		return s.createRDT(body)
 	case opGetOrderAddress:
-		if p.rdt == nil || len(covering(p.rdt, r, true)) == 0 {
-			return *denied(detailsInvalid)
-		}
 		return okJSON(orderAddressReply{Payload: orderAddress{
 			AmazonOrderId:   segment(path, 4),
 			ShippingAddress: janeAddress,
 		}})
+	case opGetOrders:
+		return okJSON(ordersReply{Payload: ordersList{
+			Orders:        []order{newOrder(orderIDs[0], res), newOrder(orderIDs[1], res)},
+			CreatedBefore: "2025-01-02T03:04:05Z",
+		}})
 	case opGetOrder:
-		o := order{AmazonOrderId: segment(path, 4), OrderStatus: "Shipped"}
-		if p.rdt != nil {
-			res := covering(p.rdt, r, true)
-			if len(res) == 0 {
-				return *denied(detailsInvalid)
-			}
-			for _, rr := range res {
-				for _, d := range rr.DataElements {
-					switch d {
-					case elemBuyerInfo:
-						o.BuyerInfo = &buyerInfo{BuyerEmail: "jane@example.com", BuyerName: "Jane Doe"}
-					case elemShippingAddress:
-						a := janeAddress
-						o.ShippingAddress = &a
-					case elemBuyerTaxInformation:
-						o.BuyerTaxInformation = &buyerTaxInformation{BuyerTaxRegistrationId: "DE123"}
-					}
-				}
-			}
-		}
-		return okJSON(orderReply{Payload: o})
+		return okJSON(orderReply{Payload: newOrder(segment(path, 4), res)})
+	case opGetOrderItems:
+		return okJSON(orderItemsReply{Payload: newOrderItems(segment(path, 4), res)})
 	case opGetReportDocument:
-		if p.rdt == nil || len(covering(p.rdt, r, false)) == 0 {
-			return *denied(detailsInvalid)
-		}
-		id := path[len(reportPath):]
+		id := segment(path, 4)
 		return okJSON(reportDocument{ReportDocumentId: id, URL: "https://example.invalid/doc/" + id})
 	case opGetMarketplaceParticipations:
-		if p.rdt != nil {
-			return *denied(detailsInvalid)
-		}
 		return okJSON(participationsReply{Payload: []participation{{Marketplace: marketplace{ID: "ATVPDKIKX0DER"}}}})
 	}
-	return errorReply(http.StatusNotFound, "NotFound", "Resource not found.", "")
+	return reply{status: http.StatusOK, body: []byte(`{"payload":{}}`)}
 }
 
 // covering returns the resources of rdt that cover r: same method, and the
 // same path or, if templates are allowed, a path template whose {param}
-// segments stand for r's segments.
+// segments stand for r's segments (compared escaped, so that an SKU with %2F
+// is one segment).
 func covering(rdt *IssuedRDT, r *http.Request, templates bool) []RestrictedResource {
 	var out []RestrictedResource
 	for _, res := range rdt.Resources {
@@ -116,79 +111,43 @@ func pathMatches(pattern, path, escaped string, templates bool) bool {
 	if !templates || !strings.Contains(pattern, "{") {
 		return false
 	}
-	ps, rs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	ps, rs := strings.Split(pattern, "/"), strings.Split(escaped, "/")
 	if len(ps) != len(rs) {
 		return false
 	}
 	for i, seg := range ps {
-		param := len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}'
-		if seg != rs[i] && !(param && rs[i] != "") {
+		if seg != rs[i] && !(isParam(seg) && rs[i] != "") {
 			return false
 		}
 	}
 	return true
 }
 
-// segment is the i-th /-separated segment of path ("" is segment 0).
-func segment(path string, i int) string {
-	segs := strings.Split(path, "/")
-	if i < len(segs) {
-		return segs[i]
+// dataElements is the set of data elements that res name.
+func dataElements(res []RestrictedResource) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range res {
+		for _, d := range r.DataElements {
+			m[d] = true
+		}
 	}
-	return ""
+	return m
+}
+
+// segment is the i-th /-separated segment of path ("" is segment 0), or ""
+// if path has fewer.
+func segment(path string, i int) string {
+	for range i {
+		_, path, _ = strings.Cut(path, "/")
+	}
+	seg, _, _ := strings.Cut(path, "/")
+	return seg
 }
 
 func okJSON(v any) reply { return reply{status: http.StatusOK, body: mustJSON(v)} }
 
-// Reply bodies of the operations, fields in the real API's order.
-
-type address struct {
-	Name          string
-	AddressLine1  string
-	City          string
-	StateOrRegion string
-	PostalCode    string
-	CountryCode   string
-}
-
-var janeAddress = address{
-	Name:          "Jane Doe",
-	AddressLine1:  "1 Main St",
-	City:          "Seattle",
-	StateOrRegion: "WA",
-	PostalCode:    "98101",
-	CountryCode:   "US",
-}
-
-type orderAddress struct {
-	AmazonOrderId   string
-	ShippingAddress address
-}
-
-type orderAddressReply struct {
-	Payload orderAddress `json:"payload"`
-}
-
-type buyerInfo struct {
-	BuyerEmail string
-	BuyerName  string
-}
-
-type buyerTaxInformation struct {
-	BuyerTaxRegistrationId string
-}
-
-type order struct {
-	AmazonOrderId       string
-	OrderStatus         string
-	BuyerInfo           *buyerInfo           `json:",omitempty"`
-	ShippingAddress     *address             `json:",omitempty"`
-	BuyerTaxInformation *buyerTaxInformation `json:",omitempty"`
-}
-
-type orderReply struct {
-	Payload order `json:"payload"`
-}
+// Reply bodies of the operations other than Orders, fields in the real
+// API's order.
 
 type reportDocument struct {
 	ReportDocumentId string `json:"reportDocumentId"`

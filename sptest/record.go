@@ -13,7 +13,7 @@ type RecordedRequest struct {
 	Method    string
 	Path      string
 	RawQuery  string
-	Op        string      // operation name, as for Calls
+	Op        string      // operation name, as for Calls ("ordersV0.getOrder", never the alias "getOrder")
 	Header    http.Header // a clone of the request's header
 	Body      []byte      // the first 64 KiB of the body
 	RequestID string      // the x-amzn-RequestId sent back
@@ -51,11 +51,18 @@ func (s *Server) finish(rec *RecordedRequest, status int) {
 	}
 }
 
-// Calls reports how many requests were received for op ("lwa",
-// "createRestrictedDataToken", "getOrderAddress", "getOrder",
-// "getReportDocument", "getMarketplaceParticipations" or "other"), whatever
-// their outcome, scripted faults included.
+// Calls reports how many requests were received for op, whatever their
+// outcome, scripted faults included. op is an operation's name: its
+// operationId where that is unique among the operations the fake knows
+// ("getOrderAddress", "createRestrictedDataToken", "getReportDocument",
+// "getListingsItem"), else the model's file name without .json, a dot and
+// the operationId ("ordersV0.getOrder", "orders_2026-01-01.getOrder",
+// "listingsItems_2021-08-01.putListingsItem"); "getOrder" is kept as an alias
+// of "ordersV0.getOrder". "lwa" counts LWA token requests, and "other" the
+// requests that match no operation (method and path). Operations lists every
+// name. Script, Always and CallsByStatus take the same names.
 func (s *Server) Calls(op string) int {
+	op = canonical(op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
@@ -65,6 +72,7 @@ func (s *Server) Calls(op string) int {
 // op. Status 0 counts requests that got no reply (Fault.Reset, or a context
 // that ended during Latency or Fault.Delay).
 func (s *Server) CallsByStatus(op string, status int) int {
+	op = canonical(op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byStatus[opStatus{op, status}]

@@ -9,13 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Test credentials the fake accepts. Any other client id, secret or refresh
@@ -31,39 +28,65 @@ const (
 	opLWA                          = "lwa"
 	opCreateRestrictedDataToken    = "createRestrictedDataToken"
 	opGetOrderAddress              = "getOrderAddress"
-	opGetOrder                     = "getOrder"
+	opGetOrders                    = "ordersV0.getOrders"
+	opGetOrder                     = "ordersV0.getOrder"
+	opGetOrderItems                = "getOrderItems"
 	opGetReportDocument            = "getReportDocument"
 	opGetMarketplaceParticipations = "getMarketplaceParticipations"
 	opOther                        = "other"
 )
 
-// Paths served.
+// Paths served outside the operation table.
 const (
-	lwaPath    = "/auth/o2/token"
-	rdtPath    = "/tokens/2021-03-01/restrictedDataToken"
-	mpPath     = "/sellers/v1/marketplaceParticipations"
-	ordersPath = "/orders/v0/orders/"
-	reportPath = "/reports/2021-06-30/documents/"
+	lwaPath = "/auth/o2/token"
+	rdtPath = "/tokens/2021-03-01/restrictedDataToken"
 )
 
 // maxBody bounds how much of a request body the fake reads.
 const maxBody = 8 << 20
 
-// Options configure a Server; the zero value gives the real API's defaults.
+// Options configure a Server; the zero value gives the real API's defaults,
+// including every operation's published usage plan, which is slow for tests
+// (getOrderAddress: 0.5 requests/s, burst 30; getReportDocument: one a
+// minute, burst 15): set RateScale (or NoRateLimit, or Plans) to go faster.
+//
+// An operation's rate-limit plan is, first match wins: its entry in Plans;
+// none if NoRateLimit; for createRestrictedDataToken, Rate and Burst
+// (defaults: the published 1/s times RateScale, burst 10); for every other
+// operation, OperationRate and OperationBurst when OperationRate > 0; else
+// the published plan, its rate times RateScale. An operation without a
+// published plan is unlimited. Each operation has its own bucket, and every
+// reply of a limited operation but a 429 states its rate in
+// x-amzn-RateLimit-Limit.
 type Options struct {
 	TokenLifetime time.Duration // LWA access-token lifetime (expires_in); default 1h
 	RDTLifetime   time.Duration // RDT lifetime (expiresIn); default 1h
 
-	Rate        float64 // createRestrictedDataToken token bucket, requests/s; default 1
-	Burst       int     // default 10
-	NoRateLimit bool    // disable the createRestrictedDataToken bucket (and its header)
+	Rate        float64 // createRestrictedDataToken bucket, requests/s; default the published 1 times RateScale
+	Burst       int     // createRestrictedDataToken burst; default the published 10
+	NoRateLimit bool    // no bucket (and no rate header) for any operation not in Plans
 
-	// OperationRate is the token bucket of each other operation
-	// (getOrderAddress, getOrder, getReportDocument,
-	// getMarketplaceParticipations), requests/s; 0 means unlimited and no
-	// rate header.
+	// RateScale multiplies every published rate (bursts are unchanged), and
+	// the rate header states the scaled rate; 0 means 1. Use e.g. 100 to make
+	// tests fast while keeping each operation's relative plan and its burst.
+	RateScale float64
+
+	// Plans overrides the plan of operations by name (as for Calls; the
+	// alias "getOrder" included) and wins over every other option; a Plan
+	// with Rate 0 means unlimited. NewServer panics on a name that is no
+	// operation.
+	Plans map[string]Plan
+
+	// OperationRate, when > 0, replaces the published plan of every operation
+	// other than createRestrictedDataToken by one plan of this many
+	// requests/s (each operation still has its own bucket); RateScale does
+	// not apply to it.
 	OperationRate  float64
 	OperationBurst int // default 1 when OperationRate > 0
+
+	// NoRestrictedRole makes the server act as for an application without
+	// the restricted role (see SetRestrictedRole).
+	NoRestrictedRole bool
 
 	// Latency is added before every SP-API reply (not LWA replies); a request
 	// whose context ends first gets no reply.
@@ -84,9 +107,10 @@ type Server struct {
 	running sync.WaitGroup // handlers in flight, including hijacked ones
 	closed  sync.Once
 
-	rdtLimiter *rate.Limiter            // nil when NoRateLimit
-	opLimiters map[string]*rate.Limiter // read-only after NewServer
-	sandbox    []sandboxExample         // read-only after NewServer
+	table   *opTable         // read-only, shared by every Server
+	buckets []*bucket        // by operation index; nil where unlimited; read-only after NewServer
+	sandbox []sandboxExample // read-only after NewServer
+	hasRole atomic.Bool      // the application has the restricted role
 
 	reqSeq atomic.Uint64
 	tokSeq atomic.Uint64
@@ -117,11 +141,8 @@ func NewServer(opts Options) *Server {
 	if opts.RDTLifetime <= 0 {
 		opts.RDTLifetime = time.Hour
 	}
-	if opts.Rate <= 0 {
-		opts.Rate = 1
-	}
-	if opts.Burst <= 0 {
-		opts.Burst = 10
+	if opts.RateScale <= 0 {
+		opts.RateScale = 1
 	}
 	if opts.OperationRate > 0 && opts.OperationBurst <= 0 {
 		opts.OperationBurst = 1
@@ -133,25 +154,20 @@ func NewServer(opts Options) *Server {
 	if err != nil {
 		panic("sptest: " + err.Error())
 	}
+	table := mustTable()
 	s := &Server{
-		opts:       opts,
-		sandbox:    examples,
-		opLimiters: map[string]*rate.Limiter{},
-		calls:      map[string]int{},
-		byStatus:   map[opStatus]int{},
-		scripted:   map[string][]Fault{},
-		always:     map[string]*Fault{},
-		access:     map[string]*accessToken{},
-		rdts:       map[string]*rdtEntry{},
+		opts:     opts,
+		table:    table,
+		buckets:  newBuckets(table, &opts),
+		sandbox:  examples,
+		calls:    map[string]int{},
+		byStatus: map[opStatus]int{},
+		scripted: map[string][]Fault{},
+		always:   map[string]*Fault{},
+		access:   map[string]*accessToken{},
+		rdts:     map[string]*rdtEntry{},
 	}
-	if !opts.NoRateLimit {
-		s.rdtLimiter = rate.NewLimiter(rate.Limit(opts.Rate), opts.Burst)
-	}
-	if opts.OperationRate > 0 {
-		for _, op := range []string{opGetOrderAddress, opGetOrder, opGetReportDocument, opGetMarketplaceParticipations} {
-			s.opLimiters[op] = rate.NewLimiter(rate.Limit(opts.OperationRate), opts.OperationBurst)
-		}
-	}
+	s.hasRole.Store(!opts.NoRestrictedRole)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.ts.Config.BaseContext = func(net.Listener) context.Context { return s.ctx }
@@ -189,33 +205,17 @@ func (s *Server) LWAURL() string { return s.ts.URL + lwaPath }
 // httptest.Server's client); its idle connections are closed by Close.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
-// classify names the operation a request is for.
-func classify(r *http.Request) string {
-	p := r.URL.Path
-	switch {
-	case p == lwaPath:
-		return opLWA
-	case p == rdtPath:
-		if r.Method == http.MethodPost {
-			return opCreateRestrictedDataToken
-		}
-	case r.Method != http.MethodGet:
-	case p == mpPath:
-		return opGetMarketplaceParticipations
-	case strings.HasPrefix(p, ordersPath):
-		rest := strings.Split(p[len(ordersPath):], "/")
-		switch {
-		case len(rest) == 1 && rest[0] != "":
-			return opGetOrder
-		case len(rest) == 2 && rest[0] != "" && rest[1] == "address":
-			return opGetOrderAddress
-		}
-	case strings.HasPrefix(p, reportPath):
-		if id := p[len(reportPath):]; id != "" && !strings.Contains(id, "/") {
-			return opGetReportDocument
-		}
+// classify finds the operation a request is for: its name (as for Calls) and
+// its table entry, nil for LWA and for a request that matches no operation
+// ("other").
+func (s *Server) classify(r *http.Request) (string, *operation) {
+	if r.URL.Path == lwaPath {
+		return opLWA, nil
 	}
-	return opOther
+	if op := s.table.match(r.Method, r.URL.EscapedPath()); op != nil {
+		return op.name, op
+	}
+	return opOther, nil
 }
 
 // reply is what a handler decided to answer.
@@ -230,7 +230,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.running.Add(1)
 	defer s.running.Done()
 
-	op := classify(r)
+	op, entry := s.classify(r)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	tooLarge := len(body) > maxBody
 	rec, fault := s.begin(op, r, body)
@@ -265,7 +265,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case op == opLWA:
 		rep = s.handleLWA(r, body)
 	default:
-		rep = s.handleSPAPI(op, r, body)
+		rep = s.handleSPAPI(entry, r, body)
 	}
 	s.write(w, rec, rep, fault)
 }

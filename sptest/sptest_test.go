@@ -548,11 +548,16 @@ func TestOperationRate(t *testing.T) {
 	if r.status != 200 || r.header.Get("x-amzn-RateLimit-Limit") != "0.001" {
 		t.Errorf("getOrder: %v %v", r, r.header)
 	}
-	// Without OperationRate there is no header.
+	// OperationRate does not apply to the Tokens call.
+	r = do(t, srv, http.MethodPost, rdtPath, tok, []byte(`{"restrictedResources":[{"method":"GET","path":"/orders/v0/orders"}]}`))
+	if r.status != 200 || r.header.Get("x-amzn-RateLimit-Limit") != "1" {
+		t.Errorf("createRestrictedDataToken: %v %v", r, r.header)
+	}
+	// Without OperationRate the header states the published plan.
 	plain := sptest.Start(t, sptest.Options{})
 	r = do(t, plain, http.MethodGet, mpPath, accessToken(t, plain), nil)
-	if r.header.Values("x-amzn-RateLimit-Limit") != nil {
-		t.Errorf("rate header without OperationRate: %v", r.header)
+	if got := r.header.Get("x-amzn-RateLimit-Limit"); got != "0.016" {
+		t.Errorf("rate header without OperationRate = %q, want the published 0.016", got)
 	}
 }
 
@@ -575,9 +580,7 @@ func TestRestrictedOperations(t *testing.T) {
 	orderNone := rdtFor(t, srv, tok, get(orderPath))
 
 	addrReply := `{"payload":{"AmazonOrderId":"` + orderID + `","ShippingAddress":` + janeAddrJSON + `}}`
-	order := func(pii string) string {
-		return `{"payload":{"AmazonOrderId":"` + orderID + `","OrderStatus":"Shipped"` + pii + `}}`
-	}
+	order := func(pii string) string { return `{"payload":` + orderJSON(orderID, pii) + `}` }
 	buyer := `,"BuyerInfo":{"BuyerEmail":"jane@example.com","BuyerName":"Jane Doe"}`
 	ship := `,"ShippingAddress":` + janeAddrJSON
 	tax := `,"BuyerTaxInformation":{"BuyerTaxRegistrationId":"DE123"}`
@@ -590,24 +593,25 @@ func TestRestrictedOperations(t *testing.T) {
 	}{
 		{"address/template", addrPath, addrTemplate, 200, addrReply},
 		{"address/specific", addrPath, addrSpecific, 200, addrReply},
-		{"address/other order", addrPath, addrOther, 403, errDenied},
-		{"address/other method", addrPath, addrPost, 403, errDenied},
-		{"address/LWA token", addrPath, tok, 403, errDenied},
-		{"address/RDT for getOrder", addrPath, orderAll, 403, errDenied},
+		{"address/other order", addrPath, addrOther, 403, errUnauthorized},
+		{"address/other method", addrPath, addrPost, 403, errUnauthorized},
+		{"address/LWA token", addrPath, tok, 403, errUnauthorized},
+		{"address/RDT for getOrder", addrPath, orderAll, 403, errUnauthorized},
 		{"order/LWA token", orderPath, tok, 200, order("")},
 		{"order/buyerInfo template", orderPath, orderBuyer, 200, order(buyer)},
-		{"order/shipping and tax", orderPath, orderShipTax, 200, order(ship + tax)},
-		{"order/all", orderPath, orderAll, 200, order(buyer + ship + tax)},
+		{"order/shipping and tax", orderPath, orderShipTax, 200, order(tax + ship)},
+		{"order/all", orderPath, orderAll, 200, order(tax + ship + buyer)},
 		{"order/no dataElements", orderPath, orderNone, 200, order("")},
-		{"order/RDT for address", orderPath, addrTemplate, 403, errDenied},
-		{"order/specific RDT other order", "/orders/v0/orders/111-1111111-1111111", orderShipTax, 403, errDenied},
+		{"order/RDT for address", orderPath, addrTemplate, 403, errUnauthorized},
+		{"order/specific RDT other order", "/orders/v0/orders/111-1111111-1111111", orderShipTax, 403, errUnauthorized},
 		{"report/specific", docPath, docSpecific, 200, docReply},
-		{"report/template rejected", docPath, docTemplate, 403, errDenied},
-		{"report/LWA token", docPath, tok, 403, errDenied},
+		{"report/template rejected", docPath, docTemplate, 403, errUnauthorized},
+		{"report/LWA token", docPath, tok, 403, errUnauthorized},
 		{"participations/LWA", mpPath, tok, 200, `{"payload":[{"marketplace":{"id":"ATVPDKIKX0DER"}}]}`},
-		{"participations/RDT", mpPath, addrTemplate, 403, errDenied},
-		{"other/LWA", "/orders/v0/orders/" + orderID + "/orderItems", tok, 404, errNotFound},
-		{"other/RDT", "/catalog/2022-04-01/items", orderAll, 404, errNotFound},
+		{"participations/RDT", mpPath, addrTemplate, 403, errUnauthorized},
+		{"catalog/RDT", "/catalog/2022-04-01/items", orderAll, 403, errUnauthorized},
+		{"other/LWA", "/orders/v0/orders/" + orderID + "/nothing", tok, 404, errNotFound},
+		{"other/RDT", "/catalog/2022-04-01/nothing", orderAll, 404, errNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -620,11 +624,12 @@ func TestRestrictedOperations(t *testing.T) {
 	}
 	// An RDT is not accepted by createRestrictedDataToken.
 	wantReply(t, do(t, srv, http.MethodPost, rdtPath, orderAll,
-		[]byte(`{"restrictedResources":[{"method":"GET","path":"/orders/v0/orders"}]}`)), 403, errDenied)
+		[]byte(`{"restrictedResources":[{"method":"GET","path":"/orders/v0/orders"}]}`)), 403, errUnauthorized)
 
 	for op, want := range map[string]int{
-		"getOrderAddress": 6, "getOrder": 7, "getReportDocument": 3,
+		"getOrderAddress": 6, "getOrder": 7, "ordersV0.getOrder": 7, "getReportDocument": 3,
 		"getMarketplaceParticipations": 2, "other": 2, "createRestrictedDataToken": 11,
+		"catalogItems_2022-04-01.searchCatalogItems": 1,
 	} {
 		if got := srv.Calls(op); got != want {
 			t.Errorf("Calls(%q) = %d, want %d", op, got, want)

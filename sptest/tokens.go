@@ -94,17 +94,14 @@ func (s *Server) IssuedRDTs() []IssuedRDT {
 	return out
 }
 
-// SpendBudget empties the createRestrictedDataToken token bucket, as if
-// another process had spent it; it then refills at Options.Rate.
-func (s *Server) SpendBudget() {
-	if s.rdtLimiter == nil {
-		return
-	}
-	now := time.Now()
-	if n := int(s.rdtLimiter.TokensAt(now)); n > 0 {
-		s.rdtLimiter.AllowN(now, n)
-	}
-}
+// SetRestrictedRole grants or withdraws the restricted role of the
+// application (Options.NoRestrictedRole sets the start). Without it, every
+// createRestrictedDataToken that passes authentication and the rate limit
+// gets Amazon's 400 InvalidInput "Application do not have access to some or
+// all requested resource", and since such an application cannot request
+// report types with PII, getReportDocument then also takes the LWA access
+// token. RDTs minted before keep working.
+func (s *Server) SetRestrictedRole(granted bool) { s.hasRole.Store(granted) }
 
 // principal is who a request's x-amz-access-token says it is.
 type principal struct {
@@ -140,7 +137,9 @@ func (s *Server) authenticate(r *http.Request) (principal, *reply) {
 	return principal{}, denied(detailsInvalid)
 }
 
-// denied is the 403 for a token that may not be used.
+// denied is the 403 for a token that may not be used: details says why a
+// token was rejected (expired, or revoked, malformed or invalid), and is
+// empty for a valid token that does not cover the request.
 func denied(details string) *reply {
 	r := errorReply(http.StatusForbidden, "Unauthorized", msgDenied, details)
 	return &r
@@ -161,10 +160,10 @@ type rdtReply struct {
 	ExpiresIn           int    `json:"expiresIn"`
 }
 
-// createRDT answers an authenticated, unthrottled createRestrictedDataToken.
-func (s *Server) createRDT(p principal, body []byte) reply {
-	if p.rdt != nil {
-		return *denied(detailsInvalid)
+// createRDT answers an authorized, unthrottled createRestrictedDataToken.
+func (s *Server) createRDT(body []byte) reply {
+	if !s.hasRole.Load() {
+		return invalidInput(msgNoRole, "")
 	}
 	var generic any
 	if err := decodeStrict(body, &generic); err != nil {

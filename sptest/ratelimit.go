@@ -1,0 +1,111 @@
+package sptest
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Plan is a usage plan: a token bucket that refills at Rate requests per
+// second and holds at most Burst requests.
+type Plan struct {
+	Rate  float64 // requests per second; 0 means unlimited (no bucket, no rate header)
+	Burst int     // 0 means 1 when Rate > 0
+}
+
+// bucket is one operation's token bucket and the x-amzn-RateLimit-Limit
+// value its replies carry.
+type bucket struct {
+	lim    *rate.Limiter
+	header string
+}
+
+// newBuckets gives every operation of t its bucket (nil where unlimited),
+// indexed like t.ops. See Options for how a plan is chosen.
+func newBuckets(t *opTable, o *Options) []*bucket {
+	for name := range o.Plans {
+		if t.lookup(name) == nil {
+			panic(fmt.Sprintf("sptest: Options.Plans names %q, which is no operation", name))
+		}
+	}
+	out := make([]*bucket, len(t.ops))
+	for i, op := range t.ops {
+		p, ok := planFor(op, o)
+		if !ok || p.Rate <= 0 {
+			continue
+		}
+		r := roundRate(p.Rate)
+		out[i] = &bucket{
+			lim:    rate.NewLimiter(rate.Limit(r), max(p.Burst, 1)),
+			header: strconv.FormatFloat(r, 'f', -1, 64),
+		}
+	}
+	return out
+}
+
+// planFor is op's plan under o; false means no bucket.
+func planFor(op *operation, o *Options) (Plan, bool) {
+	if p, ok := o.Plans[op.name]; ok {
+		return p, true
+	}
+	for alias, name := range aliases {
+		if p, ok := o.Plans[alias]; ok && name == op.name {
+			return p, true
+		}
+	}
+	switch {
+	case o.NoRateLimit:
+		return Plan{}, false
+	case op.name == opCreateRestrictedDataToken:
+		p := Plan{Rate: op.plan.Rate * o.RateScale, Burst: op.plan.Burst}
+		if o.Rate > 0 {
+			p.Rate = o.Rate
+		}
+		if o.Burst > 0 {
+			p.Burst = o.Burst
+		}
+		return p, true
+	case o.OperationRate > 0:
+		return Plan{Rate: o.OperationRate, Burst: o.OperationBurst}, true
+	}
+	return Plan{Rate: op.plan.Rate * o.RateScale, Burst: op.plan.Burst}, true
+}
+
+// roundRate drops the float noise of a scaled rate (0.0167*100 is
+// 1.6700000000000002), so that the header reads as a person would write it.
+func roundRate(r float64) float64 {
+	v, err := strconv.ParseFloat(strconv.FormatFloat(r, 'g', 12, 64), 64)
+	if err != nil {
+		return r
+	}
+	return v
+}
+
+// bucketFor is op's bucket, or nil when op is unlimited or unknown.
+func (s *Server) bucketFor(op *operation) *bucket {
+	if op == nil {
+		return nil
+	}
+	return s.buckets[op.index]
+}
+
+// SpendBudget empties the createRestrictedDataToken token bucket, as if
+// another process had spent it; it then refills at its rate.
+func (s *Server) SpendBudget() { s.SpendBudgetOf(opCreateRestrictedDataToken) }
+
+// SpendBudgetOf empties the token bucket of the operation named op (as for
+// Calls; both buckets where two operations share a name), as if another
+// process had spent it; it then refills at its rate. It does nothing for an
+// unlimited or unknown operation.
+func (s *Server) SpendBudgetOf(op string) {
+	now := time.Now()
+	for _, o := range s.table.lookup(op) {
+		if b := s.buckets[o.index]; b != nil {
+			if n := int(b.lim.TokensAt(now)); n > 0 {
+				b.lim.AllowN(now, n)
+			}
+		}
+	}
+}
