@@ -1011,3 +1011,48 @@ func TestDeadServerDefaultOptions(t *testing.T) {
 	}
 	t.Logf("dead server, default go-redis options, no deadline: %v: %v", d.Round(time.Millisecond), err)
 }
+
+// TestAbandonedLockIsReleased: a Lock whose caller gave up (a hung server,
+// default go-redis options) but which the server then granted is released,
+// not left to block the fleet until its ttl.
+func TestAbandonedLockIsReleased(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := redisstore.New(rdb)
+	const key = "{0f1e2d3c}:lock:lwa"
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, ok, err := s.Lock(ctx, key, time.Hour); ok || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Lock on a hung server = %v, %v; want a deadline error", ok, err)
+	}
+	srv.Resume(t) // the server now runs the SET NX it was sent, and replies
+	// Poll until the SET has run and the key is gone again (its ttl is an
+	// hour, so only a release deletes it).
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		stats, err := redistest.Do(srv.Addr(), "INFO", "commandstats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := redistest.Do(srv.Addr(), "EXISTS", redisstore.DefaultPrefix+key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stats, "cmdstat_set:calls=1,") && n == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the abandoned lock was not released: EXISTS %s, stats:\n%s", n, stats)
+		}
+		<-tick.C
+	}
+	if _, ok, err := s.Lock(context.Background(), key, time.Minute); !ok || err != nil {
+		t.Fatalf("Lock after the abandoned one = %v, %v", ok, err)
+	}
+}
