@@ -1,0 +1,357 @@
+// Package redisstore implements [client.Store] on Redis (go-redis v9), so a
+// fleet of processes working for one seller shares one LWA access token, one
+// RDT per path and one rate-limit budget per operation:
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+//	store := redisstore.New(rdb) // set it as client.Config.Store
+//
+// # What is stored
+//
+// The client makes every key ("{<hash>}:lwa", "{<hash>}:rdt:<hash>",
+// "{<hash>}:rate:<operation>") and seals every token before the store sees
+// it; the store prefixes each key (default "spapi:", see [WithPrefix]) and
+// keeps:
+//
+//   - tokens (Get, Set, DeleteIf): a string with the caller's TTL (SET with
+//     PX, or EX for whole seconds), rounded up to a millisecond;
+//     DeleteIf is a compare-and-delete script, so a token that the API
+//     rejected is dropped but a newer one that another process stored is not;
+//   - locks (Lock): SET NX PX with a random token; unlock is the same
+//     compare-and-delete, so a holder whose lock expired never deletes the
+//     next holder's;
+//   - rate-limit buckets (Take, Observe): a hash per operation with the
+//     tokens left, the time they were counted (µs, Redis's clock) and the
+//     rate learned from replies. It lives until the bucket would be full
+//     again, and at least an hour of no use, so a learned rate survives a
+//     lull.
+//
+// # The token bucket
+//
+// Take and Observe are Lua scripts on Redis's own clock (TIME). Take refills
+// the bucket (rate × elapsed, up to the burst) and spends a token; with less
+// than one token left it spends it anyway (the count goes below zero) and
+// returns how long until that token exists, so concurrent callers in any
+// process queue one interval apart. Observe stores a rate a reply stated,
+// after refilling at the old rate, so the queue is re-priced at the new rate
+// from that moment; a 429 empties the bucket, the fraction of a token
+// included.
+//
+// Why not GCRA (github.com/go-redis/redis_rate): GCRA stores a theoretical
+// arrival time, the queue of requests converted to time at the rate each
+// caller passed when it joined. A new rate does not re-price that queue:
+// processes that start at a published 1/s and then learn 20/s leave the
+// shared time seconds in the future (3.6 s measured with four processes).
+// Its API also has no way to store a learned rate or to empty the bucket
+// after a 429. Stored tokens handle both: a new rate changes how fast they
+// come back, and a drain is a subtraction.
+//
+// # Failures
+//
+// The store does not retry, cache or hide errors: each method returns
+// Redis's or the network's error, naming the key (never a value). The client
+// bounds every call with a short timeout and falls back to its in-process
+// state. Every method returns when ctx ends, whatever the go-redis options:
+// by default go-redis ignores context deadlines while it waits for a reply
+// (Options.ContextTimeoutEnabled false: a hung server holds a call for the
+// 5 s ReadTimeout), so the store then waits for the call in a goroutine and
+// stops waiting when ctx ends; the call goes on until go-redis gives up and
+// its result is dropped (a lock it took is released). That goroutine costs
+// tens of microseconds a call on a small machine; a client made with
+// ContextTimeoutEnabled, given a context with a deadline, needs none.
+//
+// # Redis Cluster
+//
+// Every command and script touches one key, so any [redis.UniversalClient]
+// works: a Client, a ClusterClient or a Ring. The client's keys start with a
+// hash tag ("{<hash>}"), so one seller's keys share a slot; a prefix that
+// holds braces of its own would become the tag instead (still correct, but
+// every seller's keys would share one slot).
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/spapi-go/tokens/client"
+)
+
+// DefaultPrefix starts every key unless WithPrefix says otherwise.
+const DefaultPrefix = "spapi:"
+
+// releaseTimeout bounds the release of a lock whose Lock call was abandoned
+// because its context ended.
+const releaseTimeout = 5 * time.Second
+
+// Store is a [client.Store] on Redis. It is safe for concurrent use.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	// ctxDeadlines: rdb gives up at a context's deadline by itself
+	// (ContextTimeoutEnabled), so a call with a deadline needs no watcher.
+	ctxDeadlines bool
+}
+
+var _ client.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithPrefix makes every key start with prefix instead of DefaultPrefix
+// ("spapi:"); "" means no prefix. Stores with different prefixes share
+// nothing.
+func WithPrefix(prefix string) Option {
+	return func(s *Store) { s.prefix = prefix }
+}
+
+// New returns a Store on rdb. It does no I/O; rdb stays the caller's to
+// configure and close.
+func New(rdb redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: DefaultPrefix}
+	for _, o := range opts {
+		o(s)
+	}
+	switch c := rdb.(type) {
+	case *redis.Client:
+		s.ctxDeadlines = c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		s.ctxDeadlines = c.Options().ContextTimeoutEnabled
+	}
+	return s
+}
+
+// Get implements client.Store: GET.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	k := s.prefix + key
+	v, err := bounded(ctx, s, func(ctx context.Context) ([]byte, error) {
+		v, err := s.rdb.Get(ctx, k).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, nil
+		}
+		return v, err
+	}, nil)
+	if err != nil {
+		return nil, opError("get", k, err)
+	}
+	return v, nil
+}
+
+// Set implements client.Store: SET with the ttl rounded up to a millisecond.
+// A ttl of 0 or less is an error: nothing is stored without an expiry.
+func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	k := s.prefix + key
+	if ttl <= 0 {
+		return opError("set", k, fmt.Errorf("ttl %v is not positive", ttl))
+	}
+	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.rdb.Set(ctx, k, value, ceilMs(ttl)).Err()
+	}, nil)
+	return opError("set", k, err)
+}
+
+// DeleteIf implements client.Store: a script deletes key only if it still
+// holds value.
+func (s *Store) DeleteIf(ctx context.Context, key string, value []byte) error {
+	k := s.prefix + key
+	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, delIfEqScript.Run(ctx, s.rdb, []string{k}, value).Err()
+	}, nil)
+	return opError("delete", k, err)
+}
+
+// Lock implements client.Store: SET key <random token> NX PX ttl. unlock
+// deletes key only if it still holds this holder's token, so it never
+// releases a lock that expired and was taken by another holder; it may be
+// called more than once.
+func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(context.Context) error, ok bool, err error) {
+	k := s.prefix + key
+	if ttl <= 0 {
+		return nil, false, opError("lock", k, fmt.Errorf("ttl %v is not positive", ttl))
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	token := hex.EncodeToString(b[:])
+	unlock = func(ctx context.Context) error {
+		_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, delIfEqScript.Run(ctx, s.rdb, []string{k}, token).Err()
+		}, nil)
+		return opError("unlock", k, err)
+	}
+	ok, err = bounded(ctx, s, func(ctx context.Context) (bool, error) {
+		return s.rdb.SetNX(ctx, k, token, ceilMs(ttl)).Result()
+	}, func(ok bool) {
+		// The caller gave up before the reply came: release a lock
+		// that nobody will unlock. (A lock whose reply was lost
+		// otherwise, e.g. go-redis gave up at the deadline, is held
+		// until ttl.)
+		if ok {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+			defer cancel()
+			_ = delIfEqScript.Run(ctx, s.rdb, []string{k}, token).Err()
+		}
+	})
+	if err != nil {
+		return nil, false, opError("lock", k, err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	return unlock, true, nil
+}
+
+// Take implements client.Store with one EVALSHA, one round trip (the first
+// call after the server started or flushed its scripts adds an EVAL); see
+// the package documentation. The wait has microsecond precision, rounded
+// up; when ok, it is at most maxWait (maxWait <= 0: no cap). A NaN,
+// infinite or negative rate, or a negative burst, is an error.
+func (s *Store) Take(ctx context.Context, key string, b client.Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+	k := s.prefix + key
+	if err := checkRate(b, 0); err != nil {
+		return 0, false, opError("take", k, err)
+	}
+	maxUs := 0.0
+	if maxWait > 0 {
+		maxUs = float64(maxWait) / float64(time.Microsecond)
+	}
+	res, err := bounded(ctx, s, func(ctx context.Context) ([]int64, error) {
+		return takeScript.Run(ctx, s.rdb, []string{k},
+			formatFloat(b.PerSecond), b.Burst, formatFloat(maxUs), minIdle).Int64Slice()
+	}, nil)
+	if err == nil && len(res) != 2 {
+		err = fmt.Errorf("unexpected reply %v", res)
+	}
+	if err != nil {
+		return 0, false, opError("take", k, err)
+	}
+	return time.Duration(res[0]) * time.Microsecond, res[1] == 1, nil
+}
+
+// Observe implements client.Store with one EVALSHA; learned 0 and
+// throttled false is a no-op that sends nothing. learned must be 0 or a
+// finite positive rate.
+func (s *Store) Observe(ctx context.Context, key string, b client.Rate, learned float64, throttled bool) error {
+	k := s.prefix + key
+	if err := checkRate(b, learned); err != nil {
+		return opError("observe", k, err)
+	}
+	if learned == 0 && !throttled {
+		return nil
+	}
+	th := 0
+	if throttled {
+		th = 1
+	}
+	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, observeScript.Run(ctx, s.rdb, []string{k},
+			formatFloat(b.PerSecond), b.Burst, formatFloat(learned), th, minIdle).Err()
+	}, nil)
+	return opError("observe", k, err)
+}
+
+// checkRate rejects rates that the scripts cannot price.
+func checkRate(b client.Rate, learned float64) error {
+	for _, r := range [...]float64{b.PerSecond, learned} {
+		if math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+			return fmt.Errorf("invalid rate %v per second", r)
+		}
+	}
+	if b.Burst < 0 {
+		return fmt.Errorf("invalid burst %d", b.Burst)
+	}
+	return nil
+}
+
+// bounded runs f and returns its result, or ctx's error as soon as ctx ends.
+// go-redis honours a context's deadline only when the client was made with
+// ContextTimeoutEnabled; otherwise it waits for a reply up to its
+// ReadTimeout (5 s by default), so f then runs in a goroutine that the
+// caller stops waiting for. abandoned, if not nil, receives the result of a
+// call that finished after the caller gave up.
+func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {
+	done := ctx.Done()
+	if done == nil {
+		return f(ctx)
+	}
+	if err := ctx.Err(); err != nil { // spend nothing for a caller that left
+		var zero T
+		return zero, err
+	}
+	if _, ok := ctx.Deadline(); ok && s.ctxDeadlines {
+		return f(ctx)
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	var (
+		mu     sync.Mutex
+		gaveUp bool
+		ch     = make(chan result, 1)
+	)
+	go func() {
+		v, err := f(ctx)
+		mu.Lock()
+		late := gaveUp
+		mu.Unlock()
+		if late {
+			if err == nil && abandoned != nil {
+				abandoned(v)
+			}
+			return
+		}
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-done:
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case r := <-ch: // it finished after all
+			return r.v, r.err
+		default:
+		}
+		gaveUp = true
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// opError names the operation and the key (never a value) in err.
+func opError(op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &opErr{op: op, key: key, err: err}
+}
+
+// opErr is the error of a Store call: the operation, the key it was on (a
+// name made of hashes, never a credential) and the cause, which errors.Is
+// and errors.As reach (context.DeadlineExceeded, a net error, a
+// redis.Error).
+type opErr struct {
+	op  string // "get", "set", "delete", "lock", "unlock", "take", "observe"
+	key string // the full key, prefix included
+	err error
+}
+
+func (e *opErr) Error() string { return "redisstore: " + e.op + " " + e.key + ": " + e.err.Error() }
+
+func (e *opErr) Unwrap() error { return e.err }
+
+// ceilMs rounds d up to a whole millisecond, the unit of PX.
+func ceilMs(d time.Duration) time.Duration {
+	return (d + time.Millisecond - 1) / time.Millisecond * time.Millisecond
+}
+
+// formatFloat writes f so that Lua's tonumber reads it back exactly.
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
