@@ -259,10 +259,13 @@ func TestRateLimiterUnknownOperationNotLimited(t *testing.T) {
 			l.Observe(op, 0, true)
 			rlSpend(t, l, op, 1000)
 		}
-		// A limiter without defaults does not limit the Tokens call
-		// either, until a reply states its rate.
-		l := client.NewRateLimiter(map[string]client.Rate{})
+		// A plan of rate 0 turns an operation's limit off, until a
+		// reply states its rate.
+		l := client.NewRateLimiter(map[string]client.Rate{rlOp: {}})
 		rlSpend(t, l, rlOp, 100)
+		l.Observe(rlOp, 2, false) // burst ceil(2) less the margin: 1
+		rlSpend(t, l, rlOp, 1)
+		rlWantWait(t, l, rlOp, 500*time.Millisecond)
 	})
 }
 

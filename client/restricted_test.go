@@ -33,7 +33,9 @@ func get(t *testing.T, c *client.Client, url string, out any) int {
 func withLimiter(cfg *client.Config) { cfg.NoRateLimit = false }
 
 func TestThousandOrdersOneRDT(t *testing.T) {
-	c, srv := setup(t, sptest.Options{}, withLimiter)
+	// getOrderAddress at 500/s (its plan, 0.5/s burst 30, scaled): the
+	// client starts at the published plan and follows the rate header.
+	c, srv := setup(t, sptest.Options{RateScale: 1000}, withLimiter)
 	const orders, inFlight = 1000, 100
 	sem := make(chan struct{}, inFlight)
 	var wg sync.WaitGroup

@@ -41,9 +41,10 @@ func facts(t *testing.T) []factOp {
 	if err := json.Unmarshal(api.RestrictedOperations, &restricted); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int{}
+	ids, inModel := map[string]int{}, map[string]int{}
 	for _, o := range plans.Operations {
 		ids[o.OperationID]++
+		inModel[o.Model+" "+o.OperationID]++
 	}
 	var out []factOp
 	index := map[string]int{}
@@ -51,6 +52,9 @@ func facts(t *testing.T) []factOp {
 		name := o.OperationID
 		if ids[name] > 1 {
 			name = strings.TrimSuffix(o.Model, ".json") + "." + name
+		}
+		if inModel[o.Model+" "+o.OperationID] > 1 { // shippingV2's linkCarrierAccount, POST and PUT
+			name += "." + o.Method
 		}
 		f := factOp{name: name, method: o.Method, path: o.Path}
 		if o.Rate != nil {

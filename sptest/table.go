@@ -128,6 +128,7 @@ func buildTable(plansJSON, restrictedJSON []byte) (*opTable, error) {
 	ids := map[string]int{}
 	for _, e := range entries {
 		ids[e.OperationID]++
+		ids[e.Model+"\x00"+e.OperationID]++
 	}
 	t := &opTable{byName: map[string][]*operation{}, root: &trieNode{}}
 	byKey := map[string]*operation{}
@@ -173,12 +174,19 @@ func buildTable(plansJSON, restrictedJSON []byte) (*opTable, error) {
 
 // opName is an operation's name, a contract shared with the client: the
 // operationId where it is unique in the table, else the model's file name
-// without .json, a dot and the operationId ("ordersV0.getOrder").
+// without .json, a dot and the operationId ("ordersV0.getOrder"), and where
+// one model uses one operationId twice (shippingV2's linkCarrierAccount, POST
+// and PUT), that plus a dot and the method
+// ("shippingV2.linkCarrierAccount.PUT").
 func opName(e usagePlanEntry, ids map[string]int) string {
 	if ids[e.OperationID] == 1 || e.Model == "" {
 		return e.OperationID
 	}
-	return strings.TrimSuffix(e.Model, ".json") + "." + e.OperationID
+	name := strings.TrimSuffix(e.Model, ".json") + "." + e.OperationID
+	if ids[e.Model+"\x00"+e.OperationID] > 1 {
+		name += "." + e.Method
+	}
+	return name
 }
 
 // lookup returns the operations named name (an alias included); usually
