@@ -2,7 +2,7 @@
 # directives), so none of these fetch anything beyond the module cache.
 GO ?= go
 # Paths that go generate writes.
-GENERATED := gen internal/restricted internal/ops
+GENERATED := gen internal/ops
 FUZZTIME ?= 10s
 
 .PHONY: all generate check-generate test vet lint bench fuzz
@@ -34,7 +34,6 @@ bench:
 
 # Each fuzzer for FUZZTIME (CI: 10s each; locally e.g. make fuzz FUZZTIME=5m).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./internal/restricted/
 	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./internal/ops/
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateRequest$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzAPIError$$' -fuzztime $(FUZZTIME) ./client/

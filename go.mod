@@ -6,7 +6,6 @@ tool (
 	github.com/golang/mock/mockgen
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 	github.com/spapi-go/tokens/internal/cmd/genops
-	github.com/spapi-go/tokens/internal/cmd/genrestricted
 	github.com/spapi-go/tokens/internal/cmd/oas3conv
 	honnef.co/go/tools/cmd/staticcheck
 )

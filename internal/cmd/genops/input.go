@@ -40,8 +40,7 @@ type plan struct {
 	Note        string   `json:"note"`
 }
 
-// restrictedDoc is the shape of api/restricted-operations.json (also read
-// by genrestricted).
+// restrictedDoc is the shape of api/restricted-operations.json.
 type restrictedDoc struct {
 	About      string           `json:"_about"`
 	Operations []restrictedOpIn `json:"operations"`

@@ -182,7 +182,7 @@ func markRestricted(t *table, byShape map[string]int, ops []restrictedOpIn) erro
 	return nil
 }
 
-// checkRestricted applies genrestricted's rules to one restricted entry.
+// checkRestricted applies the rules of a restricted entry (method, whole {param} segments, no dataElements left empty).
 func checkRestricted(r restrictedOpIn) error {
 	for _, f := range []struct{ name, v string }{
 		{"api", r.API}, {"version", r.Version}, {"operation", r.Operation},
