@@ -117,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 	if c.gen, err = gen.NewClientWithResponses(base.String(), gen.WithHTTPClient(limited)); err != nil {
 		return nil, fmt.Errorf("config: Endpoint: %w", err)
 	}
-	c.httpClient = &http.Client{Transport: &hostRouter{origin: base, sp: c.stack(c.operationToken), other: c.baseRT}}
+	c.httpClient = &http.Client{Transport: &hostRouter{origin: base, sp: c.stack(c.operationToken), other: c.baseRT, logger: c.logger}}
 	return c, nil
 }
 

@@ -30,7 +30,7 @@ type Config struct {
 	// "sellingpartnerapi::notifications").
 	Scope string
 
-	Region      Region // default RegionNA
+	Region      Region // default RegionNA; any spelling ParseRegion (and so SP_API_REGION) accepts, such as "EU" or "eu-west-1"
 	Sandbox     bool   // use the region's sandbox host
 	Endpoint    string // base URL override, e.g. "http://127.0.0.1:8080"; wins over Region/Sandbox
 	LWAEndpoint string // token URL override; default DefaultLWAEndpoint
@@ -176,12 +176,8 @@ func (e *EnvError) Without(vars ...string) error {
 func (c *Config) baseURL() (*url.URL, error) {
 	raw := c.Endpoint
 	if raw == "" {
-		r := c.Region
-		if r == "" {
-			r = RegionNA
-		}
 		var err error
-		if raw, err = r.Endpoint(c.Sandbox); err != nil {
+		if raw, err = c.Region.Endpoint(c.Sandbox); err != nil {
 			return nil, fmt.Errorf("config: Region: %w", err)
 		}
 	}

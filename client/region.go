@@ -23,12 +23,14 @@ var regionHosts = map[Region]string{
 }
 
 // Endpoint is the base URL of the region's production host, or of its
-// sandbox (the same host with a "sandbox." prefix).
+// sandbox (the same host with a "sandbox." prefix). Region("") is NA, as
+// everywhere, and any spelling ParseRegion accepts ("EU", "eu-west-1") works.
 func (r Region) Endpoint(sandbox bool) (string, error) {
-	host, ok := regionHosts[r]
-	if !ok {
-		return "", fmt.Errorf("unknown region %q: want na, eu or fe", string(r))
+	r, err := ParseRegion(string(r))
+	if err != nil {
+		return "", err
 	}
+	host := regionHosts[r]
 	if sandbox {
 		host = "sandbox." + host
 	}
@@ -37,10 +39,11 @@ func (r Region) Endpoint(sandbox bool) (string, error) {
 
 // ParseRegion accepts the region names users of the other SDKs know: "na",
 // "eu", "fe" in any case, and the AWS region names of their hosts
-// (us-east-1, eu-west-1, us-west-2).
+// (us-east-1, eu-west-1, us-west-2). The empty string is NA, the default
+// everywhere a Region is taken.
 func ParseRegion(s string) (Region, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "na", "us-east-1":
+	case "", "na", "us-east-1":
 		return RegionNA, nil
 	case "eu", "eu-west-1":
 		return RegionEU, nil
