@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,14 +98,30 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.policy.safeOp = c.ops.retrySafe
+	c.lwa = newLWASource(&cfg, c.lwaHTTPClient(), lwaURL)
+	c.rdts = newRDTCache(cfg.RDTCacheSize)
+	var sh *shared
+	if cfg.Store != nil {
+		if cfg.StoreTimeout < 0 {
+			return nil, fmt.Errorf("config: StoreTimeout %v: must not be negative (0 means %v)", cfg.StoreTimeout, defaultStoreTimeout)
+		}
+		seal, err := newSealer(&cfg, base.String())
+		if err != nil {
+			return nil, fmt.Errorf("config: Store: %w", err)
+		}
+		sh = &shared{st: cfg.Store, seal: seal, timeout: cmp.Or(cfg.StoreTimeout, defaultStoreTimeout), logger: c.logger}
+		c.lwa.sh, c.rdts.sh = sh, sh
+	}
 	if !cfg.NoRateLimit {
 		c.limiter = cfg.RateLimiter
-		if c.limiter == nil {
+		switch {
+		case c.limiter != nil:
+		case sh != nil:
+			c.limiter = &sharedLimiter{sh: sh, local: NewRateLimiter(nil)}
+		default:
 			c.limiter = NewRateLimiter(nil)
 		}
 	}
-	c.lwa = newLWASource(&cfg, c.lwaHTTPClient(), lwaURL)
-	c.rdts = newRDTCache(cfg.RDTCacheSize)
 
 	tokensRT := c.stack(func(ctx context.Context, _ *http.Request) (string, func(), error) {
 		tok, err := c.lwa.Token(ctx)

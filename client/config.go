@@ -89,6 +89,16 @@ type Config struct {
 	// RDTCacheSize bounds the RDT cache (entries); 0 means 1024.
 	RDTCacheSize int
 
+	// Store shares the client's state with the other processes working
+	// for the same seller: the LWA access token, the RDT cache and the
+	// rate-limit buckets (see Store, and package redisstore). Nil means
+	// in-process state only. A Store that fails or hangs never fails a
+	// call: the client falls back to in-process state and tries the store
+	// again later. A custom RateLimiter is used as it is, not shared.
+	Store Store
+	// StoreTimeout bounds each Store call; 0 means 200 ms.
+	StoreTimeout time.Duration
+
 	Logger *slog.Logger // nil means silent
 }
 

@@ -40,6 +40,14 @@ type accessToken struct {
 	value     string
 	expiry    time.Time
 	refreshAt time.Time // before expiry, so no call races the expiry
+	sealed    []byte    // as the Store holds it, for DeleteIf; nil when not shared
+}
+
+// sharedToken is an access token as the fleet shares it, sealed.
+type sharedToken struct {
+	Value     string `json:"v"`
+	Expiry    int64  `json:"e"` // Unix nanoseconds
+	RefreshAt int64  `json:"r"`
 }
 
 // lwaSource hands out LWA access tokens: one LWA call per token lifetime
@@ -50,6 +58,7 @@ type lwaSource struct {
 	fetch func(ctx context.Context) (*oauth2.Token, error)
 	now   func() time.Time
 
+	sh     *shared // nil: in-process only
 	cur    atomic.Pointer[accessToken]
 	flight flightGroup[*accessToken]
 	// last is what the latest failed LWA attempt got ("HTTP 503
@@ -135,24 +144,69 @@ func (s *lwaSource) noteFailure(ri RetryInfo, fail *APIError) {
 	s.last.Store(&what)
 }
 
-// refresh fetches a token and caches it.
+// refresh fetches a token and caches it: from the fleet's Store when one
+// is configured and holds a good token, else from LWA (once across the
+// fleet, see shared.fetchShared).
 func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
 	// A caller that found no token just before another's refresh finished
 	// must not start a second fetch.
 	if cur := s.cur.Load(); cur != nil && s.now().Before(cur.refreshAt) {
 		return cur, nil
 	}
+	if s.sh == nil {
+		tok, err := s.fetchLWA(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.keep(tok)
+		return tok, nil
+	}
+	plain, sealed, err := s.sh.fetchShared(ctx, "lwa",
+		func(plain []byte) bool {
+			t, ok := decodeSharedToken(plain)
+			return ok && s.now().Before(t.refreshAt)
+		},
+		func(ctx context.Context) ([]byte, time.Duration, error) {
+			tok, err := s.fetchLWA(ctx)
+			if err != nil {
+				return nil, 0, err
+			}
+			plain, err := json.Marshal(sharedToken{Value: tok.value, Expiry: tok.expiry.UnixNano(), RefreshAt: tok.refreshAt.UnixNano()})
+			return plain, tok.expiry.Sub(s.now()), err
+		})
+	if err != nil {
+		return nil, err
+	}
+	tok, ok := decodeSharedToken(plain)
+	if !ok {
+		return nil, errors.New("lwa: the shared token does not decode")
+	}
+	tok.sealed = sealed
+	s.keep(tok)
+	return tok, nil
+}
+
+// keep makes tok the cached token.
+func (s *lwaSource) keep(tok *accessToken) {
+	s.cur.Store(tok)
+	s.last.Store(nil)
+}
+
+// fetchLWA asks LWA for a token.
+func (s *lwaSource) fetchLWA(ctx context.Context) (*accessToken, error) {
 	t, err := s.fetch(ctx)
 	if err != nil {
 		return nil, lwaErr(err)
 	}
-	tok, err := s.accept(t)
-	if err != nil {
-		return nil, err
+	return s.accept(t)
+}
+
+func decodeSharedToken(plain []byte) (*accessToken, bool) {
+	var st sharedToken
+	if json.Unmarshal(plain, &st) != nil || st.Value == "" {
+		return nil, false
 	}
-	s.cur.Store(tok)
-	s.last.Store(nil)
-	return tok, nil
+	return &accessToken{value: st.Value, expiry: time.Unix(0, st.Expiry), refreshAt: time.Unix(0, st.RefreshAt)}, true
 }
 
 // accept turns an LWA reply into a cached token with its refresh time: a
@@ -184,11 +238,12 @@ func refreshMargin(life time.Duration) time.Duration {
 
 // invalidate drops the cached token if it is still the one the API
 // rejected, so the next call fetches a new one; a token already replaced by
-// another goroutine is kept.
+// another goroutine is kept. A shared token is dropped from the Store too,
+// unless another process has already replaced it.
 func (s *lwaSource) invalidate(value string) {
 	cur := s.cur.Load()
-	if cur != nil && cur.value == value {
-		s.cur.CompareAndSwap(cur, nil)
+	if cur != nil && cur.value == value && s.cur.CompareAndSwap(cur, nil) && s.sh != nil {
+		s.sh.deleteIf(context.Background(), s.sh.seal.key("lwa"), cur.sealed)
 	}
 }
 

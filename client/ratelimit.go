@@ -243,3 +243,23 @@ func (e *limitWaitError) Error() string {
 }
 
 func (e *limitWaitError) Unwrap() error { return e.err }
+
+// effective is the plan op's bucket runs at, margin included, and the
+// factor its rate runs at (see newBucket): its bucket's if it has one, else
+// its plan's; zero when op has neither. A shared limiter passes it to the
+// Store, so every process of a fleet runs one bucket at the same plan.
+func (l *TokenBucketLimiter) effective(op string) (Rate, float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[op]; ok {
+		return Rate{PerSecond: float64(b.lim.Limit()), Burst: b.lim.Burst()}, b.slow
+	}
+	plan, ok := l.plans[op]
+	if !ok || !validRate(plan.PerSecond) {
+		return Rate{}, 1
+	}
+	if plan.Burst > 1 {
+		return Rate{PerSecond: plan.PerSecond, Burst: plan.Burst - 1}, 1
+	}
+	return Rate{PerSecond: plan.PerSecond * 0.9, Burst: 1}, 0.9
+}

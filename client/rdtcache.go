@@ -3,6 +3,8 @@ package client
 import (
 	"container/list"
 	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ const defaultRDTCacheSize = 1024
 // without bound. One mint per key however many goroutines ask.
 type rdtCache struct {
 	size int
+	sh   *shared // nil: in-process only
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *rdtEntry
@@ -29,6 +32,27 @@ type rdtEntry struct {
 	key       string
 	tok       *RestrictedDataToken
 	refreshAt time.Time
+	sealed    []byte // as the Store holds it; nil when not shared
+}
+
+// sharedRDT is an RDT as the fleet shares it, sealed.
+type sharedRDT struct {
+	Token     string `json:"t"`
+	ExpiresIn int    `json:"i"`
+	ExpiresAt int64  `json:"e"` // Unix nanoseconds
+	RequestID string `json:"q"`
+}
+
+func rdtRefreshAt(t *RestrictedDataToken) time.Time {
+	return t.ExpiresAt.Add(-refreshMargin(time.Duration(t.ExpiresIn) * time.Second))
+}
+
+func decodeSharedRDT(plain []byte) (*RestrictedDataToken, bool) {
+	var s sharedRDT
+	if json.Unmarshal(plain, &s) != nil || s.Token == "" || s.ExpiresIn <= 0 {
+		return nil, false
+	}
+	return &RestrictedDataToken{Token: s.Token, ExpiresIn: s.ExpiresIn, ExpiresAt: time.Unix(0, s.ExpiresAt), RequestID: s.RequestID}, true
 }
 
 func newRDTCache(size int) *rdtCache {
@@ -39,7 +63,8 @@ func newRDTCache(size int) *rdtCache {
 }
 
 // get returns the cached RDT for key while it is good at now, else mints
-// one with mint (once per key at a time) and caches it.
+// one with mint (once per key at a time, and with a Store once across the
+// fleet) and caches it.
 func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 	mint func(context.Context) (*RestrictedDataToken, error)) (*RestrictedDataToken, error) {
 	if t := c.lookup(key, now()); t != nil {
@@ -49,12 +74,35 @@ func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 		if t := c.lookup(key, now()); t != nil { // minted while we queued
 			return t, nil
 		}
-		t, err := mint(ctx)
+		if c.sh == nil {
+			t, err := mint(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c.store(key, t, rdtRefreshAt(t), nil)
+			return t, nil
+		}
+		plain, sealed, err := c.sh.fetchShared(ctx, "rdt:"+hashName(key),
+			func(plain []byte) bool {
+				t, ok := decodeSharedRDT(plain)
+				return ok && now().Before(rdtRefreshAt(t))
+			},
+			func(ctx context.Context) ([]byte, time.Duration, error) {
+				t, err := mint(ctx)
+				if err != nil {
+					return nil, 0, err
+				}
+				plain, err := json.Marshal(sharedRDT{Token: t.Token, ExpiresIn: t.ExpiresIn, ExpiresAt: t.ExpiresAt.UnixNano(), RequestID: t.RequestID})
+				return plain, t.ExpiresAt.Sub(now()), err
+			})
 		if err != nil {
 			return nil, err
 		}
-		life := time.Duration(t.ExpiresIn) * time.Second
-		c.store(key, t, t.ExpiresAt.Add(-refreshMargin(life)))
+		t, ok := decodeSharedRDT(plain)
+		if !ok {
+			return nil, errors.New("rdt: the shared token does not decode")
+		}
+		c.store(key, t, rdtRefreshAt(t), sealed)
 		return t, nil
 	})
 }
@@ -76,26 +124,32 @@ func (c *rdtCache) lookup(key string, now time.Time) *RestrictedDataToken {
 	return e.tok
 }
 
-func (c *rdtCache) store(key string, t *RestrictedDataToken, refreshAt time.Time) {
+func (c *rdtCache) store(key string, t *RestrictedDataToken, refreshAt time.Time, sealed []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[key]; ok {
 		c.lru.Remove(el)
 	}
-	c.entries[key] = c.lru.PushFront(&rdtEntry{key: key, tok: t, refreshAt: refreshAt})
+	c.entries[key] = c.lru.PushFront(&rdtEntry{key: key, tok: t, refreshAt: refreshAt, sealed: sealed})
 	for c.lru.Len() > c.size {
 		old := c.lru.Remove(c.lru.Back()).(*rdtEntry)
 		delete(c.entries, old.key)
 	}
 }
 
-// evict drops key's RDT if it is still token, the one the API rejected.
+// evict drops key's RDT if it is still token, the one the API rejected,
+// from the cache and from the fleet's Store.
 func (c *rdtCache) evict(key, token string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var sealed []byte
 	if el, ok := c.entries[key]; ok && el.Value.(*rdtEntry).tok.Token == token {
+		sealed = el.Value.(*rdtEntry).sealed
 		c.lru.Remove(el)
 		delete(c.entries, key)
+	}
+	c.mu.Unlock()
+	if c.sh != nil && sealed != nil {
+		c.sh.deleteIf(context.Background(), c.sh.seal.key("rdt:"+hashName(key)), sealed)
 	}
 }
 

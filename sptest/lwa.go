@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -53,6 +54,9 @@ func (s *Server) handleLWA(r *http.Request, body []byte) reply {
 		case RefreshToken:
 			return s.issueAccessToken(RefreshToken, "")
 		default:
+			if slices.Contains(s.opts.Sellers, rt) {
+				return s.issueAccessToken(rt, "")
+			}
 			return lwaError(http.StatusBadRequest, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
 		}
 	case "client_credentials":
@@ -70,7 +74,7 @@ func (s *Server) handleLWA(r *http.Request, body []byte) reply {
 
 // issueAccessToken mints and remembers an access token.
 func (s *Server) issueAccessToken(refresh, scope string) reply {
-	tok := &accessToken{expires: s.opts.Now().Add(s.opts.TokenLifetime)}
+	tok := &accessToken{expires: s.opts.Now().Add(s.opts.TokenLifetime), seller: refresh}
 	value := "Atza|sptest-" + itoa(s.tokSeq.Add(1)) + "-" + randomHex(16)
 	s.mu.Lock()
 	s.access[value] = tok

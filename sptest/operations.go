@@ -9,8 +9,8 @@ import (
 // spend its rate-limit budget, check that the token covers the request, then
 // the operation itself. op is nil for a path that matches no operation.
 func (s *Server) handleSPAPI(op *operation, r *http.Request, body []byte) reply {
-	b := s.bucketFor(op)
 	p, rej := s.authenticate(r)
+	b := s.bucketFor(op, p.seller)
 	var rep reply
 	switch {
 	case rej != nil:
@@ -24,7 +24,7 @@ func (s *Server) handleSPAPI(op *operation, r *http.Request, body []byte) reply 
 		if res, ok := s.authorize(op, p, r); !ok {
 			rep = *denied("")
 		} else {
-			rep = s.handleOp(op, res, r, body)
+			rep = s.handleOp(op, p, res, r, body)
 		}
 	}
 	if b != nil && rep.status >= 200 && rep.status < 500 && rep.status != http.StatusTooManyRequests {
@@ -62,11 +62,11 @@ func (s *Server) authorize(op *operation, p principal, r *http.Request) ([]Restr
 
 // handleOp answers an authorized request for op; res are the RDT resources
 // that cover it (none for the LWA access token).
-func (s *Server) handleOp(op *operation, res []RestrictedResource, r *http.Request, body []byte) reply {
+func (s *Server) handleOp(op *operation, p principal, res []RestrictedResource, r *http.Request, body []byte) reply {
 	path := r.URL.Path
 	switch op.name {
 	case opCreateRestrictedDataToken:
-		return s.createRDT(body)
+		return s.createRDT(p, body)
 	case opGetOrderAddress:
 		return okJSON(orderAddressReply{Payload: orderAddress{
 			AmazonOrderId:   segment(path, 4),

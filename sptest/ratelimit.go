@@ -83,12 +83,29 @@ func roundRate(r float64) float64 {
 	return v
 }
 
-// bucketFor is op's bucket, or nil when op is unlimited or unknown.
-func (s *Server) bucketFor(op *operation) *bucket {
+// bucketFor is op's bucket for seller, or nil when op is unlimited or
+// unknown. The default seller (RefreshToken), a grantless caller and a
+// caller whose token was refused spend the server's own buckets; each of
+// Options.Sellers has buckets of its own, made at its first request, since
+// the real API's usage plans are per selling partner and application.
+func (s *Server) bucketFor(op *operation, seller string) *bucket {
 	if op == nil {
 		return nil
 	}
-	return s.buckets[op.index]
+	if seller == "" || seller == RefreshToken {
+		return s.buckets[op.index]
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bs, ok := s.sellerBuckets[seller]
+	if !ok {
+		bs = newBuckets(s.table, &s.opts)
+		if s.sellerBuckets == nil {
+			s.sellerBuckets = map[string][]*bucket{}
+		}
+		s.sellerBuckets[seller] = bs
+	}
+	return bs[op.index]
 }
 
 // SpendBudget empties the createRestrictedDataToken token bucket, as if

@@ -1,8 +1,10 @@
 package sptest_test
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +207,47 @@ func TestSpendBudgetOf(t *testing.T) {
 	// Unknown and unlimited operations: nothing happens.
 	srv.SpendBudgetOf("noSuchOperation")
 	srv.SpendBudgetOf("cancelShipmentOld")
+}
+
+// Each of Options.Sellers spends budgets of its own: the default seller
+// exhausting the Tokens call's burst leaves another seller's untouched.
+func TestSellersHaveTheirOwnBudgets(t *testing.T) {
+	const other = "Atzr|sptest-second-seller"
+	srv := sptest.Start(t, sptest.Options{Rate: 0.001, Burst: 2, Sellers: []string{other}})
+	body := `{"restrictedResources":[{"method":"GET","path":"/orders/v0/orders/{orderId}/address"}]}`
+	mint := func(refresh string) int {
+		t.Helper()
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {sptest.ClientID}, "client_secret": {sptest.ClientSecret}}
+		resp, err := http.PostForm(srv.LWAURL(), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		if tok.AccessToken == "" {
+			t.Fatalf("LWA refused %q: HTTP %d", refresh, resp.StatusCode)
+		}
+		req, _ := http.NewRequest("POST", srv.URL()+"/tokens/2021-03-01/restrictedDataToken", strings.NewReader(body))
+		req.Header.Set("x-amz-access-token", tok.AccessToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, want := range []int{200, 200, 429} {
+		if got := mint(sptest.RefreshToken); got != want {
+			t.Errorf("default seller, call %d: HTTP %d, want %d", i+1, got, want)
+		}
+	}
+	for i, want := range []int{200, 200, 429} {
+		if got := mint(other); got != want {
+			t.Errorf("second seller, call %d: HTTP %d, want %d", i+1, got, want)
+		}
+	}
 }

@@ -88,6 +88,12 @@ type Options struct {
 	// the restricted role (see SetRestrictedRole).
 	NoRestrictedRole bool
 
+	// Sellers are more refresh tokens LWA accepts besides RefreshToken,
+	// each a selling partner of its own: the SP-API's usage plans are per
+	// selling partner and application, so each spends its own token
+	// buckets (at the same plans), as the real API counts them.
+	Sellers []string
+
 	// Latency is added before every SP-API reply (not LWA replies); a request
 	// whose context ends first gets no reply.
 	Latency time.Duration
@@ -107,10 +113,12 @@ type Server struct {
 	running sync.WaitGroup // handlers in flight, including hijacked ones
 	closed  sync.Once
 
-	table   *opTable         // read-only, shared by every Server
-	buckets []*bucket        // by operation index; nil where unlimited; read-only after NewServer
-	sandbox []sandboxExample // read-only after NewServer
-	hasRole atomic.Bool      // the application has the restricted role
+	table   *opTable  // read-only, shared by every Server
+	buckets []*bucket // by operation index; nil where unlimited; read-only after NewServer
+
+	sellerBuckets map[string][]*bucket // Options.Sellers' own buckets, under mu
+	sandbox       []sandboxExample     // read-only after NewServer
+	hasRole       atomic.Bool          // the application has the restricted role
 
 	reqSeq atomic.Uint64
 	tokSeq atomic.Uint64

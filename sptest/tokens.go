@@ -33,10 +33,12 @@ type IssuedRDT struct {
 type accessToken struct {
 	expires time.Time
 	revoked bool
+	seller  string // the refresh token it was issued for; "" for a grantless token
 }
 
 type rdtEntry struct {
 	IssuedRDT
+	seller string // whose LWA token minted it
 }
 
 // Data elements an RDT may name.
@@ -105,7 +107,8 @@ func (s *Server) SetRestrictedRole(granted bool) { s.hasRole.Store(granted) }
 
 // principal is who a request's x-amz-access-token says it is.
 type principal struct {
-	rdt *IssuedRDT // nil for an LWA access token
+	rdt    *IssuedRDT // nil for an LWA access token
+	seller string     // whose budgets the request spends (see Options.Sellers)
 }
 
 // authenticate checks x-amz-access-token: an LWA access token or an RDT,
@@ -122,7 +125,7 @@ func (s *Server) authenticate(r *http.Request) (principal, *reply) {
 		case !now.Before(a.expires):
 			return principal{}, denied(detailsExpired)
 		}
-		return principal{}, nil
+		return principal{seller: a.seller}, nil
 	}
 	if e := s.rdts[tok]; e != nil {
 		switch {
@@ -132,7 +135,7 @@ func (s *Server) authenticate(r *http.Request) (principal, *reply) {
 			return principal{}, denied(detailsExpired)
 		}
 		c := e.IssuedRDT
-		return principal{rdt: &c}, nil
+		return principal{rdt: &c, seller: e.seller}, nil
 	}
 	return principal{}, denied(detailsInvalid)
 }
@@ -161,7 +164,7 @@ type rdtReply struct {
 }
 
 // createRDT answers an authorized, unthrottled createRestrictedDataToken.
-func (s *Server) createRDT(body []byte) reply {
+func (s *Server) createRDT(p principal, body []byte) reply {
 	if !s.hasRole.Load() {
 		return invalidInput(msgNoRole, "")
 	}
@@ -185,7 +188,7 @@ func (s *Server) createRDT(body []byte) reply {
 		return invalidInput(msg, details)
 	}
 	token := "Atz.sprdt|sptest-" + itoa(s.rdtSeq.Add(1)) + "-" + randomHex(16)
-	s.remember(token, &req, s.opts.RDTLifetime)
+	s.remember(token, &req, s.opts.RDTLifetime, p.seller)
 	return reply{status: http.StatusOK, body: mustJSON(rdtReply{
 		RestrictedDataToken: token,
 		ExpiresIn:           seconds(s.opts.RDTLifetime),
@@ -234,12 +237,12 @@ func validate(req *rdtRequest) (msg, details string) {
 }
 
 // remember stores a minted RDT.
-func (s *Server) remember(token string, req *rdtRequest, lifetime time.Duration) {
-	e := &rdtEntry{IssuedRDT{
+func (s *Server) remember(token string, req *rdtRequest, lifetime time.Duration, seller string) {
+	e := &rdtEntry{IssuedRDT: IssuedRDT{
 		Token:             token,
 		TargetApplication: req.TargetApplication,
 		ExpiresAt:         s.opts.Now().Add(lifetime),
-	}}
+	}, seller: seller}
 	for _, r := range req.RestrictedResources {
 		e.Resources = append(e.Resources, RestrictedResource{
 			Method: r.Method, Path: r.Path, DataElements: slices.Clone(r.DataElements),
@@ -262,7 +265,7 @@ func (s *Server) rememberSandboxRDT(ex sandboxExample, body []byte) {
 	if json.Unmarshal(ex.response, &rep) != nil || rep.RestrictedDataToken == "" || json.Unmarshal(body, &req) != nil {
 		return
 	}
-	s.remember(rep.RestrictedDataToken, &req, time.Duration(rep.ExpiresIn)*time.Second)
+	s.remember(rep.RestrictedDataToken, &req, time.Duration(rep.ExpiresIn)*time.Second, RefreshToken)
 }
 
 // decodeStrict decodes exactly one JSON value from body.

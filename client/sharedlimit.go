@@ -1,0 +1,92 @@
+package client
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// maxSharedRates bounds sharedLimiter's memory of the rates it told the
+// store; it is only a cache, cleared when full.
+const maxSharedRates = 1024
+
+// sharedLimiter is the RateLimiter of a client with a Store: one token
+// bucket per operation in the store, so every process of a fleet spends one
+// budget, as the SP-API counts it (per selling partner and application).
+// The plans, the margin and the learned rates come from the in-process
+// limiter, which also takes over whenever the store fails, and keeps
+// learning meanwhile.
+type sharedLimiter struct {
+	sh    *shared
+	local *TokenBucketLimiter
+
+	mu   sync.Mutex
+	told map[string]float64 // the learned rate last stored, by operation
+}
+
+// Wait implements RateLimiter: a Take from the shared bucket, then the wait
+// it says, cut short by ctx.
+func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
+	plan, _ := l.local.effective(op)
+	var maxWait time.Duration // 0: no cap
+	if dl, ok := ctx.Deadline(); ok {
+		if maxWait = time.Until(dl); maxWait <= 0 {
+			return &limitWaitError{op: op, err: context.DeadlineExceeded}
+		}
+	}
+	var wait time.Duration
+	var ok bool
+	err := l.sh.use(ctx, "take", func(ctx context.Context) error {
+		var err error
+		wait, ok, err = l.sh.st.Take(ctx, l.sh.seal.key("rate:"+op), plan, maxWait)
+		return err
+	})
+	switch {
+	case ctx.Err() != nil:
+		return &limitWaitError{op: op, err: ctx.Err()}
+	case err != nil:
+		return l.local.Wait(ctx, op)
+	case !ok:
+		return &limitWaitError{op: op, err: context.DeadlineExceeded}
+	case wait <= 0:
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return &limitWaitError{op: op, err: ctx.Err()}
+	}
+}
+
+// Observe implements RateLimiter: the in-process limiter always hears it
+// (it is the fallback), and the store hears a 429, or a rate it was not told
+// yet, so that one Take per request is the only round trip in the steady
+// state.
+func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
+	l.local.Observe(op, perSecond, throttled)
+	if !validRate(perSecond) {
+		perSecond = 0
+	}
+	plan, slow := l.local.effective(op)
+	learned := perSecond * slow
+	l.mu.Lock()
+	if l.told == nil || len(l.told) >= maxSharedRates {
+		l.told = map[string]float64{}
+	}
+	tell := throttled || (learned > 0 && l.told[op] != learned)
+	l.mu.Unlock()
+	if !tell {
+		return
+	}
+	err := l.sh.use(context.Background(), "observe", func(ctx context.Context) error {
+		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), plan, learned, throttled)
+	})
+	if err == nil && learned > 0 {
+		l.mu.Lock()
+		l.told[op] = learned
+		l.mu.Unlock()
+	}
+}

@@ -1,0 +1,156 @@
+package fleet
+
+// The worker: this test binary, started again with FLEET_WORKER set, is one
+// process of a fleet. It reads its job from FLEET_JOB (JSON), makes a
+// client with a redisstore Store, waits for the common start time, makes
+// its calls, and prints what it saw as JSON on stdout.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/redisstore"
+	"github.com/spapi-go/tokens/sptest"
+)
+
+const workerEnv = "FLEET_WORKER"
+
+// job is what a worker is asked to do.
+type job struct {
+	Endpoint, LWA string
+	Redis         string // host:port; "" for no store
+	Prefix        string
+	Mode          string // "tokens": createRestrictedDataToken; "address": getOrderAddress via HTTPClient
+	Calls         int
+	InFlight      int
+	StartAt       int64 // Unix nanoseconds: every worker starts its calls then
+	Worker        int
+}
+
+// result is what a worker saw.
+type result struct {
+	First, Last int64 // Unix nanoseconds of the first call's start and the last call's end
+	OK, Failed  int
+	Retries429  int
+	Warnings    int
+	FirstErr    string
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(workerEnv) != "" {
+		os.Exit(runWorker())
+	}
+	os.Exit(m.Run())
+}
+
+func runWorker() int {
+	var j job
+	if err := json.Unmarshal([]byte(os.Getenv("FLEET_JOB")), &j); err != nil {
+		fmt.Fprintln(os.Stderr, "worker: bad FLEET_JOB:", err)
+		return 2
+	}
+	res, err := work(j, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 1
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(res)
+	return 0
+}
+
+// work runs a job; logs go to logw.
+func work(j job, logw io.Writer) (result, error) {
+	var warnings atomic.Int32
+	cfg := client.Config{
+		ClientID: sptest.ClientID, ClientSecret: sptest.ClientSecret, RefreshToken: sptest.RefreshToken,
+		Endpoint: j.Endpoint, LWAEndpoint: j.LWA,
+		RetryWait: 20 * time.Millisecond,
+		Logger:    countingLogger(logw, &warnings),
+	}
+	var retries429 atomic.Int32
+	cfg.OnRetry = func(ri client.RetryInfo) {
+		if ri.StatusCode == http.StatusTooManyRequests {
+			retries429.Add(1)
+		}
+	}
+	if j.Redis != "" {
+		rdb := redis.NewClient(&redis.Options{Addr: j.Redis, ContextTimeoutEnabled: true})
+		defer rdb.Close()
+		cfg.Store = redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		return result{}, err
+	}
+	time.Sleep(time.Until(time.Unix(0, j.StartAt)))
+
+	var (
+		ok, failed  atomic.Int32
+		first, last atomic.Int64
+		errOnce     sync.Once
+		firstErr    string
+	)
+	work := make(chan int, j.Calls)
+	for i := range j.Calls {
+		work <- i
+	}
+	close(work)
+	var wg sync.WaitGroup
+	for range j.InFlight {
+		wg.Go(func() {
+			for i := range work {
+				first.CompareAndSwap(0, time.Now().UnixNano())
+				err := call(c, j, i)
+				if now := time.Now().UnixNano(); now > last.Load() {
+					last.Store(now) // racy max is fine: the calls end far apart
+				}
+				if err != nil {
+					failed.Add(1)
+					errOnce.Do(func() { firstErr = err.Error() })
+					continue
+				}
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
+		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr}, nil
+}
+
+// call makes call i of a job.
+func call(c *client.Client, j job, i int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	switch j.Mode {
+	case "tokens":
+		_, err := c.CreateRestrictedDataToken(ctx, client.CreateRestrictedDataTokenRequest{
+			RestrictedResources: []client.RestrictedResource{{Method: client.MethodGET, Path: "/orders/v0/orders/{orderId}/address"}}})
+		return err
+	case "address":
+		url := fmt.Sprintf("%s/orders/v0/orders/902-%07d-%07d/address", j.Endpoint, j.Worker, i)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := c.HTTPClient().Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("getOrderAddress: HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown mode %q", j.Mode)
+}
