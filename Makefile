@@ -2,7 +2,7 @@
 # directives), so none of these fetch anything beyond the module cache.
 GO ?= go
 # Paths that go generate writes.
-GENERATED := gen internal/ops
+GENERATED := gen internal/ops examples/orders
 FUZZTIME ?= 10s
 
 .PHONY: all generate check-generate test vet lint bench fuzz

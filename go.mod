@@ -5,8 +5,8 @@ go 1.26.0
 tool (
 	github.com/golang/mock/mockgen
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+	github.com/spapi-go/tokens/cmd/oas3conv
 	github.com/spapi-go/tokens/internal/cmd/genops
-	github.com/spapi-go/tokens/internal/cmd/oas3conv
 	honnef.co/go/tools/cmd/staticcheck
 )
 
