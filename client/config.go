@@ -96,7 +96,7 @@ type Config struct {
 	// call: the client falls back to in-process state and tries the store
 	// again later. A custom RateLimiter is used as it is, not shared.
 	Store Store
-	// StoreTimeout bounds each Store call; 0 means 200 ms.
+	// StoreTimeout bounds each Store call; 0 means 100 ms.
 	StoreTimeout time.Duration
 
 	Logger *slog.Logger // nil means silent

@@ -11,13 +11,13 @@ import (
 // defaultStoreTimeout bounds one Store call when Config.StoreTimeout is 0:
 // far above a Redis round trip on a network, far below anything a caller
 // would notice as a hang.
-const defaultStoreTimeout = 200 * time.Millisecond
+const defaultStoreTimeout = 100 * time.Millisecond
 
 // Breaker timings: a failed store is left alone for storeRetryMin, doubling
 // up to storeRetryMax while it keeps failing, and a warning is logged at
 // most once per storeWarnEvery.
 const (
-	storeRetryMin  = time.Second
+	storeRetryMin  = 5 * time.Second
 	storeRetryMax  = 30 * time.Second
 	storeWarnEvery = time.Minute
 )

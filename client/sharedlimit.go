@@ -20,8 +20,9 @@ type sharedLimiter struct {
 	sh    *shared
 	local *TokenBucketLimiter
 
-	mu   sync.Mutex
-	told map[string]float64 // the learned rate last stored, by operation
+	mu       sync.Mutex
+	told     map[string]float64 // the learned rate last stored, by operation
+	fellBack map[string]bool    // operations running on the local bucket since the store failed
 }
 
 // Wait implements RateLimiter: a Take from the shared bucket, then the wait
@@ -45,12 +46,15 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 	case ctx.Err() != nil:
 		return &limitWaitError{op: op, err: ctx.Err()}
 	case err != nil:
+		l.fallBack(op)
 		return l.local.Wait(ctx, op)
 	case !ok:
 		return &limitWaitError{op: op, err: context.DeadlineExceeded}
 	case wait <= 0:
+		l.recovered(op)
 		return nil
 	}
+	l.recovered(op)
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
@@ -59,6 +63,33 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 	case <-ctx.Done():
 		return &limitWaitError{op: op, err: ctx.Err()}
 	}
+}
+
+// fallBack starts op on the in-process bucket, emptied first: the other
+// processes of the fleet have been spending the same budget, and every one
+// of them falling back with a full bucket at once would be a burst of 429s.
+func (l *sharedLimiter) fallBack(op string) {
+	l.mu.Lock()
+	first := !l.fellBack[op]
+	if first {
+		if l.fellBack == nil || len(l.fellBack) >= maxSharedRates {
+			l.fellBack = map[string]bool{}
+		}
+		l.fellBack[op] = true
+	}
+	l.mu.Unlock()
+	if first {
+		l.local.Observe(op, 0, true)
+	}
+}
+
+// recovered notes that op is on the shared bucket again.
+func (l *sharedLimiter) recovered(op string) {
+	l.mu.Lock()
+	if l.fellBack[op] {
+		delete(l.fellBack, op)
+	}
+	l.mu.Unlock()
 }
 
 // Observe implements RateLimiter: the in-process limiter always hears it

@@ -26,6 +26,7 @@ type options struct {
 	lwaEndpoint string
 	json        bool
 	local       bool
+	redisURL    string // "" when -redis is not given
 	timeout     time.Duration
 	request     client.CreateRestrictedDataTokenRequest
 }
@@ -43,6 +44,7 @@ func newFlagSet(o *options, region, dataElements *string, targetApp *string) *fl
 	fs.StringVar(dataElements, "data-elements", "", "comma-separated `list` of dataElements asked for every resource:\nbuyerInfo, shippingAddress, buyerTaxInformation (Orders getOrder,\ngetOrders and getOrderItems only)")
 	fs.StringVar(targetApp, "target-application", "", "application `ID` to delegate the RDT to")
 	fs.BoolVar(&o.json, "json", false, "print a JSON object with restrictedDataToken, expiresIn, expiresAt\n(RFC 3339) and requestId instead of the token alone")
+	fs.StringVar(&o.redisURL, "redis", "", "Redis `URL` (redis://host:6379/0) whose fleet state to share: the LWA token\nand the RDT cache (overrides SP_API_REDIS_URL)")
 	fs.BoolVar(&o.local, "local", false, "run against an in-process fake of LWA and the SP-API (sptest):\nno credentials or network needed")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time allowed for the whole call, LWA and retries included")
 	return fs
@@ -131,6 +133,8 @@ or generic (/orders/v0/orders/{orderId}/address: one RDT for any order).
 Credentials come from the environment: LWA_CLIENT_ID, LWA_CLIENT_SECRET and
 LWA_REFRESH_TOKEN, and optionally SP_API_REGION, SP_API_SANDBOX,
 SP_API_ENDPOINT and LWA_ENDPOINT; flags override them. -local needs none.
+With -redis (or SP_API_REDIS_URL) it shares the fleet's LWA token and RDTs
+through Redis, and prints the shared RDT while it has life left.
 
 Flags:
 `)

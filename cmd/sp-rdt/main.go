@@ -11,7 +11,10 @@
 //
 // LWA credentials come from the environment, as client.ConfigFromEnv reads
 // them (LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN, SP_API_REGION,
-// SP_API_SANDBOX, SP_API_ENDPOINT, LWA_ENDPOINT); flags override them. With
+// SP_API_SANDBOX, SP_API_ENDPOINT, LWA_ENDPOINT, SP_API_REDIS_URL); flags
+// override them. With -redis URL (or SP_API_REDIS_URL) the command shares a
+// fleet's state in Redis (see package redisstore): the LWA token, and the
+// RDT, which it prints from the shared cache while it has life left. With
 // -local the command runs against an in-process fake (sptest) and needs
 // neither credentials nor a network:
 //
@@ -83,7 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
-	tok, err := c.CreateRestrictedDataToken(ctx, opts.request)
+	mint := c.CreateRestrictedDataToken
+	if cfg.Store != nil {
+		mint = c.RestrictedDataToken // the fleet's RDT while it has life left
+	}
+	tok, err := mint(ctx, opts.request)
 	if err != nil {
 		if errors.Is(err, client.ErrInvalidRequest) {
 			fail(stderr, err)

@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spapi-go/tokens/internal/redistest"
 	"github.com/spapi-go/tokens/sptest"
 )
 
 // envVars are every variable ConfigFromEnv reads.
 var envVars = []string{
 	"LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "LWA_REFRESH_TOKEN",
-	"SP_API_REGION", "SP_API_SANDBOX", "SP_API_ENDPOINT", "LWA_ENDPOINT",
+	"SP_API_REGION", "SP_API_SANDBOX", "SP_API_ENDPOINT", "LWA_ENDPOINT", "SP_API_REDIS_URL",
 }
 
 // clearEnv empties every variable the command reads (ConfigFromEnv treats
@@ -536,4 +537,31 @@ func TestBinary(t *testing.T) {
 			}
 		}
 	})
+}
+
+// With -redis (or SP_API_REDIS_URL), shell scripts share the fleet's RDT:
+// two runs against one server print the same token, minted once, after one
+// LWA call.
+func TestRedisSharesTheRDT(t *testing.T) {
+	rds := redistest.Start(t)
+	srv := sptest.Start(t, sptest.Options{})
+	setCreds(t)
+	first := runArgs(t, append(endpointFlags(srv), "-redis", rds.URL(), "GET", addressPath)...)
+	t.Setenv("SP_API_REDIS_URL", rds.URL())
+	second := runArgs(t, append(endpointFlags(srv), "GET", addressPath)...)
+	for _, r := range []result{first, second} {
+		if r.code != exitOK {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	}
+	if first.stdout != second.stdout || !strings.HasPrefix(first.stdout, "Atz.sprdt|") {
+		t.Errorf("tokens %q and %q, want the same shared RDT", first.stdout, second.stdout)
+	}
+	if srv.RDTCalls() != 1 || srv.LWACalls() != 1 {
+		t.Errorf("RDT mints %d, LWA calls %d; want 1 and 1", srv.RDTCalls(), srv.LWACalls())
+	}
+	bad := runArgs(t, append(endpointFlags(srv), "-redis", "http://not-redis", "GET", addressPath)...)
+	if bad.code != exitUsage || !strings.Contains(bad.stderr, "-redis") {
+		t.Errorf("a bad -redis URL: exit %d, %q; want 2 naming -redis", bad.code, bad.stderr)
+	}
 }

@@ -75,8 +75,7 @@ func work(j job, logw io.Writer) (result, error) {
 	cfg := client.Config{
 		ClientID: sptest.ClientID, ClientSecret: sptest.ClientSecret, RefreshToken: sptest.RefreshToken,
 		Endpoint: j.Endpoint, LWAEndpoint: j.LWA,
-		RetryWait: 20 * time.Millisecond,
-		Logger:    countingLogger(logw, &warnings),
+		Logger: countingLogger(logw, &warnings), // retries and waits: the defaults
 	}
 	var retries429 atomic.Int32
 	cfg.OnRetry = func(ri client.RetryInfo) {

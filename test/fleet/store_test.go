@@ -1,0 +1,259 @@
+package fleet
+
+// In-process tests of a client with a Store: Redis absent, what a dump of
+// Redis holds, two sellers on one Redis, a Redis Cluster.
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/tokens/redisstore"
+	"github.com/spapi-go/tokens/sptest"
+)
+
+func storeConfig(srv *sptest.Server, st client.Store) client.Config {
+	return client.Config{
+		ClientID: sptest.ClientID, ClientSecret: sptest.ClientSecret, RefreshToken: sptest.RefreshToken,
+		Endpoint: srv.URL(), LWAEndpoint: srv.LWAURL(), RetryWait: 20 * time.Millisecond, Store: st,
+	}
+}
+
+// tokensRun makes n Tokens calls, inFlight at a time, and returns the wall
+// time and the failures.
+func tokensRun(t *testing.T, c *client.Client, n, inFlight int) (time.Duration, int) {
+	t.Helper()
+	var failed atomic.Int32
+	work := make(chan struct{}, n)
+	for range n {
+		work <- struct{}{}
+	}
+	close(work)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range inFlight {
+		wg.Go(func() {
+			for range work {
+				if _, err := c.CreateRestrictedDataToken(context.Background(), addressRDT()); err != nil {
+					t.Error(err)
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start), int(failed.Load())
+}
+
+func addressRDT() client.CreateRestrictedDataTokenRequest {
+	return client.CreateRestrictedDataTokenRequest{RestrictedResources: []client.RestrictedResource{{
+		Method: client.MethodGET, Path: "/orders/v0/orders/{orderId}/address"}}}
+}
+
+// deadRedis is the address of a port nothing listens on.
+func deadRedis(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// Redis absent from the start: every call succeeds, about as fast as with
+// no Store at all, and one warning is logged.
+func TestStoreAbsentFromTheStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test: about 6 s")
+	}
+	const calls, inFlight = 20, 4
+	run := func(st client.Store, logw io.Writer, warnings *atomic.Int32) (time.Duration, *sptest.Server) {
+		srv := sptest.Start(t, sptest.Options{Rate: 4, Burst: 10})
+		cfg := storeConfig(srv, st)
+		cfg.Logger = countingLogger(logw, warnings)
+		c, err := client.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wall, failed := tokensRun(t, c, calls, inFlight)
+		if failed != 0 {
+			t.Errorf("%d of %d calls failed", failed, calls)
+		}
+		return wall, srv
+	}
+	var noWarn atomic.Int32
+	base, _ := run(nil, io.Discard, &noWarn)
+	rdb := redis.NewClient(&redis.Options{Addr: deadRedis(t)})
+	defer rdb.Close()
+	var logs bytes.Buffer
+	var warnings atomic.Int32
+	wall, srv := run(redisstore.New(rdb), &logs, &warnings)
+	t.Logf("20 Tokens calls at 4/s: no Store %v, Redis absent %v (%.3f x); warnings %d; LWA calls %d", base, wall,
+		wall.Seconds()/base.Seconds(), warnings.Load(), srv.LWACalls())
+	if r := wall.Seconds() / base.Seconds(); r > 1.10 || r < 0.90 {
+		t.Errorf("wall %v with Redis absent, %v without a Store: want within 10%%", wall, base)
+	}
+	if warnings.Load() != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", warnings.Load(), logs.String())
+	}
+	if srv.LWACalls() != 1 {
+		t.Errorf("LWA calls = %d, want 1", srv.LWACalls())
+	}
+}
+
+// A dump of every key and value after a run holds no client secret,
+// refresh token, LWA access token or RDT, in any common encoding, and
+// every key starts with the prefix.
+func TestStoreDumpHoldsNoSecret(t *testing.T) {
+	rds := redistest.Start(t)
+	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
+	rdb := rds.Client(t)
+	c, err := client.New(storeConfig(srv, redisstore.New(rdb, redisstore.WithPrefix("fleet-a:"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rdt, err := c.RestrictedDataToken(ctx, addressRDT())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		resp, err := c.HTTPClient().Get(fmt.Sprintf("%s/orders/v0/orders/902-1845936-%07d/address", srv.URL(), i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	secrets := []string{sptest.ClientSecret, sptest.RefreshToken, rdt.Token}
+	for _, r := range srv.Requests() {
+		if tok := r.Header.Get("x-amz-access-token"); tok != "" {
+			secrets = append(secrets, tok) // LWA access tokens and RDTs as sent
+		}
+	}
+	for _, r := range srv.IssuedRDTs() {
+		secrets = append(secrets, r.Token)
+	}
+	var dump bytes.Buffer
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 3 {
+		t.Fatalf("keys %q: want the LWA token, an RDT and rate buckets", keys)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "fleet-a:") {
+			t.Errorf("key %q lacks the prefix", k)
+		}
+		dump.WriteString(k + "\n")
+		switch typ := rdb.Type(ctx, k).Val(); typ {
+		case "string":
+			dump.WriteString(rdb.Get(ctx, k).Val() + "\n")
+		case "hash":
+			for f, v := range rdb.HGetAll(ctx, k).Val() {
+				dump.WriteString(f + "=" + v + "\n")
+			}
+		default:
+			t.Errorf("key %q is a %s", k, typ)
+		}
+	}
+	for _, s := range secrets {
+		for _, enc := range []string{s, hex.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s)), s[strings.IndexByte(s, '|')+1:]} {
+			if bytes.Contains(dump.Bytes(), []byte(enc)) {
+				t.Errorf("the dump holds a secret (%.12s...)", enc)
+			}
+		}
+	}
+	t.Logf("%d keys, e.g. %q", len(keys), keys[0])
+}
+
+// Two sellers on one Redis: two LWA tokens, and each its own budget, so
+// 30 Tokens calls each finish in the time of one seller's 30, not of 60.
+func TestTwoSellersOneRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test: about 3 s")
+	}
+	const second = "Atzr|sptest-second-seller"
+	rds := redistest.Start(t)
+	srv := sptest.Start(t, sptest.Options{Rate: 10, Burst: 10, Sellers: []string{second}})
+	var clients []*client.Client
+	for _, refresh := range []string{sptest.RefreshToken, second} {
+		cfg := storeConfig(srv, redisstore.New(rds.Client(t)))
+		cfg.RefreshToken = refresh
+		c, err := client.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	var wg sync.WaitGroup
+	walls := make([]time.Duration, 2)
+	for i, c := range clients {
+		wg.Go(func() {
+			w, failed := tokensRun(t, c, 30, 5)
+			walls[i] = w
+			if failed != 0 {
+				t.Errorf("seller %d: %d calls failed", i+1, failed)
+			}
+		})
+	}
+	wg.Wait()
+	bound := time.Duration(float64(30-10) / 10 * float64(time.Second)) // one seller's budget: 2 s
+	t.Logf("two sellers x 30 Tokens calls at 10/s burst 10: walls %v, one seller's bound %v; LWA calls %d, 429s %d",
+		walls, bound, srv.LWACalls(), srv.CallsByStatus("createRestrictedDataToken", 429))
+	if srv.LWACalls() != 2 {
+		t.Errorf("LWA calls = %d, want 2 (one per seller)", srv.LWACalls())
+	}
+	for i, w := range walls {
+		if w > time.Duration(1.25*float64(bound)) {
+			t.Errorf("seller %d took %v, want about %v: the sellers shared a budget", i+1, w, bound)
+		}
+	}
+	if n := srv.CallsByStatus("createRestrictedDataToken", 429); n > 2 {
+		t.Errorf("%d 429s, want at most 2", n)
+	}
+}
+
+// The client's keys share a hash tag, so a Redis Cluster client works:
+// LWA token, RDT and buckets through a one-node cluster.
+func TestStoreOnRedisCluster(t *testing.T) {
+	rds := redistest.StartCluster(t)
+	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
+	rdb := rds.ClusterClient(t)
+	cfg := storeConfig(srv, redisstore.New(rdb))
+	var warnings atomic.Int32
+	var logs bytes.Buffer
+	cfg.Logger = countingLogger(&logs, &warnings)
+	for range 2 { // two clients: the second finds the first's tokens
+		c, err := client.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.HTTPClient().Get(srv.URL() + "/orders/v0/orders/902-1845936-5435065/address")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("HTTP %d", resp.StatusCode)
+		}
+	}
+	if srv.LWACalls() != 1 || srv.RDTCalls() != 1 || warnings.Load() != 0 {
+		t.Errorf("LWA calls %d, RDT mints %d, warnings %d; want 1, 1, 0:\n%s", srv.LWACalls(), srv.RDTCalls(), warnings.Load(), logs.String())
+	}
+}
