@@ -1,11 +1,21 @@
 # Targets for developers and CI. Every tool is pinned in go.mod (`tool`
-# directives), so none of these fetch anything beyond the module cache.
+# directives), so none of these fetch anything beyond the module cache,
+# except vulncheck, whose two pinned tools come from the module proxy.
 GO ?= go
+# The vulnerability check's two pins; bumping either is a one-line change.
+# They run as `go run pkg@version`, not as tools in go.mod, so that x/vulndb's
+# many dependencies (cloud, grpc, go-git) stay out of our module graph.
+GOVULNCHECK_VERSION := v1.9.0
+# A snapshot of golang.org/x/vulndb, served by the module proxy: the
+# vulnerability database's own host is not reachable from CI.
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+# warn: standard-library findings are printed as warnings; error: they fail.
+VULNCHECK_STDLIB ?= warn
 # Paths that go generate writes.
 GENERATED := gen internal/ops examples/orders
 FUZZTIME ?= 10s
 
-.PHONY: all generate check-generate test vet lint bench fuzz
+.PHONY: all generate check-generate test vet lint bench fuzz vulncheck vulndb
 
 all: check-generate lint test
 
@@ -39,3 +49,29 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAPIError$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzLWAReply$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzRetryWait$$' -fuzztime $(FUZZTIME) ./client/
+
+# govulncheck over ./... against the database built from VULNDB_VERSION.
+# Fails on a reachable vulnerability in a module we require; a reachable one
+# in the standard library is a warning (it depends on the Go that builds the
+# user's program), or a failure with VULNCHECK_STDLIB=error.
+vulncheck: vulndb
+	@out=$$(mktemp) && trap 'rm -f "$$out"' EXIT && \
+	  $(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) \
+	    -db "file://$(VULNDB_DIR)" -format json ./... >"$$out" && \
+	  $(GO) run ./internal/cmd/vulnreport -stdlib=$(VULNCHECK_STDLIB) "$$out"
+
+# The database, built once per snapshot beside the module cache (so a warm
+# run skips it, and `go clean -modcache` clears it). It is built in a
+# temporary directory and renamed into place, so an interrupted build never
+# leaves a half database behind.
+MODCACHE = $(shell $(GO) env GOMODCACHE)
+VULNDB_DIR = $(MODCACHE)/cache/spapi-vulndb/$(VULNDB_VERSION)
+vulndb:
+	@db="$(VULNDB_DIR)"; [ -f "$$db/index/db.json" ] && exit 0; \
+	  echo "vulndb: building $$db from golang.org/x/vulndb@$(VULNDB_VERSION)"; \
+	  mkdir -p "$$(dirname "$$db")" && \
+	  tmp=$$(mktemp -d "$$db.tmp-XXXXXX") && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(GO) mod download golang.org/x/vulndb@$(VULNDB_VERSION) && \
+	  $(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
+	    -vulns "$(MODCACHE)/golang.org/x/vulndb@$(VULNDB_VERSION)/data/osv" -out "$$tmp/db" && \
+	  { [ -f "$$db/index/db.json" ] || mv "$$tmp/db" "$$db"; }
