@@ -53,6 +53,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := *req
 	r.Header = req.Header.Clone()
 	r.Header.Set(headerAccessToken, tok)
+	inject(req.Context(), r.Header)
 	resp, err := t.next.RoundTrip(&r)
 	if err != nil || resp.StatusCode != http.StatusForbidden {
 		return resp, err

@@ -32,6 +32,7 @@ type Client struct {
 	timeout time.Duration // per attempt
 	logger  *slog.Logger
 	now     func() time.Time
+	tel     *telemetry
 
 	tokensRT  *retryTransport // the Tokens call's stack
 	tokensURL string
@@ -97,9 +98,13 @@ func New(cfg Config) (*Client, error) {
 	if c.ops, err = newOpTable(&cfg); err != nil {
 		return nil, err
 	}
+	region, _ := ParseRegion(string(cfg.Region)) // checked by baseURL
+	if c.tel, err = newTelemetry(&cfg, base, region); err != nil {
+		return nil, fmt.Errorf("config: MeterProvider: %w", err)
+	}
 	c.policy.safeOp = c.ops.retrySafe
-	c.lwa = newLWASource(&cfg, c.lwaHTTPClient(), lwaURL)
-	c.rdts = newRDTCache(cfg.RDTCacheSize)
+	c.lwa = newLWASource(&cfg, c.lwaHTTPClient(), lwaURL, c.tel)
+	c.rdts = newRDTCache(cfg.RDTCacheSize, c.tel)
 	var sh *shared
 	if cfg.Store != nil {
 		if cfg.StoreTimeout < 0 {
@@ -109,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: Store: %w", err)
 		}
-		sh = &shared{st: cfg.Store, seal: seal, timeout: cmp.Or(cfg.StoreTimeout, defaultStoreTimeout), logger: c.logger}
+		sh = &shared{st: cfg.Store, seal: seal, timeout: cmp.Or(cfg.StoreTimeout, defaultStoreTimeout), logger: c.logger, tel: c.tel}
 		c.lwa.sh, c.rdts.sh = sh, sh
 	}
 	if !cfg.NoRateLimit {
@@ -144,14 +149,17 @@ func New(cfg Config) (*Client, error) {
 // token to another host) and only to https or loopback.
 func (c *Client) stack(token tokenFunc) *retryTransport {
 	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
+	rt = &attemptTelemetry{next: rt, tel: c.tel, opName: c.telemetryName}
 	rt = &authTransport{next: rt, origin: c.base, token: token, logger: c.logger}
 	if c.limiter != nil {
-		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName, gateTimeout: defaultGateTimeout}
+		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName, gateTimeout: defaultGateTimeout, tel: c.tel}
 	}
 	return &retryTransport{
-		inner:  &http.Client{Transport: rt, CheckRedirect: checkRedirect},
-		policy: c.policy,
-		opName: c.operationName,
+		inner:    &http.Client{Transport: rt, CheckRedirect: checkRedirect},
+		policy:   c.policy,
+		opName:   c.operationName,
+		tel:      c.tel,
+		spanInfo: c.spanInfo,
 	}
 }
 
@@ -203,10 +211,11 @@ func (c *Client) Gen() gen.ClientWithResponsesInterface { return c.gen }
 
 // CreateRestrictedDataToken mints a new RDT for the resources in req. It
 // always calls the API; RestrictedDataToken is the cached variant.
-func (c *Client) CreateRestrictedDataToken(ctx context.Context, req CreateRestrictedDataTokenRequest) (*RestrictedDataToken, error) {
+func (c *Client) CreateRestrictedDataToken(ctx context.Context, req CreateRestrictedDataTokenRequest) (rdt *RestrictedDataToken, err error) {
 	if err := ValidateRequest(req); err != nil {
 		return nil, err
 	}
+	defer func() { c.tel.rdtMint(ctx, err) }()
 	resp, err := c.sendTokens(ctx, req)
 	if err != nil {
 		return nil, callError(ctx, OpCreateRestrictedDataToken, err)

@@ -2,6 +2,9 @@ package client
 
 import (
 	"fmt"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"net"
 	"net/http"
@@ -100,6 +103,14 @@ type Config struct {
 	StoreTimeout time.Duration
 
 	Logger *slog.Logger // nil means silent
+
+	// MeterProvider and TracerProvider receive the client's metrics and
+	// spans (see the README's Observability section); nil means the
+	// global providers (otel.GetMeterProvider, otel.GetTracerProvider), as
+	// otelhttp does, so an application that set up OpenTelemetry gets
+	// them with no code. Nothing secret is ever an attribute.
+	MeterProvider  metric.MeterProvider
+	TracerProvider trace.TracerProvider
 }
 
 // ConfigFromEnv reads the variables the other SP-API SDKs use:

@@ -3,6 +3,9 @@ package client
 import (
 	"context"
 	"sync"
+
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // flightGroup runs one fetch per key at a time however many goroutines ask
@@ -18,6 +21,11 @@ import (
 type flightGroup[V any] struct {
 	mu sync.Mutex
 	m  map[string]*flight[V]
+
+	// tracer, if set, gives each fetch a span of its own named spanName,
+	// linked to every call that waited on it.
+	tracer   trace.Tracer
+	spanName string
 }
 
 type flight[V any] struct {
@@ -26,6 +34,7 @@ type flight[V any] struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	span    trace.Span // nil without a tracer
 }
 
 // do returns fn's result for key, joining a call already in flight.
@@ -34,12 +43,18 @@ func (g *flightGroup[V]) do(ctx context.Context, key string, fn func(context.Con
 	f, ok := g.m[key]
 	if ok {
 		f.waiters++
+		if f.span != nil && f.span.IsRecording() {
+			f.span.AddLink(trace.LinkFromContext(ctx))
+		}
 	} else {
 		// Detached from every caller, values included: others may wait
 		// on it too, and the first caller's values (a trace of its own
 		// request, say) would be wrongly shared by all of them.
 		fctx, cancel := context.WithCancel(context.Background())
 		f = &flight[V]{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		if g.tracer != nil {
+			fctx, f.span = g.tracer.Start(fctx, g.spanName, trace.WithLinks(trace.LinkFromContext(ctx)))
+		}
 		if g.m == nil {
 			g.m = map[string]*flight[V]{}
 		}
@@ -72,6 +87,12 @@ func (g *flightGroup[V]) do(ctx context.Context, key string, fn func(context.Con
 func (g *flightGroup[V]) run(ctx context.Context, key string, f *flight[V], fn func(context.Context) (V, error)) {
 	defer f.cancel()
 	f.val, f.err = fn(ctx)
+	if f.span != nil {
+		if f.err != nil {
+			f.span.SetStatus(codes.Error, "fetch failed")
+		}
+		f.span.End()
+	}
 	g.mu.Lock()
 	if g.m[key] == f {
 		delete(g.m, key)

@@ -30,6 +30,7 @@ type limitTransport struct {
 	lim         RateLimiter
 	opName      func(*http.Request) string
 	gateTimeout time.Duration
+	tel         *telemetry // nil: no telemetry
 
 	mu    sync.Mutex
 	gates map[string]*gate
@@ -48,9 +49,23 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if op == "" { // another host, e.g. a redirect target
 		return t.next.RoundTrip(req)
 	}
-	g, probe, err := t.admit(req.Context(), op)
+	ctx := req.Context()
+	measure := t.tel != nil && t.tel.limiterWait.Enabled(ctx)
+	var start time.Time
+	if measure {
+		start = time.Now()
+	}
+	g, probe, err := t.admit(ctx, op)
+	if measure {
+		gated := time.Now()
+		t.tel.waited(ctx, telemetryName(op), "probe_gate", gated.Sub(start))
+		start = gated
+	}
 	if err == nil {
-		err = t.lim.Wait(req.Context(), op)
+		err = t.lim.Wait(ctx, op)
+		if measure {
+			t.tel.waited(ctx, telemetryName(op), "limiter", time.Since(start))
+		}
 	}
 	if err != nil {
 		if probe != nil {

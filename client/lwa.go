@@ -59,6 +59,7 @@ type lwaSource struct {
 	now   func() time.Time
 
 	sh     *shared // nil: in-process only
+	tel    *telemetry
 	cur    atomic.Pointer[accessToken]
 	flight flightGroup[*accessToken]
 	// last is what the latest failed LWA attempt got ("HTTP 503
@@ -68,8 +69,11 @@ type lwaSource struct {
 	last atomic.Pointer[string]
 }
 
-func newLWASource(cfg *Config, hc *http.Client, tokenURL string) *lwaSource {
-	s := &lwaSource{now: time.Now}
+func newLWASource(cfg *Config, hc *http.Client, tokenURL string, tel *telemetry) *lwaSource {
+	s := &lwaSource{now: time.Now, tel: tel}
+	if tel != nil {
+		s.flight.tracer, s.flight.spanName = tel.tracer, "lwa.fetch"
+	}
 	if cfg.RefreshToken == "" && cfg.Scope != "" {
 		cc := &clientcredentials.Config{
 			ClientID:     cfg.ClientID,
@@ -196,9 +200,13 @@ func (s *lwaSource) keep(tok *accessToken) {
 func (s *lwaSource) fetchLWA(ctx context.Context) (*accessToken, error) {
 	t, err := s.fetch(ctx)
 	if err != nil {
-		return nil, lwaErr(err)
+		err = lwaErr(err)
+		s.tel.lwaFetch(ctx, err)
+		return nil, err
 	}
-	return s.accept(t)
+	tok, err := s.accept(t)
+	s.tel.lwaFetch(ctx, err)
+	return tok, err
 }
 
 func decodeSharedToken(plain []byte) (*accessToken, bool) {

@@ -174,3 +174,34 @@ func (c *Client) operationName(req *http.Request) string {
 	}
 	return ops.Shape(req.Method, path)
 }
+
+// telemetryName names a request's operation in metrics and spans: its name
+// from the table, or "unknown" for any other path, whose shape could still
+// hold something an id-like (a new operation's literal segments, say).
+// Metrics never get an id, a path or a token, and a bounded set of series.
+func (c *Client) telemetryName(req *http.Request) string {
+	return telemetryName(c.operationName(req))
+}
+
+func telemetryName(op string) string {
+	if op == OpCreateRestrictedDataToken {
+		return op
+	}
+	if _, ok := ops.Lookup(op); ok {
+		return op
+	}
+	return unknownOperation
+}
+
+// spanInfo is a call span's name and url.template: the operation's name and
+// path template from the table, or the method alone for any other path.
+func (c *Client) spanInfo(req *http.Request) (name, template string) {
+	path := strings.TrimPrefix(req.URL.EscapedPath(), c.base.Path)
+	if req.Method == http.MethodPost && path == tokensPath {
+		return OpCreateRestrictedDataToken, tokensPath
+	}
+	if op, ok := ops.Match(req.Method, path); ok {
+		return op.Name, op.Path
+	}
+	return req.Method, ""
+}

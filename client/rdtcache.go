@@ -20,6 +20,7 @@ const defaultRDTCacheSize = 1024
 type rdtCache struct {
 	size int
 	sh   *shared // nil: in-process only
+	tel  *telemetry
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *rdtEntry
@@ -55,11 +56,15 @@ func decodeSharedRDT(plain []byte) (*RestrictedDataToken, bool) {
 	return &RestrictedDataToken{Token: s.Token, ExpiresIn: s.ExpiresIn, ExpiresAt: time.Unix(0, s.ExpiresAt), RequestID: s.RequestID}, true
 }
 
-func newRDTCache(size int) *rdtCache {
+func newRDTCache(size int, tel *telemetry) *rdtCache {
 	if size <= 0 {
 		size = defaultRDTCacheSize
 	}
-	return &rdtCache{size: size, entries: map[string]*list.Element{}, lru: list.New()}
+	c := &rdtCache{size: size, tel: tel, entries: map[string]*list.Element{}, lru: list.New()}
+	if tel != nil {
+		c.flight.tracer, c.flight.spanName = tel.tracer, "rdt.mint"
+	}
+	return c
 }
 
 // get returns the cached RDT for key while it is good at now, else mints
@@ -68,8 +73,10 @@ func newRDTCache(size int) *rdtCache {
 func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 	mint func(context.Context) (*RestrictedDataToken, error)) (*RestrictedDataToken, error) {
 	if t := c.lookup(key, now()); t != nil {
+		c.tel.cacheLookup(ctx, "hit")
 		return t, nil
 	}
+	c.tel.cacheLookup(ctx, "miss")
 	return c.flight.do(ctx, key, func(ctx context.Context) (*RestrictedDataToken, error) {
 		if t := c.lookup(key, now()); t != nil { // minted while we queued
 			return t, nil

@@ -106,7 +106,7 @@ func TestLWARefreshFailureKeepsValidToken(t *testing.T) {
 
 func TestRDTCacheExpiry(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1e9, 0)}
-	c := newRDTCache(10)
+	c := newRDTCache(10, nil)
 	mints := 0
 	mint := func(context.Context) (*RestrictedDataToken, error) {
 		mints++

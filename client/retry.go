@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RetryInfo is what OnRetry hears before each backoff wait.
@@ -102,6 +105,10 @@ type retryTransport struct {
 	// reply (nil for a transport error); LWA uses it to keep the last
 	// cause for a caller whose context ends during the backoff.
 	onBackoff func(RetryInfo, *APIError)
+	// tel, if set, gets a span per call and counts the retries; spanInfo
+	// names the span and gives its url.template.
+	tel      *telemetry
+	spanInfo func(*http.Request) (name, template string)
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -127,11 +134,27 @@ type attempts struct {
 
 	lastErr  error     // transport error of the last attempt
 	lastFail *APIError // reply of the last attempt, if it is to be retried
+
+	span     trace.Span // the call's span; nil without telemetry
+	attempts int
 }
 
 // check is CheckRetry: every decision about an attempt's outcome.
 func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	a.lastErr, a.lastFail = err, nil
+	a.attempts++
+	if a.span != nil && a.span.IsRecording() {
+		attrs := []attribute.KeyValue{attrAttempt.Int(a.attempts)}
+		if err != nil {
+			attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err)))
+		} else {
+			attrs = append(attrs, semconv.HTTPResponseStatusCode(resp.StatusCode))
+			if id := resp.Header.Get(headerRequestID); id != "" {
+				attrs = append(attrs, semconv.AWSRequestID(id))
+			}
+		}
+		a.span.AddEvent("attempt", trace.WithAttributes(attrs...))
+	}
 	if ctx.Err() != nil {
 		if err != nil && errors.Is(err, ctx.Err()) {
 			return false, err // it may say more than the context's error
@@ -223,6 +246,12 @@ func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.
 	if a.t.onBackoff != nil {
 		a.t.onBackoff(info, a.lastFail)
 	}
+	if a.t.tel != nil {
+		a.t.tel.retry(a.req.Context(), RetryInfo{Operation: telemetryName(info.Operation), Reason: info.Reason, StatusCode: info.StatusCode})
+		if a.span != nil && a.span.IsRecording() {
+			a.span.AddEvent("retry", trace.WithAttributes(attrReason.String(info.Reason), attrWait.Float64(info.Wait.Seconds())))
+		}
+	}
 	if p.onRetry != nil {
 		p.onRetry(info)
 	}
@@ -233,6 +262,23 @@ func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.
 // Tokens call), so they are not read back from the request.
 func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, error) {
 	a := &attempts{t: t, req: req, op: t.opName(req)}
+	if t.tel == nil {
+		return t.attempt(a, req, body)
+	}
+	name, template := t.spanInfo(req)
+	ctx, span := t.tel.startCall(req.Context(), name, req.Method, template)
+	a.span = span
+	if span.IsRecording() {
+		req = req.WithContext(ctx) // the layers below and the token fetches see the span
+		a.req = req
+	}
+	resp, err := t.attempt(a, req, body)
+	endCall(span, a.attempts, resp, err)
+	return resp, err
+}
+
+// attempt is send's work: the attempts of one call.
+func (t *retryTransport) attempt(a *attempts, req *http.Request, body []byte) (*http.Response, error) {
 	a.repeatable = t.policy.mayRepeat(req, a.op)
 	r := *req
 	if !a.repeatable {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +46,9 @@ type shared struct {
 	seal    *sealer
 	timeout time.Duration
 	logger  *slog.Logger
+	tel     *telemetry
+
+	worked atomic.Bool // a call has succeeded: the fleet has been sharing
 
 	mu        sync.Mutex
 	downUntil time.Time
@@ -63,12 +67,15 @@ func (s *shared) use(ctx context.Context, what string, f func(context.Context) e
 	s.mu.Lock()
 	if time.Now().Before(s.downUntil) {
 		s.mu.Unlock()
+		s.tel.storeFallback(ctx, what)
 		return errStoreDown
 	}
 	s.mu.Unlock()
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	start := time.Now()
 	err := f(cctx)
 	cancel()
+	s.tel.storeCall(ctx, what, time.Since(start), err)
 	switch {
 	case err == nil:
 		s.succeeded()
@@ -76,11 +83,13 @@ func (s *shared) use(ctx context.Context, what string, f func(context.Context) e
 		return ctx.Err() // the caller left: says nothing about the store
 	default:
 		s.failed(ctx, what, err)
+		s.tel.storeFallback(ctx, what)
 	}
 	return err
 }
 
 func (s *shared) succeeded() {
+	s.worked.Store(true)
 	s.mu.Lock()
 	was := s.failing
 	s.failing, s.backoff, s.downUntil = false, 0, time.Time{}

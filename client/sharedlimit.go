@@ -65,9 +65,11 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 	}
 }
 
-// fallBack starts op on the in-process bucket, emptied first: the other
-// processes of the fleet have been spending the same budget, and every one
-// of them falling back with a full bucket at once would be a burst of 429s.
+// fallBack starts op on the in-process bucket, emptied first if the fleet
+// has been sharing: the other processes have been spending the same budget,
+// and every one of them falling back with a full bucket at once would be a
+// burst of 429s. A store that never answered shared nothing, and the bucket
+// starts as it would with no store at all.
 func (l *sharedLimiter) fallBack(op string) {
 	l.mu.Lock()
 	first := !l.fellBack[op]
@@ -78,7 +80,7 @@ func (l *sharedLimiter) fallBack(op string) {
 		l.fellBack[op] = true
 	}
 	l.mu.Unlock()
-	if first {
+	if first && l.sh.worked.Load() {
 		l.local.Observe(op, 0, true)
 	}
 }

@@ -229,6 +229,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	var logMu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(&secretSyncWriter{mu: &logMu, w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	col := &secretCollector{}
+	otel := newOTelCapture(t) // every metric attribute, span, event and link is checked too
 	wrongRefresh := "Atzr|" + secretRandom(t, 48)
 	wrongSecret := "amzn1.oa2-cs.v1." + secretRandom(t, 32)
 
@@ -246,6 +247,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 			DataElements: []string{"shippingAddress"},
 			OnRetry:      col.retry,
 			Logger:       logger,
+			// Trace context goes out only with a propagator, and none is set.
+			MeterProvider:  otel.mp,
+			TracerProvider: otel.tp,
 		}
 	}
 	cfg := newConfig()
@@ -396,6 +400,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 	logText := logs.String()
 	logMu.Unlock()
 	col.add("logs", logText)
+	telemetry := otel.texts(t)
+	for _, text := range telemetry {
+		col.add("telemetry", text)
+	}
+	if len(otel.spans.GetSpans()) < 10 || len(telemetry) < 20 {
+		t.Errorf("telemetry too thin to check: %d spans, %d texts", len(otel.spans.GetSpans()), len(telemetry))
+	}
 
 	// The test must not pass for want of material.
 	lines := strings.Count(logText, "\n")

@@ -27,6 +27,7 @@ type options struct {
 	json        bool
 	local       bool
 	redisURL    string // "" when -redis is not given
+	verbose     bool
 	timeout     time.Duration
 	request     client.CreateRestrictedDataTokenRequest
 }
@@ -45,6 +46,7 @@ func newFlagSet(o *options, region, dataElements *string, targetApp *string) *fl
 	fs.StringVar(targetApp, "target-application", "", "application `ID` to delegate the RDT to")
 	fs.BoolVar(&o.json, "json", false, "print a JSON object with restrictedDataToken, expiresIn, expiresAt\n(RFC 3339) and requestId instead of the token alone")
 	fs.StringVar(&o.redisURL, "redis", "", "Redis `URL` (redis://host:6379/0) whose fleet state to share: the LWA token\nand the RDT cache (overrides SP_API_REDIS_URL)")
+	fs.BoolVar(&o.verbose, "v", false, "print the call's spans (attempts, token fetches, timings) to stderr")
 	fs.BoolVar(&o.local, "local", false, "run against an in-process fake of LWA and the SP-API (sptest):\nno credentials or network needed")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time allowed for the whole call, LWA and retries included")
 	return fs

@@ -78,6 +78,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer cleanup()
+	if opts.verbose {
+		rec := newSpanRecorder()
+		cfg.TracerProvider = rec.tp
+		defer rec.print(stderr)
+	}
 	c, err := client.New(cfg)
 	if err != nil {
 		fail(stderr, err)

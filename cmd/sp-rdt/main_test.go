@@ -565,3 +565,25 @@ func TestRedisSharesTheRDT(t *testing.T) {
 		t.Errorf("a bad -redis URL: exit %d, %q; want 2 naming -redis", bad.code, bad.stderr)
 	}
 }
+
+// -v prints the call's span tree to stderr: the call with its attempts and
+// the LWA fetch it waited on, and nothing secret.
+func TestVerboseSpanTree(t *testing.T) {
+	clearEnv(t)
+	r := runArgs(t, "-local", "-v", "GET", addressPath)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"createRestrictedDataToken ", "http.response.status_code=200", "· attempt spapi.attempt=1", "lwa.fetch ", "for: createRestrictedDataToken"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	tok := strings.TrimSpace(r.stdout)
+	if tok == "" || strings.Contains(r.stderr, tok) || strings.Contains(r.stderr, sptest.ClientSecret) || strings.Contains(r.stderr, "Atza|") {
+		t.Errorf("stderr shows a secret:\n%s", r.stderr)
+	}
+	if q := runArgs(t, "-local", "GET", addressPath); q.stderr != "" {
+		t.Errorf("without -v, stderr is %q", q.stderr)
+	}
+}

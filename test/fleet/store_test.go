@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/spapi-go/tokens/client"
 	"github.com/spapi-go/tokens/internal/redistest"
@@ -255,5 +257,68 @@ func TestStoreOnRedisCluster(t *testing.T) {
 	}
 	if srv.LWACalls() != 1 || srv.RDTCalls() != 1 || warnings.Load() != 0 {
 		t.Errorf("LWA calls %d, RDT mints %d, warnings %d; want 1, 1, 0:\n%s", srv.LWACalls(), srv.RDTCalls(), warnings.Load(), logs.String())
+	}
+}
+
+// The store's telemetry: the duration of each call, and the calls answered
+// from in-process state once Redis is gone.
+func TestStoreTelemetry(t *testing.T) {
+	rds := redistest.Start(t)
+	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	cfg := storeConfig(srv, redisstore.New(rds.Client(t)))
+	cfg.MeterProvider = mp
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() {
+		resp, err := c.HTTPClient().Get(srv.URL() + "/orders/v0/orders/902-1845936-5435065/address")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	sums := func() map[string]int64 {
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				switch d := m.Data.(type) {
+				case metricdata.Histogram[float64]:
+					for _, p := range d.DataPoints {
+						call, _ := p.Attributes.Value("spapi.store.call")
+						o, _ := p.Attributes.Value("spapi.outcome")
+						out[m.Name+" "+call.AsString()+" "+o.AsString()] += int64(p.Count)
+					}
+				case metricdata.Sum[int64]:
+					for _, p := range d.DataPoints {
+						call, _ := p.Attributes.Value("spapi.store.call")
+						out[m.Name+" "+call.AsString()] += p.Value
+					}
+				}
+			}
+		}
+		return out
+	}
+	for range 5 {
+		get()
+	}
+	live := sums()
+	if live["spapi.client.store.duration take success"] != 6 || live["spapi.client.store.duration get success"] < 2 || live["spapi.client.store.fallbacks take"] != 0 {
+		t.Errorf("with Redis up: %v; want 6 takes (5 calls and the mint), the LWA and RDT reads, no fallback", live)
+	}
+	rds.Kill()
+	for range 5 {
+		get()
+	}
+	down := sums()
+	if down["spapi.client.store.fallbacks take"] != 5 || down["spapi.client.store.duration take error"] != 1 {
+		t.Errorf("with Redis gone: %v; want 5 fallbacks, after 1 failed take", down)
 	}
 }

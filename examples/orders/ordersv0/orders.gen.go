@@ -6199,6 +6199,9 @@ func ParseGetOrderRegulatedInfoHTTPResponse(rsp *http.Response) (*GetOrderRegula
 		}
 		response.JSON503 = &dest
 
+	case rsp.StatusCode == 200:
+		// Content-type (RejectedOrder) unsupported
+
 	}
 
 	switch {

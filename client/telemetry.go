@@ -1,0 +1,329 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// scopeName is the instrumentation scope of every instrument and span: the
+// module path.
+const scopeName = "github.com/spapi-go/tokens"
+
+// Instrument names. http.client.request.duration follows the HTTP semantic
+// conventions; the others are this client's own, under "spapi.client.".
+const (
+	metricRequestDuration = "http.client.request.duration"
+	metricThrottled       = "spapi.client.throttled"
+	metricRetries         = "spapi.client.retries"
+	metricLimiterWait     = "spapi.client.rate_limit.wait.duration"
+	metricLWAFetches      = "spapi.client.lwa.fetches"
+	metricRDTMints        = "spapi.client.rdt.mints"
+	metricRDTCache        = "spapi.client.rdt.cache.lookups"
+	metricStoreDuration   = "spapi.client.store.duration"
+	metricStoreFallbacks  = "spapi.client.store.fallbacks"
+)
+
+// Attribute keys of this client's own.
+const (
+	attrOperation = attribute.Key("spapi.operation") // from the operations table; "unknown" for any other path
+	attrRegion    = attribute.Key("spapi.region")    // "na", "eu", "fe"
+	attrReason    = attribute.Key("spapi.retry.reason")
+	attrWaitKind  = attribute.Key("spapi.wait.kind") // "limiter" or "probe_gate"
+	attrOutcome   = attribute.Key("spapi.outcome")   // "success" or "error"
+	attrResult    = attribute.Key("spapi.rdt.cache.result")
+	attrStoreCall = attribute.Key("spapi.store.call")
+	attrAttempts  = attribute.Key("spapi.attempts")
+	attrAttempt   = attribute.Key("spapi.attempt")
+	attrWait      = attribute.Key("spapi.retry.wait")
+)
+
+// unknownOperation names, in telemetry, a path that is no operation of the
+// table: a path's shape could carry ids, and telemetry never does.
+const unknownOperation = "unknown"
+
+// durationBuckets are the semantic conventions' advice for
+// http.client.request.duration, in seconds; the limiter and store
+// histograms use them too.
+var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// telemetry is the client's OpenTelemetry instruments and tracer (a nil
+// *telemetry records nothing). With the
+// default (global, unconfigured) providers every instrument reports itself
+// disabled, and the client skips building attributes; spans are no-op.
+type telemetry struct {
+	tracer trace.Tracer
+	region attribute.KeyValue
+	server []attribute.KeyValue // server.address, server.port
+
+	duration    metric.Float64Histogram
+	throttled   metric.Int64Counter
+	retries     metric.Int64Counter
+	limiterWait metric.Float64Histogram
+	lwaFetches  metric.Int64Counter
+	rdtMints    metric.Int64Counter
+	rdtCache    metric.Int64Counter
+	storeDur    metric.Float64Histogram
+	storeFall   metric.Int64Counter
+}
+
+func newTelemetry(cfg *Config, base *url.URL, region Region) (*telemetry, error) {
+	mp, tp := cfg.MeterProvider, cfg.TracerProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	m := mp.Meter(scopeName)
+	t := &telemetry{tracer: tp.Tracer(scopeName), region: attrRegion.String(string(region))}
+	port, _ := strconv.Atoi(effectivePort(base))
+	t.server = []attribute.KeyValue{semconv.ServerAddress(base.Hostname()), semconv.ServerPort(port)}
+	var err error
+	hist := func(name, unit, desc string) metric.Float64Histogram {
+		h, e := m.Float64Histogram(name, metric.WithUnit(unit), metric.WithDescription(desc),
+			metric.WithExplicitBucketBoundaries(durationBuckets...))
+		if err == nil {
+			err = e
+		}
+		return h
+	}
+	count := func(name, unit, desc string) metric.Int64Counter {
+		c, e := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		if err == nil {
+			err = e
+		}
+		return c
+	}
+	t.duration = hist(metricRequestDuration, "s", "Duration of HTTP client requests: each attempt to the SP-API.")
+	t.throttled = count(metricThrottled, "{response}", "429 replies received (QuotaExceeded).")
+	t.retries = count(metricRetries, "{retry}", "Retries, by reason: status (429, 5xx), network, token rejected.")
+	t.limiterWait = hist(metricLimiterWait, "s", "Time a request waited in the client's rate limiter or behind its operation's probe.")
+	t.lwaFetches = count(metricLWAFetches, "{fetch}", "Login with Amazon token fetches, by outcome.")
+	t.rdtMints = count(metricRDTMints, "{mint}", "createRestrictedDataToken calls (RDT mints), by outcome.")
+	t.rdtCache = count(metricRDTCache, "{lookup}", "RDT cache lookups: hit (in memory), shared (from the Store) or miss (minted).")
+	t.storeDur = hist(metricStoreDuration, "s", "Duration of Store calls (a round trip to Redis, say).")
+	t.storeFall = count(metricStoreFallbacks, "{call}", "Store calls answered from in-process state instead: the store failed or was put aside.")
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// attempt records one attempt to the SP-API: its duration, and a 429.
+func (t *telemetry) attempt(ctx context.Context, op, method string, start time.Time, resp *http.Response, err error) {
+	if t == nil {
+		return
+	}
+	durOn, throttleOn := t.duration.Enabled(ctx), t.throttled.Enabled(ctx)
+	if !durOn && !throttleOn {
+		return
+	}
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs, attrOperation.String(op), t.region, semconv.HTTPRequestMethodKey.String(method))
+	attrs = append(attrs, t.server...)
+	switch {
+	case err != nil:
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err)))
+	default:
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(resp.StatusCode))
+		if resp.StatusCode >= 400 {
+			attrs = append(attrs, semconv.ErrorTypeKey.String(strconv.Itoa(resp.StatusCode)))
+		}
+	}
+	if durOn {
+		t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+	}
+	if throttleOn && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		t.throttled.Add(ctx, 1, metric.WithAttributes(attrOperation.String(op), t.region))
+	}
+}
+
+// errorType is error.type for a transport error: low-cardinality, with no
+// host, path or token in it.
+func errorType(err error) string {
+	var te interface{ Timeout() bool }
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.As(err, &te) && te.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case dialFailed(err):
+		return "dial"
+	case errors.As(err, &ne):
+		return "network"
+	}
+	return "_OTHER"
+}
+
+// retry counts a retry.
+func (t *telemetry) retry(ctx context.Context, info RetryInfo) {
+	if t == nil {
+		return
+	}
+	if !t.retries.Enabled(ctx) {
+		return
+	}
+	attrs := []attribute.KeyValue{attrOperation.String(info.Operation), t.region, attrReason.String(info.Reason)}
+	if info.StatusCode != 0 {
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(info.StatusCode))
+	}
+	t.retries.Add(ctx, 1, metric.WithAttributes(attrs...))
+}
+
+// waited records a wait in the limiter or at the probe gate.
+func (t *telemetry) waited(ctx context.Context, op, kind string, d time.Duration) {
+	if t == nil {
+		return
+	}
+	if !t.limiterWait.Enabled(ctx) {
+		return
+	}
+	t.limiterWait.Record(ctx, d.Seconds(), metric.WithAttributes(attrOperation.String(op), t.region, attrWaitKind.String(kind)))
+}
+
+// lwaFetch counts an LWA fetch, and rdtMint a createRestrictedDataToken
+// call, with its outcome.
+func (t *telemetry) lwaFetch(ctx context.Context, err error) {
+	if t != nil {
+		t.outcome(ctx, t.lwaFetches, err)
+	}
+}
+
+func (t *telemetry) rdtMint(ctx context.Context, err error) {
+	if t != nil {
+		t.outcome(ctx, t.rdtMints, err)
+	}
+}
+
+// outcome counts one event of counter c with its outcome.
+func (t *telemetry) outcome(ctx context.Context, c metric.Int64Counter, err error, extra ...attribute.KeyValue) {
+	if !c.Enabled(ctx) {
+		return
+	}
+	o := "success"
+	if err != nil {
+		o = "error"
+	}
+	c.Add(ctx, 1, metric.WithAttributes(append(extra, t.region, attrOutcome.String(o))...))
+}
+
+// cacheLookup counts an RDT cache lookup.
+func (t *telemetry) cacheLookup(ctx context.Context, result string) {
+	if t == nil {
+		return
+	}
+	if !t.rdtCache.Enabled(ctx) {
+		return
+	}
+	t.rdtCache.Add(ctx, 1, metric.WithAttributes(t.region, attrResult.String(result)))
+}
+
+// storeCall records a Store call.
+func (t *telemetry) storeCall(ctx context.Context, call string, d time.Duration, err error) {
+	if t == nil {
+		return
+	}
+	if !t.storeDur.Enabled(ctx) {
+		return
+	}
+	o := "success"
+	if err != nil {
+		o = "error"
+	}
+	t.storeDur.Record(ctx, d.Seconds(), metric.WithAttributes(t.region, attrStoreCall.String(call), attrOutcome.String(o)))
+}
+
+// storeFallback counts a Store call answered from in-process state.
+func (t *telemetry) storeFallback(ctx context.Context, call string) {
+	if t == nil {
+		return
+	}
+	if !t.storeFall.Enabled(ctx) {
+		return
+	}
+	t.storeFall.Add(ctx, 1, metric.WithAttributes(t.region, attrStoreCall.String(call)))
+}
+
+// callSpanOptions start a call's span; made once, since a fresh option
+// slice per call allocates even when the tracer is a no-op.
+var callSpanOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
+
+// startCall starts the span of one logical call to op.
+func (t *telemetry) startCall(ctx context.Context, op, method, template string) (context.Context, trace.Span) {
+	ctx, span := t.tracer.Start(ctx, op, callSpanOptions...)
+	if span.IsRecording() {
+		attrs := []attribute.KeyValue{attrOperation.String(op), t.region, semconv.HTTPRequestMethodKey.String(method)}
+		attrs = append(attrs, t.server...)
+		if template != "" {
+			attrs = append(attrs, semconv.URLTemplate(template))
+		}
+		span.SetAttributes(attrs...)
+	}
+	return ctx, span
+}
+
+// endCall ends a call's span with what its last attempt got.
+func endCall(span trace.Span, attempts int, resp *http.Response, err error) {
+	if !span.IsRecording() {
+		span.End()
+		return
+	}
+	span.SetAttributes(attrAttempts.Int(attempts))
+	switch {
+	case err != nil:
+		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+		span.SetStatus(codes.Error, errorType(err))
+	default:
+		span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
+		if id := resp.Header.Get(headerRequestID); id != "" {
+			span.SetAttributes(semconv.AWSRequestID(id))
+		}
+		if resp.StatusCode >= 400 {
+			span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(resp.StatusCode)))
+			span.SetStatus(codes.Error, "HTTP "+strconv.Itoa(resp.StatusCode))
+		}
+	}
+	span.End()
+}
+
+// inject writes the trace context into an outgoing SP-API request's header
+// when the global propagator says to. The SP-API ignores it, so the default
+// (no propagator) sends nothing.
+func inject(ctx context.Context, h http.Header) {
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
+}
+
+// attemptTelemetry measures each attempt to the SP-API, from sending it to
+// its reply's header: http.client.request.duration, and the 429s. It sits
+// just above the per-attempt timeout, below auth and the limiter, so neither
+// a token fetch nor a limiter wait counts.
+type attemptTelemetry struct {
+	next   http.RoundTripper
+	tel    *telemetry
+	opName func(*http.Request) string
+}
+
+func (t *attemptTelemetry) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if !t.tel.duration.Enabled(ctx) && !t.tel.throttled.Enabled(ctx) {
+		return t.next.RoundTrip(req)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	t.tel.attempt(ctx, t.opName(req), req.Method, start, resp, err)
+	return resp, err
+}
