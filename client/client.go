@@ -122,9 +122,9 @@ func New(cfg Config) (*Client, error) {
 		switch {
 		case c.limiter != nil:
 		case sh != nil:
-			c.limiter = &sharedLimiter{sh: sh, local: NewRateLimiter(nil)}
+			c.limiter = &sharedLimiter{sh: sh, local: NewRateLimiter(cfg.Rates)}
 		default:
-			c.limiter = NewRateLimiter(nil)
+			c.limiter = NewRateLimiter(cfg.Rates)
 		}
 	}
 

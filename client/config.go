@@ -66,9 +66,14 @@ type Config struct {
 	RetrySafeOperations []string
 
 	// RateLimiter decides when each request may be sent. Nil means a
-	// token bucket per operation (NewRateLimiter(nil)): the Tokens call
-	// starts at its usage plan, 1 request/s with a burst of 10.
+	// token bucket per operation (NewRateLimiter(Rates)), shared through
+	// Store when one is set: every operation starts at its published usage
+	// plan (DefaultRates) and follows x-amzn-RateLimit-Limit.
 	RateLimiter RateLimiter
+	// Rates overrides published plans, by operation name (see
+	// Operations), for the default limiter: a seller whose plan is higher
+	// than published, say. Merged with DefaultRates, not replacing them.
+	Rates map[string]Rate
 	// NoRateLimit turns the client-side limiter off (benchmarks, or a
 	// caller with a limiter of its own).
 	NoRateLimit bool

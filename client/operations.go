@@ -126,6 +126,15 @@ func newOpTable(cfg *Config) (*opTable, error) {
 			t.extraOps[added[i].Name] = &added[i]
 		}
 	}
+	for name, r := range cfg.Rates {
+		if _, ok := ops.Lookup(name); !ok && t.extraOps[name] == nil && name != OpCreateRestrictedDataToken {
+			return nil, fmt.Errorf("config: Rates[%q]: not an operation name (see client.Operations)", name)
+		}
+		if !(r.PerSecond == 0 || validRate(r.PerSecond)) || r.Burst < 0 {
+			return nil, fmt.Errorf("config: Rates[%q]: PerSecond %v, Burst %d: want 0 (no limit) or a rate in [%g, %g] per second, and a burst >= 0",
+				name, r.PerSecond, r.Burst, minRate, maxRate)
+		}
+	}
 	for i, name := range cfg.RetrySafeOperations {
 		if _, ok := ops.Lookup(name); !ok {
 			if _, ok := t.extraOps[name]; !ok {

@@ -8,7 +8,7 @@ package test
 //     sptest server (rate limit off) in the same process. The server runs in
 //     the process too, so ns/op, B/op and allocs/op include its share, the
 //     same in both; ours minus raw is our client's overhead.
-//     /ours-no-timeout is ours with a Config.HTTPClient without Timeout.
+//     /ours-sdk is ours with a real OpenTelemetry SDK recording everything.
 //   - BenchmarkCreateRDTRatio: the same arms in interleaved blocks,
 //     reporting ours/raw (median); robust to drift and to outside load
 //     during the run, and independent of -benchtime. Target: <= 1.15.
@@ -32,11 +32,19 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/spapi-go/tokens/client"
 	"github.com/spapi-go/tokens/gen"
+	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/tokens/redisstore"
 	"github.com/spapi-go/tokens/sptest"
 )
 
@@ -56,15 +64,18 @@ func benchOurs(tb testing.TB, srv *sptest.Server) benchCaller {
 	return benchOursWith(tb, srv, nil)
 }
 
-// benchOursNoTimeout is ours with Config.HTTPClient set to a client without
-// a Timeout (the default Config has a 30 s per-attempt timeout). It isolates
-// the cost of net/http's Client.Timeout on a RoundTripper that is not an
-// *http.Transport: two goroutines, a timer and channels per attempt (see
-// the final report; net/http/client.go setRequestCancel, and transport.go
-// awaitLegacyCancel).
-func benchOursNoTimeout(tb testing.TB, srv *sptest.Server) benchCaller {
+// benchOursSDK is ours with a real OpenTelemetry SDK: a MeterProvider with
+// a reader and a TracerProvider that samples every span into an exporter
+// that drops them, so every instrument and span is recorded.
+func benchOursSDK(tb testing.TB, srv *sptest.Server) benchCaller {
 	tb.Helper()
-	return benchOursWith(tb, srv, func(cfg *client.Config) { cfg.HTTPClient = &http.Client{} })
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(tracetest.NewNoopExporter()))
+	tb.Cleanup(func() {
+		_ = mp.Shutdown(context.Background())
+		_ = tp.Shutdown(context.Background())
+	})
+	return benchOursWith(tb, srv, func(cfg *client.Config) { cfg.MeterProvider, cfg.TracerProvider = mp, tp })
 }
 
 func benchOursWith(tb testing.TB, srv *sptest.Server, mod func(*client.Config)) benchCaller {
@@ -173,7 +184,7 @@ func BenchmarkCreateRDT(b *testing.B) {
 	callers := []struct {
 		name string
 		make func(testing.TB, *sptest.Server) benchCaller
-	}{{"ours", benchOurs}, {"raw", benchRaw}, {"ours-no-timeout", benchOursNoTimeout}}
+	}{{"ours", benchOurs}, {"raw", benchRaw}, {"ours-sdk", benchOursSDK}}
 	for _, cl := range callers {
 		b.Run(cl.name, func(b *testing.B) {
 			call := cl.make(b, srv)
@@ -237,19 +248,20 @@ func benchMedian(xs []float64) float64 {
 	return xs[len(xs)/2]
 }
 
-// BenchmarkCreateRDTRatio runs ours, raw and ours-no-timeout in rounds of
-// one block of 200 calls each (4 rounds per iteration, the order rotated
-// every round) and reports per call: the median over blocks of ours' and
-// raw's ns, the median of the rounds' ratios ours/raw (the target is
-// <= 1.15), allocations and bytes; and the ratio and allocations of
-// ours-no-timeout. Medians of short interleaved blocks keep a burst of
+// BenchmarkCreateRDTRatio runs ours (the default, global and unconfigured
+// OpenTelemetry providers), raw and ours-sdk (a real OpenTelemetry SDK
+// recording every metric and span) in rounds of one block of 200 calls each
+// (4 rounds per iteration, the order rotated every round) and reports per
+// call: the median over blocks of ours' and raw's ns, the median of the
+// rounds' ratios ours/raw (the target is <= 1.15), allocations and bytes;
+// and the ratio and allocations of ours-sdk. Medians of short interleaved blocks keep a burst of
 // outside load (other processes on the machine) from landing on one side
 // only, and the figures do not depend on -benchtime.
 func BenchmarkCreateRDTRatio(b *testing.B) {
 	const block, rounds = 200, 4
 	srv := benchServer(b)
-	arms := []benchCaller{benchOurs(b, srv), benchRaw(b, srv), benchOursNoTimeout(b, srv)}
-	const ours, raw, noTimeout = 0, 1, 2
+	arms := []benchCaller{benchOurs(b, srv), benchRaw(b, srv), benchOursSDK(b, srv)}
+	const ours, raw, sdk = 0, 1, 2
 	totals := make([]benchCost, len(arms))
 	ns := make([][]float64, len(arms))
 	ratios := make([][]float64, len(arms)) // arm / raw, per round
@@ -280,8 +292,126 @@ func BenchmarkCreateRDTRatio(b *testing.B) {
 	b.ReportMetric(perCall(raw, float64(totals[raw].allocs)), "raw-allocs/call")
 	b.ReportMetric(perCall(ours, float64(totals[ours].bytes)), "ours-B/call")
 	b.ReportMetric(perCall(raw, float64(totals[raw].bytes)), "raw-B/call")
-	b.ReportMetric(benchMedian(ratios[noTimeout]), "no-timeout/raw")
-	b.ReportMetric(perCall(noTimeout, float64(totals[noTimeout].allocs)), "no-timeout-allocs/call")
+	b.ReportMetric(benchMedian(ratios[sdk]), "sdk/raw")
+	b.ReportMetric(perCall(sdk, float64(totals[sdk].allocs)), "sdk-allocs/call")
+}
+
+// benchCountHook counts the commands a go-redis client sends.
+type benchCountHook struct{ n atomic.Int64 }
+
+func (h *benchCountHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *benchCountHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h *benchCountHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// BenchmarkCreateRDTStore is the Tokens call with its rate limiter in Redis
+// (redisstore, a real redis-server on loopback, go-redis's default options)
+// against the in-process limiter, both at a plan that never waits, in
+// interleaved blocks as BenchmarkCreateRDTRatio. Reports each arm's ns per
+// call, redis/local, and Redis commands (round trips) per call.
+func BenchmarkCreateRDTStore(b *testing.B) {
+	const block, rounds = 200, 4
+	rds := redistest.Start(b)
+	srv := benchServer(b)
+	hook := &benchCountHook{}
+	rdb := redis.NewClient(&redis.Options{Addr: rds.Addr()})
+	rdb.AddHook(hook)
+	b.Cleanup(func() { _ = rdb.Close() })
+	fast := map[string]client.Rate{client.OpCreateRestrictedDataToken: {PerSecond: 1e5, Burst: 100000}}
+	limited := func(cfg *client.Config) { cfg.NoRateLimit, cfg.Rates = false, fast }
+	arms := []benchCaller{
+		benchOursWith(b, srv, limited),
+		benchOursWith(b, srv, func(cfg *client.Config) { limited(cfg); cfg.Store = redisstore.New(rdb) }),
+	}
+	const local, shared = 0, 1
+	ns := make([][]float64, len(arms))
+	var ratios []float64
+	var sharedCalls int
+	var commands int64
+	round := 0
+	for b.Loop() {
+		for range rounds {
+			b.StopTimer()
+			srv.Reset()
+			b.StartTimer()
+			costs := make([]benchCost, len(arms))
+			for k := range arms {
+				i := (round + k) % len(arms)
+				before := hook.n.Load()
+				costs[i] = benchBlock(b, arms[i], block)
+				if i == shared {
+					commands += hook.n.Load() - before
+					sharedCalls += block
+				}
+			}
+			round++
+			for i, c := range costs {
+				ns[i] = append(ns[i], c.nsPerCall())
+			}
+			ratios = append(ratios, costs[shared].nsPerCall()/costs[local].nsPerCall())
+		}
+	}
+	b.ReportMetric(benchMedian(ns[local]), "local-ns/call")
+	b.ReportMetric(benchMedian(ns[shared]), "redis-ns/call")
+	b.ReportMetric(benchMedian(ratios), "redis/local")
+	b.ReportMetric(float64(commands)/float64(sharedCalls), "redis-roundtrips/call")
+}
+
+// BenchmarkRealPlanAddress is the new user's run from issue 8: 50
+// getOrderAddress calls, 10 in flight, through HTTPClient, against sptest at
+// the real published plan (0.5/s, burst 30), client defaults. The bound is
+// (50 - 30) / 0.5 = 40 s; it took 1 min 47 s before the client knew the
+// plan. Use -benchtime=1x.
+func BenchmarkRealPlanAddress(b *testing.B) {
+	for b.Loop() {
+		srv := sptest.NewServer(sptest.Options{})
+		cfg := loadConfig(srv)
+		c, err := client.New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var failed atomic.Int32
+		work := make(chan int, 50)
+		for i := range 50 {
+			work <- i
+		}
+		close(work)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range 10 {
+			wg.Go(func() {
+				for i := range work {
+					resp, err := c.HTTPClient().Get(fmt.Sprintf("%s/orders/v0/orders/902-1845936-%07d/address", srv.URL(), i))
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						failed.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		wall := time.Since(start)
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(wall.Seconds()/40, "bound-ratio")
+		b.ReportMetric(float64(srv.CallsByStatus("getOrderAddress", 429)), "429s")
+		b.ReportMetric(float64(srv.RDTCalls()), "rdt-mints")
+		b.ReportMetric(float64(failed.Load()), "failed")
+		srv.Close()
+	}
 }
 
 // BenchmarkLoad is the issue's load run: 100 calls against sptest at 20/s,

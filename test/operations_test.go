@@ -382,3 +382,31 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// Config.Rates lays a seller's own plans over the published ones, and
+// refuses names and rates it cannot use.
+func TestConfigRates(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true}) // no header: the client keeps its plans
+	c := opClient(t, srv, func(cfg *client.Config) {
+		cfg.Rates = map[string]client.Rate{"getMarketplaceParticipations": {PerSecond: 100, Burst: 50}}
+	})
+	var urls []string
+	for range 40 { // published: 0.016/s, burst 15; the override: 100/s, burst 50
+		urls = append(urls, srv.URL()+"/sellers/v1/marketplaceParticipations")
+	}
+	if wall, failed := opRun(t, c, urls, 4); failed != 0 || wall > 2*time.Second {
+		t.Errorf("40 calls at the overridden plan: %v, %d failed", wall, failed)
+	}
+	for _, bad := range []map[string]client.Rate{
+		{"getMarketplaceParticipation": {PerSecond: 1, Burst: 1}},
+		{"getMarketplaceParticipations": {PerSecond: -1}},
+		{"getMarketplaceParticipations": {PerSecond: 1e9}},
+		{"getMarketplaceParticipations": {PerSecond: 1, Burst: -1}},
+	} {
+		cfg := loadConfig(srv)
+		cfg.Rates = bad
+		if _, err := client.New(cfg); err == nil || !strings.Contains(err.Error(), "Rates[") {
+			t.Errorf("Rates %v: err = %v, want one naming the field", bad, err)
+		}
+	}
+}
