@@ -14,8 +14,10 @@ import (
 )
 
 // tokenFunc returns the token to send with req (an LWA access token or an
-// RDT) and a function that drops it from its cache when the API rejects it.
-type tokenFunc func(ctx context.Context, req *http.Request) (token string, reject func(), err error)
+// RDT) and a function that drops it from its cache when the API rejects it,
+// given the token. (The token is an argument so that the LWA case, on every
+// call, can hand out one function made once, rather than a closure each.)
+type tokenFunc func(ctx context.Context, req *http.Request) (token string, reject func(token string), err error)
 
 // authTransport sets x-amz-access-token on a copy of each request to the
 // SP-API host, per attempt, and never on a request to any other host (a
@@ -64,7 +66,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if tokenRejected(body) {
-		reject()
+		reject(tok)
 		if t.logger != nil {
 			t.logger.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: token rejected; dropped from the cache",
 				slog.String("request_id", resp.Header.Get(headerRequestID)))

@@ -38,6 +38,7 @@ type Client struct {
 	tokensURL string
 	gen       *gen.ClientWithResponses // for Gen
 
+	lwaReject    func(string) // c.lwa.invalidate, made once
 	ops          *opTable
 	noRole       nameSet // operations the Tokens call refused for want of the role
 	rdts         *rdtCache
@@ -128,9 +129,9 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 
-	tokensRT := c.stack(func(ctx context.Context, _ *http.Request) (string, func(), error) {
-		tok, err := c.lwa.Token(ctx)
-		return tok, func() { c.lwa.invalidate(tok) }, err
+	c.lwaReject = c.lwa.invalidate
+	tokensRT := c.stack(func(ctx context.Context, _ *http.Request) (string, func(string), error) {
+		return c.lwaToken(ctx)
 	})
 	c.tokensRT, c.tokensURL = tokensRT, base.String()+tokensPath
 	// The generated client needs only a Do method: the stack's own, with

@@ -59,7 +59,7 @@ func (c *Client) HTTPClient() *http.Client {
 
 // operationToken is HTTPClient's tokenFunc: an RDT where the operation
 // needs one (see rdtPolicy), else the LWA access token.
-func (c *Client) operationToken(ctx context.Context, req *http.Request) (string, func(), error) {
+func (c *Client) operationToken(ctx context.Context, req *http.Request) (string, func(string), error) {
 	path := strings.TrimPrefix(req.URL.EscapedPath(), c.base.Path)
 	op, ok := c.ops.match(req.Method, path)
 	var pol RDTPolicy
@@ -96,13 +96,13 @@ func (c *Client) operationToken(ctx context.Context, req *http.Request) (string,
 		}
 		return "", nil, err
 	}
-	return t.Token, func() { c.rdts.evict(key, t.Token) }, nil
+	return t.Token, func(tok string) { c.rdts.evict(key, tok) }, nil
 }
 
 // lwaToken is the tokenFunc answer with the LWA access token.
-func (c *Client) lwaToken(ctx context.Context) (string, func(), error) {
+func (c *Client) lwaToken(ctx context.Context) (string, func(string), error) {
 	tok, err := c.lwa.Token(ctx)
-	return tok, func() { c.lwa.invalidate(tok) }, err
+	return tok, c.lwaReject, err
 }
 
 // rdtPolicy is the token op takes: the caller's Config.RDTOperations, else

@@ -76,7 +76,7 @@ func newRetryPolicy(cfg *Config) retryPolicy {
 func (p *retryPolicy) mayRepeat(req *http.Request, op string) bool {
 	switch req.Method {
 	case http.MethodPost, http.MethodPatch:
-		return retrySafeFrom(req.Context()) || (p.safeOp != nil && p.safeOp(op))
+		return (p.safeOp != nil && p.safeOp(op)) || retrySafeFrom(req.Context())
 	}
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // scopeName is the instrumentation scope of every instrument and span: the
@@ -65,8 +67,11 @@ var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5,
 // disabled, and the client skips building attributes; spans are no-op.
 type telemetry struct {
 	tracer trace.Tracer
-	region attribute.KeyValue
-	server []attribute.KeyValue // server.address, server.port
+	// globalTP: the tracer is the global provider's, which records nothing
+	// until an SDK is registered (see tracing).
+	globalTP bool
+	region   attribute.KeyValue
+	server   []attribute.KeyValue // server.address, server.port
 
 	duration    metric.Float64Histogram
 	throttled   metric.Int64Counter
@@ -84,11 +89,12 @@ func newTelemetry(cfg *Config, base *url.URL, region Region) (*telemetry, error)
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
+	globalTP := tp == nil
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
 	m := mp.Meter(scopeName)
-	t := &telemetry{tracer: tp.Tracer(scopeName), region: attrRegion.String(string(region))}
+	t := &telemetry{tracer: tp.Tracer(scopeName), globalTP: globalTP, region: attrRegion.String(string(region))}
 	port, _ := strconv.Atoi(effectivePort(base))
 	t.server = []attribute.KeyValue{semconv.ServerAddress(base.Hostname()), semconv.ServerPort(port)}
 	var err error
@@ -258,12 +264,37 @@ func (t *telemetry) storeFallback(ctx context.Context, call string) {
 	t.storeFall.Add(ctx, 1, metric.WithAttributes(t.region, attrStoreCall.String(call)))
 }
 
+// noSpan is the span of a call nothing records.
+var noSpan trace.Span = noop.Span{}
+
 // callSpanOptions start a call's span; made once, since a fresh option
 // slice per call allocates even when the tracer is a no-op.
 var callSpanOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 
-// startCall starts the span of one logical call to op.
+// tracing reports whether a span could record. With no Config.TracerProvider
+// and OpenTelemetry's global default still in place (no SDK registered, so
+// every span would be a non-recording one), starting spans would only cost
+// allocations on every call. The check is made per call, since an SDK may be
+// registered after New; it recognises the default by its type, and should
+// that ever change, it errs towards tracing.
+func (t *telemetry) tracing() bool {
+	return !t.globalTP || !isDefaultTracerProvider(otel.GetTracerProvider())
+}
+
+// defaultTracerProviderType is the type of OpenTelemetry's global default
+// TracerProvider, which delegates to an SDK once one is registered.
+const defaultTracerProviderType = "*global.tracerProvider"
+
+func isDefaultTracerProvider(tp trace.TracerProvider) bool {
+	return reflect.TypeOf(tp).String() == defaultTracerProviderType
+}
+
+// startCall starts the span of one logical call to op; a no-op span when
+// nothing could record it.
 func (t *telemetry) startCall(ctx context.Context, op, method, template string) (context.Context, trace.Span) {
+	if !t.tracing() {
+		return ctx, noSpan
+	}
 	ctx, span := t.tracer.Start(ctx, op, callSpanOptions...)
 	if span.IsRecording() {
 		attrs := []attribute.KeyValue{attrOperation.String(op), t.region, semconv.HTTPRequestMethodKey.String(method)}
@@ -304,6 +335,9 @@ func endCall(span trace.Span, attempts int, resp *http.Response, err error) {
 // when the global propagator says to. The SP-API ignores it, so the default
 // (no propagator) sends nothing.
 func inject(ctx context.Context, h http.Header) {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return // no trace to carry on: skip the global propagator's lock
+	}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
 }
 

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	otelglobal "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/spapi-go/tokens/client"
@@ -195,5 +197,48 @@ func TestTelemetryCardinality(t *testing.T) {
 	}
 	if got := otelSum(t, ms, "http.client.request.duration", "spapi.operation=getOrderAddress"); got != 1000 {
 		t.Errorf("%d getOrderAddress attempts measured, want 1000", got)
+	}
+}
+
+// Trace context goes out on SP-API requests only when the application's
+// propagator says so (the SP-API ignores it), and never to LWA.
+func TestTracePropagationOnlyWithAPropagator(t *testing.T) {
+	otel := newOTelCapture(t)
+	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
+	cfg := loadConfig(srv)
+	otel.use(&cfg)
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(c *client.Client) {
+		t.Helper()
+		resp, err := c.HTTPClient().Get(srv.URL() + "/sellers/v1/marketplaceParticipations")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get(c)
+	for _, r := range srv.Requests() {
+		if r.Header.Get("Traceparent") != "" {
+			t.Errorf("%s got a traceparent with no propagator set", r.Op)
+		}
+	}
+	srv.Reset()
+	otelglobal.SetTextMapPropagator(propagation.TraceContext{})
+	defer otelglobal.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator())
+	fresh, err := client.New(cfg) // fetches its LWA token too
+	if err != nil {
+		t.Fatal(err)
+	}
+	get(fresh)
+	if srv.LWACalls() != 1 {
+		t.Fatalf("LWA calls = %d, want the fresh client's 1", srv.LWACalls())
+	}
+	for _, r := range srv.Requests() {
+		if got := r.Header.Get("Traceparent") != ""; got != (r.Op != "lwa") {
+			t.Errorf("%s: traceparent sent %v", r.Op, got)
+		}
 	}
 }
