@@ -10,20 +10,32 @@
 //     many goroutines ask, refreshed early, dropped and refetched once when the
 //     API says it expired or was revoked.
 //   - Region hosts (NA, EU, FE and their sandboxes) and a marketplace lookup.
-//   - A client-side rate limiter that waits instead of collecting 429s, and
-//     retries with backoff on 429 and 5xx that honour Retry-After and
-//     x-amzn-RateLimit-Limit.
+//   - Every SP-API operation, from a table generated from Amazon's models:
+//     its name, its published usage plan, and whether it takes an RDT, so
+//     that HTTPClient puts the right token on any call ([Operations]).
+//   - A client-side rate limiter per operation, started at the published
+//     plan, that waits instead of collecting 429s, and retries that never do
+//     harm: backoff on 429, 5xx and network errors that honours Retry-After
+//     and x-amzn-RateLimit-Limit, but no second POST that may have bought a
+//     label.
+//   - A fleet of processes sharing one seller's LWA token, RDTs and budgets
+//     through a [Store] (package redisstore), never failing when it fails.
+//   - OpenTelemetry metrics and spans (Config.MeterProvider,
+//     Config.TracerProvider).
 //   - Input validation before anything is sent, typed errors ([*APIError],
 //     [*LWAError], [ErrInvalidRequest]) and no secret in any log line, error
-//     string or formatted value.
+//     string, formatted value or telemetry.
 //
-// Layers, outermost first: retry (retry.go) -> rate limiter and probe gate
-// (ratelimit.go) -> auth (auth.go) -> per-attempt timeout (retry.go) -> the
-// caller's transport. Auth sits inside retry so a retry after a long backoff
-// carries a fresh token; the limiter sits inside retry so retries pay for
-// tokens too, and before auth so no token is fetched only to wait in a queue;
-// the timeout sits below both, so neither a limiter wait nor a token fetch
-// counts against an attempt.
+// Layers, outermost first: retry (retry.go, with a span per call) -> rate
+// limiter and probe gate (ratelimit.go, gate.go; in a Store if configured)
+// -> auth (auth.go) -> attempt telemetry (telemetry.go) -> per-attempt
+// timeout (retry.go) -> the caller's transport. Auth sits inside retry so a
+// retry after a long backoff, or the resend after a rejected token, carries
+// a fresh token; the limiter sits inside retry so retries pay for tokens
+// too, and before auth so no token is fetched only to wait in a queue; the
+// timeout sits below both, so neither a limiter wait nor a token fetch
+// counts against an attempt. HTTPClient routes a request to any other host
+// (route.go) straight to the caller's transport, with none of these layers.
 //
 // Tests, both ours and yours, run against the in-process fake in package
 // sptest; see the examples.

@@ -41,7 +41,8 @@
 //     rate in x-amzn-RateLimit-Limit. Published plans are slow
 //     (getOrderAddress: 0.5 requests/s, burst 30): Options.RateScale speeds
 //     them all up, Options.Plans overrides one operation, NoRateLimit removes
-//     them.
+//     them. Options.Sellers adds selling partners (refresh tokens) with
+//     budgets of their own, as the real API counts them.
 //
 // Every request is counted and recorded under its operation's name (see
 // Calls), faults can be queued per operation (Script) or made persistent
