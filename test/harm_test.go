@@ -439,21 +439,27 @@ func TestHarm5xxBackoffGrows(t *testing.T) {
 	})
 }
 
+// harmHungProbe is an SP-API whose first request hangs until release is
+// closed (or its context ends); every other request gets a 200 at once.
+func harmHungProbe(release chan struct{}) *harmRT {
+	return &harmRT{fn: func(r *http.Request, n int) (*http.Response, error) {
+		if n == 1 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+		}
+		return harmReply(200, nil, `{"payload":{}}`), nil
+	}}
+}
+
 // 6a. A slow first request to an operation (the probe) held every other
 // request to it: 2.9 s measured. After about a second the others go ahead.
 func TestHarmProbeGateBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
-		rt := &harmRT{fn: func(r *http.Request, n int) (*http.Response, error) {
-			if n == 1 {
-				select {
-				case <-release:
-				case <-r.Context().Done():
-					return nil, r.Context().Err()
-				}
-			}
-			return harmReply(200, nil, `{"payload":{}}`), nil
-		}}
+		rt := harmHungProbe(release)
 		c, _ := harmClient(t, rt, func(cfg *client.Config) {
 			cfg.NoRateLimit = false
 			cfg.AttemptTimeout = time.Hour
@@ -529,15 +535,7 @@ func TestHarmAlwaysAnAttemptTimeout(t *testing.T) {
 func TestHarmGateWaitSaysSo(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
-		rt := &harmRT{fn: func(r *http.Request, n int) (*http.Response, error) {
-			if n == 1 {
-				select {
-				case <-release:
-				case <-r.Context().Done():
-				}
-			}
-			return harmReply(200, nil, `{"payload":{}}`), nil
-		}}
+		rt := harmHungProbe(release)
 		c, _ := harmClient(t, rt, func(cfg *client.Config) { cfg.NoRateLimit = false })
 		url := c.Endpoint() + "/sellers/v1/marketplaceParticipations"
 		go func() {

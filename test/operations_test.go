@@ -245,7 +245,7 @@ func TestReportDocumentWithoutRoleUsesLWAToken(t *testing.T) {
 	srv := sptest.Start(t, sptest.Options{RateScale: 1000, NoRestrictedRole: true})
 	var logs bytes.Buffer
 	c := opClient(t, srv, func(cfg *client.Config) {
-		cfg.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		cfg.Logger = slog.New(slog.NewTextHandler(&secretSyncWriter{mu: &sync.Mutex{}, w: &logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
 	for _, id := range []string{"amzn1.spdoc.1.4.na.doc-one", "amzn1.spdoc.1.4.na.doc-two"} {
 		resp, err := c.HTTPClient().Get(srv.URL() + "/reports/2021-06-30/documents/" + id)
@@ -355,7 +355,7 @@ func TestNewUserTrips(t *testing.T) {
 		srv := sptest.Start(t, sptest.Options{RateScale: 1000})
 		var logs bytes.Buffer
 		c := opClient(t, srv, func(cfg *client.Config) {
-			cfg.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+			cfg.Logger = slog.New(slog.NewTextHandler(&secretSyncWriter{mu: &sync.Mutex{}, w: &logs}, nil))
 		})
 		other := strings.Replace(srv.URL(), "127.0.0.1", "localhost", 1)
 		for range 3 {
@@ -369,44 +369,4 @@ func TestNewUserTrips(t *testing.T) {
 			t.Errorf("%d warnings, want 1 naming the operation and the fix: %s", n, logs.String())
 		}
 	})
-}
-
-// syncWriter makes a bytes.Buffer safe for a logger used by many goroutines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-// Config.Rates lays a seller's own plans over the published ones, and
-// refuses names and rates it cannot use.
-func TestConfigRates(t *testing.T) {
-	srv := sptest.Start(t, sptest.Options{NoRateLimit: true}) // no header: the client keeps its plans
-	c := opClient(t, srv, func(cfg *client.Config) {
-		cfg.Rates = map[string]client.Rate{"getMarketplaceParticipations": {PerSecond: 100, Burst: 50}}
-	})
-	var urls []string
-	for range 40 { // published: 0.016/s, burst 15; the override: 100/s, burst 50
-		urls = append(urls, srv.URL()+"/sellers/v1/marketplaceParticipations")
-	}
-	if wall, failed := opRun(t, c, urls, 4); failed != 0 || wall > 2*time.Second {
-		t.Errorf("40 calls at the overridden plan: %v, %d failed", wall, failed)
-	}
-	for _, bad := range []map[string]client.Rate{
-		{"getMarketplaceParticipation": {PerSecond: 1, Burst: 1}},
-		{"getMarketplaceParticipations": {PerSecond: -1}},
-		{"getMarketplaceParticipations": {PerSecond: 1e9}},
-		{"getMarketplaceParticipations": {PerSecond: 1, Burst: -1}},
-	} {
-		cfg := loadConfig(srv)
-		cfg.Rates = bad
-		if _, err := client.New(cfg); err == nil || !strings.Contains(err.Error(), "Rates[") {
-			t.Errorf("Rates %v: err = %v, want one naming the field", bad, err)
-		}
-	}
 }
