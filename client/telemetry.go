@@ -278,8 +278,11 @@ var callSpanOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindC
 // registered after New; it recognises the default by its type, and should
 // that ever change, it errs towards tracing.
 func (t *telemetry) tracing() bool {
-	return !t.globalTP || !isDefaultTracerProvider(otel.GetTracerProvider())
+	return !t.globalTP || !isDefaultTracerProvider(globalTracerProvider())
 }
+
+// globalTracerProvider is otel.GetTracerProvider, a variable for tests.
+var globalTracerProvider = otel.GetTracerProvider
 
 // defaultTracerProviderType is the type of OpenTelemetry's global default
 // TracerProvider, which delegates to an SDK once one is registered.

@@ -6,17 +6,26 @@ import (
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// initialTracerProvider is OpenTelemetry's global default, as it is before
+// anything registers an SDK.
+var initialTracerProvider = otel.GetTracerProvider()
 
 // With OpenTelemetry's global default provider no span is started (they
 // would all be non-recording), and once an SDK is registered globally, even
 // after New, calls are traced. The default is recognised by its type name:
 // if OpenTelemetry renames it, this test fails rather than the client
-// silently starting spans for nothing (or, worse, never tracing).
+// silently starting spans for nothing.
 func TestTracingFollowsTheGlobalProvider(t *testing.T) {
-	if !isDefaultTracerProvider(otel.GetTracerProvider()) {
-		t.Fatalf("the global default TracerProvider is %T, not %s", otel.GetTracerProvider(), defaultTracerProviderType)
+	if !isDefaultTracerProvider(initialTracerProvider) {
+		t.Fatalf("the global default TracerProvider is %T, not %s", initialTracerProvider, defaultTracerProviderType)
 	}
+	var global trace.TracerProvider = initialTracerProvider
+	globalTracerProvider = func() trace.TracerProvider { return global }
+	defer func() { globalTracerProvider = otel.GetTracerProvider }()
+
 	tel, err := newTelemetry(&Config{}, mustURL(t, "https://sp.example"), RegionNA)
 	if err != nil {
 		t.Fatal(err)
@@ -26,19 +35,19 @@ func TestTracingFollowsTheGlobalProvider(t *testing.T) {
 	}
 	tp := sdktrace.NewTracerProvider()
 	defer tp.Shutdown(t.Context())
-	otel.SetTracerProvider(tp) // for the rest of this test binary: the global default cannot be put back
+	global = tp // as otel.SetTracerProvider(tp) does, after New
 	if !tel.tracing() {
 		t.Error("not tracing after an SDK was registered globally")
 	}
-	_, span := tel.startCall(t.Context(), "getOrderAddress", "GET", "/orders/v0/orders/{orderId}/address")
-	if !span.IsRecording() {
-		t.Error("the call's span does not record after an SDK was registered")
-	}
-	span.End()
 	own, _ := newTelemetry(&Config{TracerProvider: tp}, mustURL(t, "https://sp.example"), RegionNA)
 	if !own.tracing() {
 		t.Error("not tracing with Config.TracerProvider")
 	}
+	_, span := own.startCall(t.Context(), "getOrderAddress", "GET", "/orders/v0/orders/{orderId}/address")
+	if !span.IsRecording() {
+		t.Error("a call's span does not record with an SDK")
+	}
+	span.End()
 }
 
 func mustURL(t *testing.T, raw string) *url.URL {
