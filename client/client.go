@@ -145,9 +145,10 @@ func New(cfg Config) (*Client, error) {
 }
 
 // stack composes the layers for calls to the SP-API host, outermost first:
-// retry -> rate limiter -> auth -> base transport. Redirects are followed
-// inside retry (so every hop passes the limiter and auth, and auth sends no
-// token to another host) and only to https or loopback.
+// retry -> rate limiter -> auth -> attempt telemetry -> per-attempt timeout
+// -> base transport. Redirects are followed inside retry, so that every hop
+// passes the limiter and auth, and only within the SP-API origin
+// (checkRedirect).
 func (c *Client) stack(token tokenFunc) *retryTransport {
 	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
 	rt = &attemptTelemetry{next: rt, tel: c.tel, opName: c.telemetryName}
@@ -156,11 +157,10 @@ func (c *Client) stack(token tokenFunc) *retryTransport {
 		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName, gateTimeout: defaultGateTimeout, tel: c.tel}
 	}
 	return &retryTransport{
-		inner:    &http.Client{Transport: rt, CheckRedirect: checkRedirect},
-		policy:   c.policy,
-		opName:   c.operationName,
-		tel:      c.tel,
-		spanInfo: c.spanInfo,
+		inner:  &http.Client{Transport: rt, CheckRedirect: checkRedirect},
+		policy: c.policy,
+		opName: c.operationName,
+		tel:    c.tel,
 	}
 }
 

@@ -201,16 +201,3 @@ func telemetryName(op string) string {
 	}
 	return unknownOperation
 }
-
-// spanInfo is a call span's name and url.template: the operation's name and
-// path template from the table, or the method alone for any other path.
-func (c *Client) spanInfo(req *http.Request) (name, template string) {
-	path := strings.TrimPrefix(req.URL.EscapedPath(), c.base.Path)
-	if req.Method == http.MethodPost && path == tokensPath {
-		return OpCreateRestrictedDataToken, tokensPath
-	}
-	if op, ok := ops.Match(req.Method, path); ok {
-		return op.Name, op.Path
-	}
-	return req.Method, ""
-}

@@ -105,10 +105,8 @@ type retryTransport struct {
 	// reply (nil for a transport error); LWA uses it to keep the last
 	// cause for a caller whose context ends during the backoff.
 	onBackoff func(RetryInfo, *APIError)
-	// tel, if set, gets a span per call and counts the retries; spanInfo
-	// names the span and gives its url.template.
-	tel      *telemetry
-	spanInfo func(*http.Request) (name, template string)
+	// tel, if set, gets a span per call and counts the retries.
+	tel *telemetry
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -247,7 +245,7 @@ func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.
 		a.t.onBackoff(info, a.lastFail)
 	}
 	if a.t.tel != nil {
-		a.t.tel.retry(a.req.Context(), RetryInfo{Operation: telemetryName(info.Operation), Reason: info.Reason, StatusCode: info.StatusCode})
+		a.t.tel.retry(a.req.Context(), telemetryName(info.Operation), info.Reason, info.StatusCode)
 		if a.span != nil && a.span.IsRecording() {
 			a.span.AddEvent("retry", trace.WithAttributes(attrReason.String(info.Reason), attrWait.Float64(info.Wait.Seconds())))
 		}
@@ -262,11 +260,10 @@ func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.
 // Tokens call), so they are not read back from the request.
 func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, error) {
 	a := &attempts{t: t, req: req, op: t.opName(req)}
-	if t.tel == nil {
+	if t.tel == nil || !t.tel.tracing() {
 		return t.attempt(a, req, body)
 	}
-	name, template := t.spanInfo(req)
-	ctx, span := t.tel.startCall(req.Context(), name, req.Method, template)
+	ctx, span := t.tel.startCall(req.Context(), a.op, req.Method)
 	a.span = span
 	if span.IsRecording() {
 		req = req.WithContext(ctx) // the layers below and the token fetches see the span

@@ -17,7 +17,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/spapi-go/tokens/internal/ops"
 )
 
 // scopeName is the instrumentation scope of every instrument and span: the
@@ -175,17 +176,15 @@ func errorType(err error) string {
 	return "_OTHER"
 }
 
-// retry counts a retry.
-func (t *telemetry) retry(ctx context.Context, info RetryInfo) {
-	if t == nil {
+// retry counts a retry of op (a telemetry name) for reason, after a reply
+// with status (0 for a transport error).
+func (t *telemetry) retry(ctx context.Context, op, reason string, status int) {
+	if t == nil || !t.retries.Enabled(ctx) {
 		return
 	}
-	if !t.retries.Enabled(ctx) {
-		return
-	}
-	attrs := []attribute.KeyValue{attrOperation.String(info.Operation), t.region, attrReason.String(info.Reason)}
-	if info.StatusCode != 0 {
-		attrs = append(attrs, semconv.HTTPResponseStatusCode(info.StatusCode))
+	attrs := []attribute.KeyValue{attrOperation.String(op), t.region, attrReason.String(reason)}
+	if status != 0 {
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(status))
 	}
 	t.retries.Add(ctx, 1, metric.WithAttributes(attrs...))
 }
@@ -264,9 +263,6 @@ func (t *telemetry) storeFallback(ctx context.Context, call string) {
 	t.storeFall.Add(ctx, 1, metric.WithAttributes(t.region, attrStoreCall.String(call)))
 }
 
-// noSpan is the span of a call nothing records.
-var noSpan trace.Span = noop.Span{}
-
 // callSpanOptions start a call's span; made once, since a fresh option
 // slice per call allocates even when the tracer is a no-op.
 var callSpanOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
@@ -292,15 +288,19 @@ func isDefaultTracerProvider(tp trace.TracerProvider) bool {
 	return reflect.TypeOf(tp).String() == defaultTracerProviderType
 }
 
-// startCall starts the span of one logical call to op; a no-op span when
-// nothing could record it.
-func (t *telemetry) startCall(ctx context.Context, op, method, template string) (context.Context, trace.Span) {
-	if !t.tracing() {
-		return ctx, noSpan
+// startCall starts the span of one logical call to the operation named op
+// (as operationName names it). The span is named after the operation and
+// carries its path template where the table has it; a path that is no
+// operation of the table gives a span named after the method alone, since
+// its shape could hold an id. Callers check tracing first.
+func (t *telemetry) startCall(ctx context.Context, op, method string) (context.Context, trace.Span) {
+	name, template := method, ""
+	if o, ok := ops.Lookup(op); ok {
+		name, template = o.Name, o.Path
 	}
-	ctx, span := t.tracer.Start(ctx, op, callSpanOptions...)
+	ctx, span := t.tracer.Start(ctx, name, callSpanOptions...)
 	if span.IsRecording() {
-		attrs := []attribute.KeyValue{attrOperation.String(op), t.region, semconv.HTTPRequestMethodKey.String(method)}
+		attrs := []attribute.KeyValue{attrOperation.String(telemetryName(op)), t.region, semconv.HTTPRequestMethodKey.String(method)}
 		attrs = append(attrs, t.server...)
 		if template != "" {
 			attrs = append(attrs, semconv.URLTemplate(template))
