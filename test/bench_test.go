@@ -236,6 +236,29 @@ func benchBlock(b *testing.B, call benchCaller, n int) benchCost {
 	return benchCost{n, wall, after.Mallocs - before.Mallocs, after.TotalAlloc - before.TotalAlloc}
 }
 
+// benchInterleave runs every arm in blocks of 200 calls, 4 rounds per
+// iteration, the order rotated every round, and hands each round's costs
+// (by arm) to round. Short interleaved blocks keep a burst of outside load
+// from landing on one arm only.
+func benchInterleave(b *testing.B, srv *sptest.Server, arms []benchCaller, round func(costs []benchCost)) {
+	const block, rounds = 200, 4
+	n := 0
+	for b.Loop() {
+		for range rounds {
+			b.StopTimer()
+			srv.Reset()
+			b.StartTimer()
+			costs := make([]benchCost, len(arms))
+			for k := range arms {
+				i := (n + k) % len(arms)
+				costs[i] = benchBlock(b, arms[i], block)
+			}
+			n++
+			round(costs)
+		}
+	}
+}
+
 // benchMedian is the median of xs (which it sorts).
 func benchMedian(xs []float64) float64 {
 	if len(xs) == 0 {
@@ -258,32 +281,19 @@ func benchMedian(xs []float64) float64 {
 // outside load (other processes on the machine) from landing on one side
 // only, and the figures do not depend on -benchtime.
 func BenchmarkCreateRDTRatio(b *testing.B) {
-	const block, rounds = 200, 4
 	srv := benchServer(b)
 	arms := []benchCaller{benchOurs(b, srv), benchRaw(b, srv), benchOursSDK(b, srv)}
 	const ours, raw, sdk = 0, 1, 2
 	totals := make([]benchCost, len(arms))
 	ns := make([][]float64, len(arms))
 	ratios := make([][]float64, len(arms)) // arm / raw, per round
-	round := 0
-	for b.Loop() {
-		for range rounds {
-			b.StopTimer()
-			srv.Reset()
-			b.StartTimer()
-			costs := make([]benchCost, len(arms))
-			for k := range arms {
-				i := (round + k) % len(arms)
-				costs[i] = benchBlock(b, arms[i], block)
-			}
-			round++
-			for i, c := range costs {
-				totals[i] = totals[i].add(c)
-				ns[i] = append(ns[i], c.nsPerCall())
-				ratios[i] = append(ratios[i], c.nsPerCall()/costs[raw].nsPerCall())
-			}
+	benchInterleave(b, srv, arms, func(costs []benchCost) {
+		for i, c := range costs {
+			totals[i] = totals[i].add(c)
+			ns[i] = append(ns[i], c.nsPerCall())
+			ratios[i] = append(ratios[i], c.nsPerCall()/costs[raw].nsPerCall())
 		}
-	}
+	})
 	perCall := func(i int, v float64) float64 { return v / float64(totals[i].calls) }
 	b.ReportMetric(benchMedian(ns[ours]), "ours-ns/call")
 	b.ReportMetric(benchMedian(ns[raw]), "raw-ns/call")
@@ -319,7 +329,6 @@ func (h *benchCountHook) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 // interleaved blocks as BenchmarkCreateRDTRatio. Reports each arm's ns per
 // call, redis/local, and Redis commands (round trips) per call.
 func BenchmarkCreateRDTStore(b *testing.B) {
-	const block, rounds = 200, 4
 	rds := redistest.Start(b)
 	srv := benchServer(b)
 	hook := &benchCountHook{}
@@ -336,30 +345,15 @@ func BenchmarkCreateRDTStore(b *testing.B) {
 	ns := make([][]float64, len(arms))
 	var ratios []float64
 	var sharedCalls int
-	var commands int64
-	round := 0
-	for b.Loop() {
-		for range rounds {
-			b.StopTimer()
-			srv.Reset()
-			b.StartTimer()
-			costs := make([]benchCost, len(arms))
-			for k := range arms {
-				i := (round + k) % len(arms)
-				before := hook.n.Load()
-				costs[i] = benchBlock(b, arms[i], block)
-				if i == shared {
-					commands += hook.n.Load() - before
-					sharedCalls += block
-				}
-			}
-			round++
-			for i, c := range costs {
-				ns[i] = append(ns[i], c.nsPerCall())
-			}
-			ratios = append(ratios, costs[shared].nsPerCall()/costs[local].nsPerCall())
+	before := hook.n.Load() // after the warm-up calls; the local arm sends Redis nothing
+	benchInterleave(b, srv, arms, func(costs []benchCost) {
+		for i, c := range costs {
+			ns[i] = append(ns[i], c.nsPerCall())
 		}
-	}
+		ratios = append(ratios, costs[shared].nsPerCall()/costs[local].nsPerCall())
+		sharedCalls += costs[shared].calls
+	})
+	commands := hook.n.Load() - before
 	b.ReportMetric(benchMedian(ns[local]), "local-ns/call")
 	b.ReportMetric(benchMedian(ns[shared]), "redis-ns/call")
 	b.ReportMetric(benchMedian(ratios), "redis/local")

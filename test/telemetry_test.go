@@ -22,15 +22,7 @@ import (
 // and a 503 scripted and one rejected RDT: every instrument is there, and
 // its counts are the server's.
 func TestTelemetryMatchesTheServer(t *testing.T) {
-	otel := newOTelCapture(t)
-	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
-	cfg := loadConfig(srv)
-	otel.use(&cfg)
-	cfg.RetryWait = 1e6
-	c, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, srv, otel := otelClient(t, func(cfg *client.Config) { cfg.RetryWait = 1e6 })
 	const calls = 100
 	for i := range calls {
 		switch i {
@@ -143,6 +135,24 @@ func TestTelemetryMatchesTheServer(t *testing.T) {
 	}
 }
 
+// otelClient is a client recording into an OpenTelemetry SDK, on a fresh
+// sptest at plans scaled 1000 times.
+func otelClient(t *testing.T, mod func(*client.Config)) (*client.Client, *sptest.Server, *otelCapture) {
+	t.Helper()
+	otel := newOTelCapture(t)
+	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
+	cfg := loadConfig(srv)
+	otel.use(&cfg)
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv, otel
+}
+
 func hasAttr(kvs []attribute.KeyValue, key string) bool {
 	for _, a := range kvs {
 		if string(a.Key) == key {
@@ -155,14 +165,7 @@ func hasAttr(kvs []attribute.KeyValue, key string) bool {
 // 1,000 calls for 1,000 order ids: one time series per instrument and
 // operation, and no id anywhere in the telemetry.
 func TestTelemetryCardinality(t *testing.T) {
-	otel := newOTelCapture(t)
-	srv := sptest.Start(t, sptest.Options{RateScale: 1000})
-	cfg := loadConfig(srv)
-	otel.use(&cfg)
-	c, err := client.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, srv, otel := otelClient(t, nil)
 	var urls []string
 	for i := range 1000 {
 		urls = append(urls, fmt.Sprintf("%s/orders/v0/orders/902-1845936-%07d/address", srv.URL(), i))
