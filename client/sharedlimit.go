@@ -50,11 +50,11 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 		return l.local.Wait(ctx, op)
 	case !ok:
 		return &limitWaitError{op: op, err: context.DeadlineExceeded}
-	case wait <= 0:
-		l.recovered(op)
-		return nil
 	}
 	l.recovered(op)
+	if wait <= 0 {
+		return nil
+	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
