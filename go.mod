@@ -2,6 +2,8 @@ module github.com/spapi-go/tokens
 
 go 1.26.0
 
+toolchain go1.27.3
+
 tool (
 	github.com/golang/mock/mockgen
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
