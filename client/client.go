@@ -70,6 +70,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.AttemptTimeout < 0 {
 		return nil, fmt.Errorf("config: AttemptTimeout %v: must not be negative (0 means %v)", cfg.AttemptTimeout, defaultAttemptTimeout)
 	}
+	if err := checkTypedNil("Store", cfg.Store); err != nil {
+		return nil, err
+	}
+	if err := checkTypedNil("RateLimiter", cfg.RateLimiter); err != nil {
+		return nil, err
+	}
 	for i, d := range cfg.DataElements {
 		if !isDataElement(d) {
 			return nil, fmt.Errorf("config: DataElements[%d]: %q is not one of buyerInfo, shippingAddress, buyerTaxInformation", i, d)

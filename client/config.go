@@ -215,8 +215,10 @@ func (c *Config) baseURL() (*url.URL, error) {
 	return u, nil
 }
 
-// checkURL accepts https URLs, and plain http only for a loopback host
-// (tests), so no token crosses a network in the clear.
+// checkURL accepts https URLs, and plain http only for a loopback address
+// (tests), so no token crosses a network in the clear. A base URL has no
+// user info, query or fragment: "https://attacker.example?@sellingpartnerapi-na.amazon.com"
+// reads as the SP-API host and is another.
 func checkURL(field, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -226,21 +228,26 @@ func checkURL(field, raw string) (*url.URL, error) {
 	case u.Host == "":
 		return nil, fmt.Errorf("config: %s %q: want an absolute URL such as https://host", field, raw)
 	case u.User != nil:
-		return nil, fmt.Errorf("config: %s: credentials in the URL are not allowed", field)
+		return nil, fmt.Errorf("config: %s: user info (credentials) in the URL is not allowed", field)
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, fmt.Errorf("config: %s %q: must not have a query (?...): want scheme://host[:port][/path]", field, raw)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, fmt.Errorf("config: %s %q: must not have a fragment (#...): want scheme://host[:port][/path]", field, raw)
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	case u.Scheme == "http":
-		return nil, fmt.Errorf("config: %s %q: plain http is allowed only for a loopback host; use https", field, raw)
+		return nil, fmt.Errorf("config: %s %q: plain http is allowed only for a loopback address (127.0.0.0/8 or [::1], not a name such as localhost); use https", field, raw)
 	default:
 		return nil, fmt.Errorf("config: %s %q: scheme must be https", field, raw)
 	}
 	return u, nil
 }
 
+// isLoopback reports whether host is a loopback IP literal: 127.0.0.0/8 or
+// ::1. Not the name "localhost": Go resolves it through /etc/hosts and then
+// DNS, and a custom resolver or dialer may send it anywhere, so the name is
+// no proof that plain http stays on the machine. An address is.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
