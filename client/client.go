@@ -50,6 +50,7 @@ type Client struct {
 // New checks cfg and returns a Client. It does no I/O: the first LWA token
 // is fetched by the first call.
 func New(cfg Config) (*Client, error) {
+	cfg = cfg.withSecrets() // from HideSecrets, if used
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("config: ClientID and ClientSecret are required (LWA credentials)")
 	}

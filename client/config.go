@@ -24,7 +24,10 @@ const DefaultMaxRetries = 4
 
 // Config configures a Client. The zero value of every field but the LWA
 // credentials is a sensible default. Config never prints its secrets: %v,
-// %+v, %#v and slog show them redacted.
+// %+v, %#v and slog show them redacted. There is one place fmt cannot call
+// Format: a Config in an unexported struct field (or in a reflection-based
+// dumper) prints its string fields raw. A Config a program keeps should be
+// c.HideSecrets(), which leaves nothing printable.
 type Config struct {
 	ClientID, ClientSecret, RefreshToken string // LWA credentials
 
@@ -116,6 +119,10 @@ type Config struct {
 	// them with no code. Nothing secret is ever an attribute.
 	MeterProvider  metric.MeterProvider
 	TracerProvider trace.TracerProvider
+
+	// hidden holds ClientSecret and RefreshToken after HideSecrets: a
+	// func, whose contents no formatter or dumper can reach.
+	hidden func() (clientSecret, refreshToken string)
 }
 
 // ConfigFromEnv reads the variables the other SP-API SDKs use:
@@ -284,10 +291,11 @@ type safeConfig struct {
 }
 
 func (c Config) safe() safeConfig {
+	secret, refresh := c.secrets()
 	return safeConfig{
 		ClientID:          c.ClientID,
-		ClientSecret:      redact(c.ClientSecret),
-		RefreshToken:      redact(c.RefreshToken),
+		ClientSecret:      redact(secret),
+		RefreshToken:      redact(refresh),
 		Scope:             c.Scope,
 		Region:            c.Region,
 		Sandbox:           c.Sandbox,
