@@ -57,8 +57,15 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.Header.Set(headerAccessToken, tok)
 	inject(req.Context(), r.Header)
 	resp, err := t.next.RoundTrip(&r)
-	if err != nil || resp.StatusCode != http.StatusForbidden {
-		return resp, err
+	if err != nil {
+		return nil, err
+	}
+	// The reply names the request it answers: the one without the token,
+	// so that resp.Request (and a redirect's req.Response.Request, and
+	// httputil.DumpRequest of either) never shows it.
+	resp.Request = req
+	if resp.StatusCode != http.StatusForbidden {
+		return resp, nil
 	}
 	body, err := readBody(resp.Body)
 	if err != nil {

@@ -50,6 +50,7 @@ type Client struct {
 // New checks cfg and returns a Client. It does no I/O: the first LWA token
 // is fetched by the first call.
 func New(cfg Config) (*Client, error) {
+	cfg = cfg.withSecrets() // from HideSecrets, if used
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("config: ClientID and ClientSecret are required (LWA credentials)")
 	}
@@ -69,6 +70,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.AttemptTimeout < 0 {
 		return nil, fmt.Errorf("config: AttemptTimeout %v: must not be negative (0 means %v)", cfg.AttemptTimeout, defaultAttemptTimeout)
+	}
+	if err := checkTypedNil("Store", cfg.Store); err != nil {
+		return nil, err
+	}
+	if err := checkTypedNil("RateLimiter", cfg.RateLimiter); err != nil {
+		return nil, err
 	}
 	for i, d := range cfg.DataElements {
 		if !isDataElement(d) {

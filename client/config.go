@@ -24,7 +24,10 @@ const DefaultMaxRetries = 4
 
 // Config configures a Client. The zero value of every field but the LWA
 // credentials is a sensible default. Config never prints its secrets: %v,
-// %+v, %#v and slog show them redacted.
+// %+v, %#v and slog show them redacted. There is one place fmt cannot call
+// Format: a Config in an unexported struct field (or in a reflection-based
+// dumper) prints its string fields raw. A Config a program keeps should be
+// c.HideSecrets(), which leaves nothing printable.
 type Config struct {
 	ClientID, ClientSecret, RefreshToken string // LWA credentials
 
@@ -116,6 +119,10 @@ type Config struct {
 	// them with no code. Nothing secret is ever an attribute.
 	MeterProvider  metric.MeterProvider
 	TracerProvider trace.TracerProvider
+
+	// hidden holds ClientSecret and RefreshToken after HideSecrets: a
+	// func, whose contents no formatter or dumper can reach.
+	hidden func() (clientSecret, refreshToken string)
 }
 
 // ConfigFromEnv reads the variables the other SP-API SDKs use:
@@ -215,8 +222,10 @@ func (c *Config) baseURL() (*url.URL, error) {
 	return u, nil
 }
 
-// checkURL accepts https URLs, and plain http only for a loopback host
-// (tests), so no token crosses a network in the clear.
+// checkURL accepts https URLs, and plain http only for a loopback address
+// (tests), so no token crosses a network in the clear. A base URL has no
+// user info, query or fragment: "https://attacker.example?@sellingpartnerapi-na.amazon.com"
+// reads as the SP-API host and is another.
 func checkURL(field, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -226,21 +235,26 @@ func checkURL(field, raw string) (*url.URL, error) {
 	case u.Host == "":
 		return nil, fmt.Errorf("config: %s %q: want an absolute URL such as https://host", field, raw)
 	case u.User != nil:
-		return nil, fmt.Errorf("config: %s: credentials in the URL are not allowed", field)
+		return nil, fmt.Errorf("config: %s: user info (credentials) in the URL is not allowed", field)
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, fmt.Errorf("config: %s %q: must not have a query (?...): want scheme://host[:port][/path]", field, raw)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, fmt.Errorf("config: %s %q: must not have a fragment (#...): want scheme://host[:port][/path]", field, raw)
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	case u.Scheme == "http":
-		return nil, fmt.Errorf("config: %s %q: plain http is allowed only for a loopback host; use https", field, raw)
+		return nil, fmt.Errorf("config: %s %q: plain http is allowed only for a loopback address (127.0.0.0/8 or [::1], not a name such as localhost); use https", field, raw)
 	default:
 		return nil, fmt.Errorf("config: %s %q: scheme must be https", field, raw)
 	}
 	return u, nil
 }
 
+// isLoopback reports whether host is a loopback IP literal: 127.0.0.0/8 or
+// ::1. Not the name "localhost": Go resolves it through /etc/hosts and then
+// DNS, and a custom resolver or dialer may send it anywhere, so the name is
+// no proof that plain http stays on the machine. An address is.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
@@ -277,10 +291,11 @@ type safeConfig struct {
 }
 
 func (c Config) safe() safeConfig {
+	secret, refresh := c.secrets()
 	return safeConfig{
 		ClientID:          c.ClientID,
-		ClientSecret:      redact(c.ClientSecret),
-		RefreshToken:      redact(c.RefreshToken),
+		ClientSecret:      redact(secret),
+		RefreshToken:      redact(refresh),
 		Scope:             c.Scope,
 		Region:            c.Region,
 		Sandbox:           c.Sandbox,

@@ -106,7 +106,7 @@ func TestNewRejects(t *testing.T) {
 			}
 		})
 	}
-	for _, ep := range []string{"http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2", "https://example.com"} {
+	for _, ep := range []string{"http://127.0.0.1:8080", "http://127.3.2.1:8080", "http://[::1]:2", "https://example.com", "https://example.com/base"} {
 		cfg := good
 		cfg.Endpoint = ep
 		if _, err := client.New(cfg); err != nil {
@@ -182,4 +182,44 @@ func TestEndpointWithBasePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+}
+
+// Issue 17, item 6: an endpoint with a query or a fragment was accepted
+// ("https://attacker.example?@sellingpartnerapi-na.amazon.com" reads as the
+// SP-API host and is attacker.example), and http://localhost was trusted by
+// name. Both endpoints are refused, naming the field and the rule; loopback
+// is decided by address.
+func TestConfigEndpointShape(t *testing.T) {
+	good := client.Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "Atzr|r"}
+	tests := []struct {
+		name, field, url, want string
+	}{
+		{"query hiding the host", "Endpoint", "https://attacker.example?@sellingpartnerapi-na.amazon.com", "must not have a query"},
+		{"empty query", "Endpoint", "https://sellingpartnerapi-na.amazon.com?", "must not have a query"},
+		{"fragment", "Endpoint", "https://sellingpartnerapi-na.amazon.com#x", "must not have a fragment"},
+		{"empty fragment", "Endpoint", "https://sellingpartnerapi-na.amazon.com#", "must not have a fragment"},
+		{"user info", "Endpoint", "https://sellingpartnerapi-na.amazon.com@attacker.example", "user info"},
+		{"localhost by name", "Endpoint", "http://localhost:8080", "loopback address"},
+		{"a name ending in a loopback address", "Endpoint", "http://127.0.0.1.attacker.example", "loopback address"},
+		{"LWA query", "LWAEndpoint", "https://attacker.example/?@api.amazon.com/auth/o2/token", "must not have a query"},
+		{"LWA fragment", "LWAEndpoint", "https://api.amazon.com/auth/o2/token#x", "must not have a fragment"},
+		{"LWA localhost", "LWAEndpoint", "http://localhost/auth/o2/token", "loopback address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			if tt.field == "Endpoint" {
+				cfg.Endpoint = tt.url
+			} else {
+				cfg.LWAEndpoint = tt.url
+			}
+			_, err := client.New(cfg)
+			if err == nil {
+				t.Fatalf("New accepted %s %q", tt.field, tt.url)
+			}
+			if !strings.Contains(err.Error(), tt.field) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New err = %v, want one naming %s and %q", err, tt.field, tt.want)
+			}
+		})
+	}
 }

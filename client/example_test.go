@@ -147,3 +147,22 @@ func ExampleClient_HTTPClient() {
 	// 902-1845936-5435067 Jane Doe Seattle
 	// RDTs minted: 1
 }
+
+// A Config kept in a struct field: fmt calls no Format on an unexported
+// field, so the string fields would print raw there. HideSecrets moves the
+// client secret and refresh token where nothing can print them; New still
+// uses them.
+func ExampleConfig_HideSecrets() {
+	type worker struct {
+		cfg client.Config // unexported: %+v of a worker cannot call cfg's Format
+	}
+	cfg := client.Config{ClientID: "amzn1.application-oa2-client.x", ClientSecret: "amzn1.oa2-cs.v1.s3cret", RefreshToken: "Atzr|r3fresh"}
+	w := worker{cfg: cfg.HideSecrets()}
+	out := fmt.Sprintf("%+v", w)
+	fmt.Println(strings.Contains(out, "s3cret"), strings.Contains(out, "r3fresh"))
+	_, err := client.New(w.cfg)
+	fmt.Println(err)
+	// Output:
+	// false false
+	// <nil>
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -168,7 +169,10 @@ func (c *rdtCache) len() int {
 }
 
 // rdtKey identifies what an RDT grants: the target application and the set
-// of resources, each with its set of dataElements, in any order.
+// of resources, each with its set of dataElements, in any order. Every
+// string in it is quoted (strconv.Quote, which is one-to-one and marks its
+// own end), so no target application, path or dataElement can pass for a
+// separator: two requests share a key only if they ask for the same grant.
 func rdtKey(req CreateRestrictedDataTokenRequest) string {
 	res := make([]string, len(req.RestrictedResources))
 	for i, r := range req.RestrictedResources {
@@ -178,16 +182,25 @@ func rdtKey(req CreateRestrictedDataTokenRequest) string {
 			slices.Sort(de)
 			de = slices.Compact(de)
 		}
-		res[i] = string(r.Method) + " " + r.Path + " " + strings.Join(de, ",")
+		var b strings.Builder
+		b.WriteByte('(')
+		b.WriteString(strconv.Quote(string(r.Method)))
+		b.WriteString(strconv.Quote(r.Path))
+		for _, d := range de {
+			b.WriteString(strconv.Quote(d))
+		}
+		b.WriteByte(')')
+		res[i] = b.String()
 	}
 	slices.Sort(res)
 	res = slices.Compact(res)
 	var b strings.Builder
 	if req.TargetApplication != nil {
-		b.WriteString(*req.TargetApplication)
+		b.WriteString(strconv.Quote(*req.TargetApplication))
+	} else {
+		b.WriteByte('-')
 	}
 	for _, r := range res {
-		b.WriteByte('\n')
 		b.WriteString(r)
 	}
 	return b.String()

@@ -58,3 +58,58 @@ func TestSecretsNeverFormatted(t *testing.T) {
 		t.Errorf("formatted output lost its useful, non-secret parts:\n%s", out.String())
 	}
 }
+
+// Issue 17, item 7: a Config held in an unexported struct field printed its
+// client secret and refresh token with %+v, since fmt cannot call Format
+// there. Config's field types are a contract, so the secrets leave them:
+// HideSecrets moves them where no formatter reaches, and New still uses
+// them. The *RestrictedDataToken the client returns prints as an address
+// in such a field.
+func TestSecretsHiddenInUnexportedFields(t *testing.T) {
+	c0, srv := setup(t, sptest.Options{})
+	rdt, err := c0.RestrictedDataToken(context.Background(), addressRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(srv).HideSecrets()
+	type worker struct {
+		cfg  client.Config
+		cfgp *client.Config
+		rdt  *client.RestrictedDataToken
+		all  []any
+	}
+	w := worker{cfg: cfg, cfgp: &cfg, rdt: rdt, all: []any{cfg, rdt}}
+	out := fmt.Sprintf("%v %+v %#v", w, w, w) + fmtAll(cfg) + fmtAll(&cfg)
+	for _, s := range []string{sptest.ClientSecret, sptest.RefreshToken, rdt.Token} {
+		if strings.Contains(out, s) {
+			t.Errorf("secret %.8s… printed:\n%s", s, out)
+		}
+	}
+	if cfg.ClientSecret != "" || cfg.RefreshToken != "" {
+		t.Errorf("HideSecrets left ClientSecret %q, RefreshToken %q", cfg.ClientSecret, cfg.RefreshToken)
+	}
+	if !strings.Contains(fmtAll(cfg), "[REDACTED]") {
+		t.Errorf("Format no longer says a secret is set: %s", fmtAll(cfg))
+	}
+
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RestrictedDataToken(context.Background(), addressRequest()); err != nil {
+		t.Fatalf("a client from a Config with hidden secrets: %v", err)
+	}
+	rotated := cfg
+	rotated.ClientSecret = "rotated"
+	if _, err := client.New(rotated); err != nil {
+		t.Fatal(err)
+	}
+	if c2, _ := client.New(rotated); c2 != nil {
+		if _, err := c2.RestrictedDataToken(context.Background(), addressRequest()); err == nil {
+			t.Errorf("a client secret set after HideSecrets was not used (LWA accepted the hidden one)")
+		}
+	}
+	if _, err := client.New(client.Config{ClientID: "id"}.HideSecrets()); err == nil {
+		t.Errorf("New accepted a Config with no secrets, hidden or not")
+	}
+}

@@ -156,6 +156,48 @@ func TestRDTKeyOrderInsensitive(t *testing.T) {
 	}
 }
 
+// Issue 17, item 8: the key joined its parts with spaces and newlines, so a
+// target application that held them passed for resources: "\nGET /p1 " with
+// [GET /p2] had the key of no target application with [GET /p1, GET /p2],
+// and got its RDT from the cache.
+func TestRDTKeyInjective(t *testing.T) {
+	r := func(m, p string, de ...string) RestrictedResource {
+		res := RestrictedResource{Method: RestrictedResourceMethod(m), Path: p}
+		if de != nil {
+			res.DataElements = &de
+		}
+		return res
+	}
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name string
+		a, b CreateRestrictedDataTokenRequest
+	}{
+		{"target application posing as a resource",
+			CreateRestrictedDataTokenRequest{TargetApplication: str("\nGET /p1 "), RestrictedResources: []RestrictedResource{r("GET", "/p2")}},
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p1"), r("GET", "/p2")}}},
+		{"path posing as data elements",
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p buyerInfo")}},
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p", "buyerInfo")}}},
+		{"data element posing as two",
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p", "a,b")}},
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p", "a", "b")}}},
+		{"path posing as a second resource",
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p1 \nGET /p2")}},
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p1"), r("GET", "/p2")}}},
+		{"empty target application and none",
+			CreateRestrictedDataTokenRequest{TargetApplication: str(""), RestrictedResources: []RestrictedResource{r("GET", "/p")}},
+			CreateRestrictedDataTokenRequest{RestrictedResources: []RestrictedResource{r("GET", "/p")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if ka, kb := rdtKey(tt.a), rdtKey(tt.b); ka == kb {
+				t.Errorf("two different grants share the key %q", ka)
+			}
+		})
+	}
+}
+
 // Every request gets its operation's name from the table; a path that is
 // no operation gets its method and shape, in which no id appears.
 func TestOperationName(t *testing.T) {

@@ -166,7 +166,6 @@ func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (b
 		if !a.repeatable && !a.sent.notSent(err) {
 			return false, &notRetriedError{op: a.op, method: a.req.Method, err: err}
 		}
-		a.sent.reset()
 		return a.next(retryNetwork, nil), nil
 	}
 	kind, ok := retryStatus(resp.StatusCode)
@@ -192,22 +191,36 @@ func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (b
 	}
 	if kind != retryToken {
 		// Keep what the reply said before retryablehttp drains it, so
-		// a context that ends during the backoff does not lose it.
+		// a context that ends during the backoff does not lose it. The
+		// status alone decides the retry: a body cut mid-way or too
+		// large (a proxy's page) is only less to say.
 		body, err := a.keepBody(resp)
 		if err != nil {
-			return false, fmt.Errorf("reading the HTTP %d reply: %w", resp.StatusCode, err)
+			body = nil
 		}
 		a.lastFail = newAPIError(a.op, resp, body)
 	}
 	return a.next(kind, resp.Header), nil
 }
 
-// keepBody reads a reply body through the limit and puts it back.
+// keepBody reads a reply body through the limit and puts it back. A body
+// that could not be read whole reads back as what arrived, then the error,
+// so that the caller of the last attempt learns it, rather than getting a
+// body cut short in silence.
 func (a *attempts) keepBody(resp *http.Response) ([]byte, error) {
 	body, err := readBody(resp.Body)
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var r io.Reader = bytes.NewReader(body)
+	if err != nil {
+		r = io.MultiReader(r, errReader{err})
+	}
+	resp.Body = io.NopCloser(r)
 	return body, err
 }
+
+// errReader is a reader that fails with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // next decides whether a retry of kind is left in the budget, and its wait.
 // The one resend after a rejected token is not counted against MaxRetries.
@@ -220,6 +233,10 @@ func (a *attempts) next(kind retryKind, h http.Header) bool {
 	}
 	a.kind = kind
 	a.wait = a.t.policy.wait(kind, a.retries-1, h)
+	// The next attempt starts with a clean record of what was sent: what
+	// this one wrote says nothing about whether the next reaches the
+	// server.
+	a.sent.reset()
 	return true
 }
 
@@ -258,7 +275,19 @@ func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.
 
 // send is RoundTrip for a caller that has the body's bytes already (the
 // Tokens call), so they are not read back from the request.
+//
+// The reply's Request is the caller's req, as http.Client hands back: not
+// one of the copies the layers below made, which carry the access token.
 func (t *retryTransport) send(req *http.Request, body []byte) (*http.Response, error) {
+	resp, err := t.sendAttempts(req, body)
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
+}
+
+// sendAttempts is send's work, with the call's span if there is one.
+func (t *retryTransport) sendAttempts(req *http.Request, body []byte) (*http.Response, error) {
 	a := &attempts{t: t, req: req, op: t.opName(req)}
 	if t.tel == nil || !t.tel.tracing() {
 		return t.attempt(a, req, body)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -36,6 +37,14 @@ type hostRouter struct {
 
 func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sameOrigin(req.URL, h.origin) {
+		if from := h.redirectedFrom(req); from != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, fmt.Errorf("%w: will not follow a redirect from %s://%s into the SP-API endpoint %s://%s: "+
+				"only a request the application sends to the endpoint itself gets a token",
+				errRedirect, from.Scheme, from.Host, h.origin.Scheme, h.origin.Host)
+		}
 		return h.sp.RoundTrip(req)
 	}
 	if h.logger != nil {
@@ -50,8 +59,45 @@ func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header.Del(headerAccessToken)
 		req = &r
 	}
-	return h.other.RoundTrip(req)
+	resp, err := h.other.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	// The reply names its request, as http.Transport's do, so that a
+	// redirect's chain can be traced back to where it started whatever
+	// the base transport.
+	if resp.Request == nil {
+		resp.Request = req
+	}
+	return resp, nil
 }
+
+// redirectedFrom is the URL of the first request of req's redirect chain
+// when that chain started at another origin, else nil. http.Client sets
+// req.Response on each request it makes to follow a redirect, and that
+// reply's Request is the hop before. A URL the application fetches (a
+// report document, a webhook's link) must not be able to send it, with a
+// token, to the SP-API: 307 and 308 keep the method and the body, so a PUT
+// or POST would go through as well.
+//
+// A hop whose origin is unknown (a reply with no Request, which the router
+// never hands back) counts as another origin.
+func (h *hostRouter) redirectedFrom(req *http.Request) *url.URL {
+	var from *url.URL
+	for r, hops := req, 0; r.Response != nil; hops++ {
+		if r = r.Response.Request; r == nil || r.URL == nil || hops >= maxChain {
+			return &url.URL{Scheme: "unknown", Host: "unknown"}
+		}
+		if !sameOrigin(r.URL, h.origin) {
+			from = r.URL
+		}
+	}
+	return from
+}
+
+// maxChain bounds the redirect chain redirectedFrom walks (http.Client
+// stops at 10).
+const maxChain = 100
 
 // warnOnce logs, once per host, that an SP-API operation went elsewhere.
 func (h *hostRouter) warnOnce(req *http.Request, op string) {

@@ -8,6 +8,12 @@ import (
 
 // RestrictedDataToken is a minted RDT. Its Token never prints: %v, %+v,
 // %#v and slog show it redacted; read the field to use it.
+//
+// Except in one place, which no type can guard: fmt calls no method on a
+// value it reaches through an unexported struct field, so a
+// RestrictedDataToken held by value there prints Token raw. Keep the
+// *RestrictedDataToken the client returns: a pointer in a struct field
+// prints as an address.
 type RestrictedDataToken struct {
 	Token     string    // send as x-amz-access-token on the restricted call
 	ExpiresIn int       // seconds, as returned

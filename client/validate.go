@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 
@@ -58,7 +59,11 @@ func validateResource(r RestrictedResource) *InvalidRequestError {
 	return nil
 }
 
-// pathRule is the rule a restricted resource's path breaks, or "".
+// pathRule is the rule a restricted resource's path breaks, or "". The
+// path is checked as the server will read it, percent-decoded: "%2e%2e",
+// "%2E%2E%2F", "." segments and empty segments ("//evil.example/orders",
+// "/orders//x", a trailing "/") are refused along with a literal "..", since
+// an RDT is for the one resource the path names.
 func pathRule(p string) string {
 	switch {
 	case p == "":
@@ -67,10 +72,24 @@ func pathRule(p string) string {
 		return fmt.Sprintf("%q must start with /", p)
 	case strings.ContainsAny(p, "?#"):
 		return fmt.Sprintf("%q must not have a query or fragment", p)
-	case strings.Contains(p, ".."):
-		return fmt.Sprintf("%q must not contain ..", p)
-	case strings.IndexFunc(p, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return fmt.Sprintf("%q must not contain spaces or control characters", p)
+	}
+	dec, err := url.PathUnescape(p)
+	if err != nil {
+		return fmt.Sprintf("%q is not a valid percent-encoded path (%v)", p, err)
+	}
+	if strings.IndexFunc(dec, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return fmt.Sprintf("%q must not contain spaces or control characters, even percent-encoded", p)
+	}
+	if strings.ContainsAny(dec, "?#\\") {
+		return fmt.Sprintf("%q must not contain ?, # or \\, even percent-encoded", p)
+	}
+	for _, seg := range strings.Split(dec[1:], "/") {
+		switch seg {
+		case "":
+			return fmt.Sprintf("%q must not have an empty segment (// or a trailing /), even percent-encoded", p)
+		case ".", "..":
+			return fmt.Sprintf("%q must not have a %q segment, even percent-encoded", p, seg)
+		}
 	}
 	return ""
 }

@@ -43,6 +43,18 @@ func TestValidationRejectsBeforeSending(t *testing.T) {
 		{"space", []client.RestrictedResource{res("GET", "/orders/v0/orders/1 2")}, nil, "restrictedResources[0].path", "spaces"},
 		{"tab", []client.RestrictedResource{res("GET", "/orders/v0/orders/1\t2")}, nil, "restrictedResources[0].path", "spaces"},
 		{"dot dot", []client.RestrictedResource{res("GET", "/orders/v0/../v1/orders")}, nil, "restrictedResources[0].path", ".."},
+		// Issue 17, item 5: only a literal ".." was refused.
+		{"encoded dot dot", []client.RestrictedResource{res("GET", "/orders/v0/orders/%2e%2e/x")}, nil, "restrictedResources[0].path", `".." segment`},
+		{"encoded dot dot slash", []client.RestrictedResource{res("GET", "/orders/v0/%2E%2E%2Forders")}, nil, "restrictedResources[0].path", `".." segment`},
+		{"dot segment", []client.RestrictedResource{res("GET", "/orders/v0/./orders")}, nil, "restrictedResources[0].path", `"." segment`},
+		{"encoded dot segment", []client.RestrictedResource{res("GET", "/orders/v0/%2E/orders")}, nil, "restrictedResources[0].path", `"." segment`},
+		{"empty segment", []client.RestrictedResource{res("GET", "/orders/v0//orders")}, nil, "restrictedResources[0].path", "empty segment"},
+		{"another host", []client.RestrictedResource{res("GET", "//evil.example/orders")}, nil, "restrictedResources[0].path", "empty segment"},
+		{"encoded slashes", []client.RestrictedResource{res("GET", "/%2F%2Fevil.example/orders")}, nil, "restrictedResources[0].path", "empty segment"},
+		{"trailing slash", []client.RestrictedResource{res("GET", "/orders/v0/orders/")}, nil, "restrictedResources[0].path", "empty segment"},
+		{"encoded query", []client.RestrictedResource{res("GET", "/orders/v0/orders%3Fx=1")}, nil, "restrictedResources[0].path", "?, # or"},
+		{"encoded control", []client.RestrictedResource{res("GET", "/orders/v0/orders/1%0A2")}, nil, "restrictedResources[0].path", "control characters"},
+		{"bad escape", []client.RestrictedResource{res("GET", "/orders/v0/orders/100%")}, nil, "restrictedResources[0].path", "not a valid percent-encoded path"},
 		{"unknown data element", []client.RestrictedResource{res("GET", "/orders/v0/orders", "buyerInfo", "email")}, nil, "restrictedResources[0].dataElements[1]", "buyerInfo, shippingAddress, buyerTaxInformation"},
 		{"empty target application", []client.RestrictedResource{ok}, &empty, "targetApplication", "must not be empty"},
 	}
@@ -84,6 +96,8 @@ func TestValidationAccepts(t *testing.T) {
 		"50 resources":                  {RestrictedResources: fifty},
 		"delegated":                     {TargetApplication: &ta, RestrictedResources: fifty[:1]},
 		"specific path":                 {RestrictedResources: []client.RestrictedResource{{Method: client.MethodPOST, Path: "/mfn/v0/shipments"}}},
+		"dots inside a segment":         {RestrictedResources: []client.RestrictedResource{{Method: client.MethodGET, Path: "/reports/2021-06-30/documents/amzn1.doc..1"}}},
+		"encoded id":                    {RestrictedResources: []client.RestrictedResource{{Method: client.MethodGET, Path: "/orders/v0/orders/123%2D1234567%2D1234567"}}},
 	} {
 		if err := client.ValidateRequest(req); err != nil {
 			t.Errorf("%s: %v", name, err)
