@@ -106,6 +106,14 @@ type Config struct {
 	Store Store
 	// StoreTimeout bounds each Store call; 0 means 100 ms.
 	StoreTimeout time.Duration
+	// PreviousClientSecret, during a client-secret rotation, is the LWA
+	// client secret being replaced (SP-API rotates it every 180 days; the
+	// old one works 7 more days). The client never sends it: with a Store,
+	// it opens the tokens that processes still on the old secret sealed,
+	// so the old and the new processes of a rolling restart keep sharing
+	// one LWA token and one RDT per path. Give it to the processes that get
+	// the new ClientSecret; drop it once no process runs with the old one.
+	PreviousClientSecret string
 
 	Logger *slog.Logger // nil means silent
 
@@ -263,32 +271,34 @@ func redact(s string) string {
 // safeConfig is Config with its secrets redacted; it exists so that formatting
 // never has a chance to reach the real values.
 type safeConfig struct {
-	ClientID          string
-	ClientSecret      string
-	RefreshToken      string
-	Scope             string
-	Region            Region
-	Sandbox           bool
-	Endpoint          string
-	LWAEndpoint       string
-	MaxRetries        int
-	DataElements      []string
-	TargetApplication string
+	ClientID             string
+	ClientSecret         string
+	RefreshToken         string
+	Scope                string
+	PreviousClientSecret string
+	Region               Region
+	Sandbox              bool
+	Endpoint             string
+	LWAEndpoint          string
+	MaxRetries           int
+	DataElements         []string
+	TargetApplication    string
 }
 
 func (c Config) safe() safeConfig {
 	return safeConfig{
-		ClientID:          c.ClientID,
-		ClientSecret:      redact(c.ClientSecret),
-		RefreshToken:      redact(c.RefreshToken),
-		Scope:             c.Scope,
-		Region:            c.Region,
-		Sandbox:           c.Sandbox,
-		Endpoint:          c.Endpoint,
-		LWAEndpoint:       c.LWAEndpoint,
-		MaxRetries:        c.MaxRetries,
-		DataElements:      c.DataElements,
-		TargetApplication: c.TargetApplication,
+		ClientID:             c.ClientID,
+		ClientSecret:         redact(c.ClientSecret),
+		RefreshToken:         redact(c.RefreshToken),
+		Scope:                c.Scope,
+		PreviousClientSecret: redact(c.PreviousClientSecret),
+		Region:               c.Region,
+		Sandbox:              c.Sandbox,
+		Endpoint:             c.Endpoint,
+		LWAEndpoint:          c.LWAEndpoint,
+		MaxRetries:           c.MaxRetries,
+		DataElements:         c.DataElements,
+		TargetApplication:    c.TargetApplication,
 	}
 }
 
