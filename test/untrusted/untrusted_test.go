@@ -81,6 +81,25 @@ func runFleet(t *testing.T, jobs []job) []result {
 	return results
 }
 
+// runWorkerNow runs one worker to its end, starting its calls at once.
+func runWorkerNow(t *testing.T, j job) result {
+	t.Helper()
+	spec, _ := json.Marshal(j)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), workerEnv+"=1", "UNTRUSTED_JOB="+string(spec))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var r result
+	if err == nil {
+		err = json.Unmarshal(out, &r)
+	}
+	if err != nil {
+		t.Fatalf("worker %d: %v\n%s", j.Worker, err, stderr.String())
+	}
+	return r
+}
+
 // totals sums the workers' results; mem is the largest worker's.
 func totals(rs []result) (sum result, maxAlloc, maxSys uint64) {
 	for _, r := range rs {
@@ -203,38 +222,55 @@ func TestFleetHostileValues(t *testing.T) {
 	}
 }
 
-// TestFleetRotation: a rolling restart during a client-secret rotation. 60
-// processes alternate the old secret (alone) and the new one (with the old
-// as PreviousClientSecret); together they make at most 2 LWA calls and 2
-// mints: the names do not depend on the client secret, and the new
-// processes open what the old ones sealed (an old process cannot open the
-// new ones' values, so it may fetch once more; after that its value is
-// readable by all).
+// TestFleetRotation: a client-secret rotation. 60 processes alternate the
+// old secret (alone) and the new one (with the old as
+// PreviousClientSecret), one after another (a rolling restart: each finds
+// what the one before it stored) and all at once; each way, together they
+// make at most 2 LWA calls and 2 mints. The names do not depend on the
+// client secret, and the new processes open what the old ones sealed; an
+// old process cannot open a new one's value, so it may fetch once more,
+// after which its value is one that all of them open. Without
+// PreviousClientSecret, processes one after another each fetch again.
 func TestFleetRotation(t *testing.T) {
 	if testing.Short() {
-		t.Skip("multi-process test: 60 processes")
+		t.Skip("multi-process test: 120 processes")
 	}
 	const newSecret = "sptest-client-secret-rotated"
-	rds := redistest.Start(t)
-	// No rate limits (but the Tokens API's, 100/s): 120 calls that start at
-	// once would queue at getOrderAddress's published 0.5/s before the
-	// first reply states the rate; this test is about the tokens.
-	srv := sptest.Start(t, sptest.Options{RateScale: 100, NoRateLimit: true, ClientSecrets: []string{newSecret}})
-	jobs := make([]job, 60)
-	for i := range jobs {
-		jobs[i] = job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:", Calls: 2, InFlight: 2, StoreTimeout: storeTimeout, NoRateLimit: true}
-		if i%2 == 1 {
-			jobs[i].ClientSecret, jobs[i].PreviousClientSecret = newSecret, sptest.ClientSecret
-		}
-	}
-	sum, _, _ := totals(runFleet(t, jobs))
-	t.Logf("60 processes, old and new secret alternating: ok %d, failed %d, LWA calls %d, mints %d, warnings %d",
-		sum.OK, sum.Failed, srv.LWACalls(), srv.RDTCalls(), sum.Warnings)
-	if sum.Failed != 0 || sum.OK != 120 {
-		t.Errorf("%d ok, %d failed; first error: %s", sum.OK, sum.Failed, sum.FirstErr)
-	}
-	if srv.LWACalls() > 2 || srv.RDTCalls() > 2 {
-		t.Errorf("LWA calls %d, mints %d across 60 processes; want at most 2 each", srv.LWACalls(), srv.RDTCalls())
+	for _, mode := range []string{"one after another", "all at once"} {
+		t.Run(mode, func(t *testing.T) {
+			rds := redistest.Start(t)
+			// No rate limits (but the Tokens API's, 100/s): calls that
+			// start at once would queue at getOrderAddress's published
+			// 0.5/s before the first reply states the rate; this test is
+			// about the tokens.
+			srv := sptest.Start(t, sptest.Options{RateScale: 100, NoRateLimit: true, ClientSecrets: []string{newSecret}})
+			jobs := make([]job, 60)
+			for i := range jobs {
+				jobs[i] = job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:",
+					Calls: 2, InFlight: 2, StoreTimeout: storeTimeout, NoRateLimit: true}
+				if i%2 == 1 {
+					jobs[i].ClientSecret, jobs[i].PreviousClientSecret = newSecret, sptest.ClientSecret
+				}
+			}
+			var rs []result
+			if mode == "all at once" {
+				rs = runFleet(t, jobs)
+			} else {
+				for i, j := range jobs {
+					j.Worker = i
+					rs = append(rs, runWorkerNow(t, j))
+				}
+			}
+			sum, _, _ := totals(rs)
+			t.Logf("60 processes %s, old and new secret alternating: ok %d, failed %d, LWA calls %d, mints %d, warnings %d",
+				mode, sum.OK, sum.Failed, srv.LWACalls(), srv.RDTCalls(), sum.Warnings)
+			if sum.Failed != 0 || sum.OK != 120 {
+				t.Errorf("%d ok, %d failed; first error: %s", sum.OK, sum.Failed, sum.FirstErr)
+			}
+			if srv.LWACalls() > 2 || srv.RDTCalls() > 2 {
+				t.Errorf("LWA calls %d, mints %d across 60 processes; want at most 2 each", srv.LWACalls(), srv.RDTCalls())
+			}
+		})
 	}
 }
 
