@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/redistest"
 	"github.com/spapi-go/tokens/redisstore"
 )
 
@@ -125,4 +127,58 @@ func TestHostileValues(t *testing.T) {
 			t.Fatalf("Set of one byte more = %v; want an error naming the limit", err)
 		}
 	})
+}
+
+// TestCheckedScriptsOneRoundTrip: Get, Lock and DeleteIf are scripts, yet
+// a fresh process's first call of each is one round trip (EVAL, not a
+// failing EVALSHA then EVAL), and a server that lost its scripts (SCRIPT
+// FLUSH, a restart) is served all the same.
+func TestCheckedScriptsOneRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := redisstore.New(rdb)
+	ctx := context.Background()
+	calls := func() string {
+		t.Helper()
+		stats, err := redistest.Do(srv.Addr(), "INFO", "commandstats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range strings.Split(stats, "\n") {
+			if strings.HasPrefix(l, "cmdstat_eval") {
+				out = append(out, strings.TrimSpace(l[:strings.Index(l, ",usec=")]))
+			}
+		}
+		slices.Sort(out)
+		return strings.Join(out, " ")
+	}
+	run := func() {
+		t.Helper()
+		if _, err := s.Get(ctx, lwaKey); err != nil {
+			t.Fatal(err)
+		}
+		unlock, ok, err := s.Lock(ctx, lwaKey+":lock", time.Second)
+		if err != nil || !ok {
+			t.Fatalf("Lock = %v, %v", ok, err)
+		}
+		if err := unlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteIf(ctx, lwaKey, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if got, want := calls(), "cmdstat_eval:calls=3 cmdstat_evalsha:calls=1"; got != want {
+		t.Errorf("first calls: %s; want %s (one EVAL each for get, lock and unlock, then EVALSHA for DeleteIf)", got, want)
+	}
+	run()
+	if got, want := calls(), "cmdstat_eval:calls=3 cmdstat_evalsha:calls=5"; got != want {
+		t.Errorf("second calls: %s; want %s", got, want)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	run()
 }

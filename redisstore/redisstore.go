@@ -89,7 +89,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -111,6 +113,42 @@ type Store struct {
 	// ctxDeadlines: rdb gives up at a context's deadline by itself
 	// (ContextTimeoutEnabled), so a call with a deadline needs no watcher.
 	ctxDeadlines bool
+
+	// The scripts that check values before they read them (scripts.go).
+	get, lock, delIfEq script
+}
+
+// script is a Lua script and whether this Store has sent its body once.
+// The first call sends EVAL, which also caches the script on the server,
+// and later calls EVALSHA: one round trip each, where go-redis's Script.Run
+// would start a fresh process with an EVALSHA that fails (NOSCRIPT) and an
+// EVAL, two round trips when a first call's latency matters most.
+type script struct {
+	*redis.Script
+	sent atomic.Bool
+}
+
+// run runs sc with keys and args: EVAL the first time, then EVALSHA, and
+// EVAL again if the server lost its script cache (a restart, SCRIPT FLUSH).
+func (s *Store) run(ctx context.Context, sc *script, keys []string, args ...any) *redis.Cmd {
+	if !sc.sent.Load() {
+		cmd := sc.Eval(ctx, s.rdb, keys, args...)
+		var rerr redis.Error
+		if cmd.Err() == nil || errors.As(cmd.Err(), &rerr) {
+			sc.sent.Store(true) // the server ran it (redis.Nil included), so it has it
+		}
+		return cmd
+	}
+	cmd := sc.EvalSha(ctx, s.rdb, keys, args...)
+	if isNoScript(cmd.Err()) {
+		return sc.Eval(ctx, s.rdb, keys, args...)
+	}
+	return cmd
+}
+
+// isNoScript is the server's reply to EVALSHA of a script it does not have.
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
 
 var _ client.Store = (*Store)(nil)
@@ -129,6 +167,7 @@ func WithPrefix(prefix string) Option {
 // configure and close.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix}
+	s.get.Script, s.lock.Script, s.delIfEq.Script = getScript, lockScript, delIfEqScript
 	for _, o := range opts {
 		o(s)
 	}
@@ -149,7 +188,7 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	k := s.prefix + key
 	v, err := bounded(ctx, s, func(ctx context.Context) ([]byte, error) {
-		v, err := getScript.Run(ctx, s.rdb, []string{k}, client.MaxStoreValueSize).Text()
+		v, err := s.run(ctx, &s.get, []string{k}, client.MaxStoreValueSize).Text()
 		if errors.Is(err, redis.Nil) {
 			return nil, nil
 		}
@@ -183,7 +222,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 func (s *Store) DeleteIf(ctx context.Context, key string, value []byte) error {
 	k := s.prefix + key
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, delIfEqScript.Run(ctx, s.rdb, []string{k}, value).Err()
+		return struct{}{}, s.run(ctx, &s.delIfEq, []string{k}, value).Err()
 	}, nil)
 	return opError("delete", k, err)
 }
@@ -206,13 +245,13 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 	token := hex.EncodeToString(b[:])
 	unlock = func(ctx context.Context) error {
 		_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, delIfEqScript.Run(ctx, s.rdb, []string{k}, token).Err()
+			return struct{}{}, s.run(ctx, &s.delIfEq, []string{k}, token).Err()
 		}, nil)
 		return opError("unlock", k, err)
 	}
 	ttlMs := ceilMs(ttl).Milliseconds()
 	ok, err = bounded(ctx, s, func(ctx context.Context) (bool, error) {
-		n, err := lockScript.Run(ctx, s.rdb, []string{k}, token, ttlMs).Int64()
+		n, err := s.run(ctx, &s.lock, []string{k}, token, ttlMs).Int64()
 		return n == 1, err
 	}, func(ok bool) {
 		// The caller gave up before the reply came: release a lock
@@ -222,7 +261,7 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 		if ok {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 			defer cancel()
-			_ = delIfEqScript.Run(ctx, s.rdb, []string{k}, token).Err()
+			_ = s.run(ctx, &s.delIfEq, []string{k}, token).Err()
 		}
 	})
 	if err != nil {
