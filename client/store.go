@@ -19,10 +19,13 @@ const MaxStoreValueSize = 8 << 10
 //
 // The client makes every key and seals every value before a Store sees it:
 //
-//   - A key is "{" + a hash of the endpoint, client ID and refresh token (or
-//     scope) + "}:" + a name such as "lwa", "rdt:<hash>" or "rate:<operation>".
-//     It never holds a credential, two sellers never share one, and the part
-//     in braces is a Redis Cluster hash tag, so one seller's keys share a slot.
+//   - A key is "{" + a keyed hash (HMAC-SHA256, under a key derived from the
+//     refresh token, or a grantless client's secret) of the endpoint, client
+//     ID and refresh token (or scope) + "}:" + a name such as "lwa",
+//     "rdt:<keyed hash>" or "rate:<operation>". It never holds a credential,
+//     two sellers never share one, nobody without the secret can compute
+//     one, and the part in braces is a Redis Cluster hash tag, so one
+//     seller's keys share a slot.
 //   - A token value is sealed with AES-256-GCM under a key derived from the
 //     credentials, so a dump of the store gives no usable token.
 //
