@@ -271,34 +271,34 @@ func redact(s string) string {
 // safeConfig is Config with its secrets redacted; it exists so that formatting
 // never has a chance to reach the real values.
 type safeConfig struct {
-	ClientID             string
-	ClientSecret         string
-	RefreshToken         string
-	Scope                string
-	PreviousClientSecret string
-	Region               Region
-	Sandbox              bool
-	Endpoint             string
-	LWAEndpoint          string
-	MaxRetries           int
-	DataElements         []string
-	TargetApplication    string
+	ClientID          string
+	ClientSecret      string
+	RefreshToken      string
+	Scope             string
+	PreviousSecret    string
+	Region            Region
+	Sandbox           bool
+	Endpoint          string
+	LWAEndpoint       string
+	MaxRetries        int
+	DataElements      []string
+	TargetApplication string
 }
 
 func (c Config) safe() safeConfig {
 	return safeConfig{
-		ClientID:             c.ClientID,
-		ClientSecret:         redact(c.ClientSecret),
-		RefreshToken:         redact(c.RefreshToken),
-		Scope:                c.Scope,
-		PreviousClientSecret: redact(c.PreviousClientSecret),
-		Region:               c.Region,
-		Sandbox:              c.Sandbox,
-		Endpoint:             c.Endpoint,
-		LWAEndpoint:          c.LWAEndpoint,
-		MaxRetries:           c.MaxRetries,
-		DataElements:         c.DataElements,
-		TargetApplication:    c.TargetApplication,
+		ClientID:          c.ClientID,
+		ClientSecret:      redact(c.ClientSecret),
+		RefreshToken:      redact(c.RefreshToken),
+		Scope:             c.Scope,
+		PreviousSecret:    redact(c.PreviousClientSecret),
+		Region:            c.Region,
+		Sandbox:           c.Sandbox,
+		Endpoint:          c.Endpoint,
+		LWAEndpoint:       c.LWAEndpoint,
+		MaxRetries:        c.MaxRetries,
+		DataElements:      c.DataElements,
+		TargetApplication: c.TargetApplication,
 	}
 }
 

@@ -22,7 +22,7 @@ func TestPreviousClientSecretNeverFormatted(t *testing.T) {
 			t.Errorf("a secret is shown: %s", out)
 		}
 	}
-	if s := fmt.Sprintf("%+v", cfg); !strings.Contains(s, "PreviousClientSecret:[REDACTED]") {
-		t.Errorf("%%+v = %s; want PreviousClientSecret shown as set and redacted", s)
+	if s := fmt.Sprintf("%+v", cfg); !strings.Contains(s, "PreviousSecret:[REDACTED]") {
+		t.Errorf("%%+v = %s; want the previous secret shown as set and redacted", s)
 	}
 }
