@@ -109,6 +109,14 @@ type Config struct {
 	Store Store
 	// StoreTimeout bounds each Store call; 0 means 100 ms.
 	StoreTimeout time.Duration
+	// PreviousClientSecret, during a client-secret rotation, is the LWA
+	// client secret being replaced (SP-API rotates it every 180 days; the
+	// old one works 7 more days). The client never sends it: with a Store,
+	// it opens the tokens that processes still on the old secret sealed,
+	// so the old and the new processes of a rolling restart keep sharing
+	// one LWA token and one RDT per path. Give it to the processes that get
+	// the new ClientSecret; drop it once no process runs with the old one.
+	PreviousClientSecret string
 
 	Logger *slog.Logger // nil means silent
 
@@ -281,6 +289,7 @@ type safeConfig struct {
 	ClientSecret      string
 	RefreshToken      string
 	Scope             string
+	PreviousSecret    string
 	Region            Region
 	Sandbox           bool
 	Endpoint          string
@@ -297,6 +306,7 @@ func (c Config) safe() safeConfig {
 		ClientSecret:      redact(secret),
 		RefreshToken:      redact(refresh),
 		Scope:             c.Scope,
+		PreviousSecret:    redact(c.PreviousClientSecret),
 		Region:            c.Region,
 		Sandbox:           c.Sandbox,
 		Endpoint:          c.Endpoint,

@@ -90,7 +90,7 @@ func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 			c.store(key, t, rdtRefreshAt(t), nil)
 			return t, nil
 		}
-		plain, sealed, err := c.sh.fetchShared(ctx, "rdt:"+hashName(key),
+		plain, sealed, err := c.sh.fetchShared(ctx, "rdt:"+c.sh.seal.hashName(key),
 			func(plain []byte) bool {
 				t, ok := decodeSharedRDT(plain)
 				return ok && now().Before(rdtRefreshAt(t))
@@ -157,7 +157,7 @@ func (c *rdtCache) evict(key, token string) {
 	}
 	c.mu.Unlock()
 	if c.sh != nil && sealed != nil {
-		c.sh.deleteIf(context.Background(), c.sh.seal.key("rdt:"+hashName(key)), sealed)
+		c.sh.deleteIf(context.Background(), c.sh.seal.key("rdt:"+c.sh.seal.hashName(key)), sealed)
 	}
 }
 

@@ -139,6 +139,9 @@ func (s *shared) set(ctx context.Context, key string, plain []byte, ttl time.Dur
 		return nil
 	}
 	sealed := s.seal.seal(key, plain)
+	if len(sealed) > MaxStoreValueSize {
+		return nil // a Store would refuse it: this process keeps it to itself
+	}
 	if s.use(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }) != nil {
 		return nil
 	}

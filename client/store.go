@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// MaxStoreValueSize is the longest value the client stores (a sealed LWA
+// token or RDT takes a few hundred bytes): a Store reports a longer value
+// as absent, and need not read it.
+const MaxStoreValueSize = 8 << 10
+
 // Store holds the state that a fleet of processes for one seller shares:
 // the LWA access token, the RDT cache and the per-operation rate-limit
 // buckets. SP-API usage plans are per selling partner and application, not
@@ -14,10 +19,13 @@ import (
 //
 // The client makes every key and seals every value before a Store sees it:
 //
-//   - A key is "{" + a hash of the endpoint, client ID and refresh token (or
-//     scope) + "}:" + a name such as "lwa", "rdt:<hash>" or "rate:<operation>".
-//     It never holds a credential, two sellers never share one, and the part
-//     in braces is a Redis Cluster hash tag, so one seller's keys share a slot.
+//   - A key is "{" + a keyed hash (HMAC-SHA256, under a key derived from the
+//     refresh token, or a grantless client's secret) of the endpoint, client
+//     ID and refresh token (or scope) + "}:" + a name such as "lwa",
+//     "rdt:<keyed hash>" or "rate:<operation>". It never holds a credential,
+//     two sellers never share one, nobody without the secret can compute
+//     one, and the part in braces is a Redis Cluster hash tag, so one
+//     seller's keys share a slot.
 //   - A token value is sealed with AES-256-GCM under a key derived from the
 //     credentials, so a dump of the store gives no usable token.
 //
@@ -25,6 +33,13 @@ import (
 // timeout, falls back to its in-process state when a call fails, and tries
 // the store again a little later. Implementations must be safe for
 // concurrent use and should honour ctx.
+//
+// A Store is not trusted either: anyone who can write to it can leave
+// garbage under any key. The client treats a value that does not open (or
+// decode, or that is stale) as absent; a Store must return any value it
+// cannot vouch for (another type, longer than MaxStoreValueSize) as absent
+// without reading it whole, and treat a lock that does not look like one
+// (no expiry, an expiry beyond ttl, another type) as free.
 type Store interface {
 	// Get returns the value under key, or nil and no error when there is none.
 	Get(ctx context.Context, key string) ([]byte, error)

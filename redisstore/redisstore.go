@@ -12,18 +12,31 @@
 // it; the store prefixes each key (default "spapi:", see [WithPrefix]) and
 // keeps:
 //
-//   - tokens (Get, Set, DeleteIf): a string with the caller's TTL (SET with
-//     PX, or EX for whole seconds), rounded up to a millisecond;
-//     DeleteIf is a compare-and-delete script, so a token that the API
-//     rejected is dropped but a newer one that another process stored is not;
-//   - locks (Lock): SET NX PX with a random token; unlock is the same
-//     compare-and-delete, so a holder whose lock expired never deletes the
-//     next holder's;
+//   - tokens (Get, Set, DeleteIf): a string of at most
+//     [client.MaxStoreValueSize] bytes with the caller's TTL (SET with PX,
+//     or EX for whole seconds), rounded up to a millisecond; DeleteIf is a
+//     compare-and-delete script, so a token that the API rejected is
+//     dropped but a newer one that another process stored is not;
+//   - locks (Lock): a script that sets a random token with PX unless a
+//     holder has the lock; unlock is the same compare-and-delete, so a
+//     holder whose lock expired never deletes the next holder's;
 //   - rate-limit buckets (Take, Observe): a hash per operation with the
 //     tokens left, the time they were counted (µs, Redis's clock) and the
 //     rate learned from replies. It lives until the bucket would be full
 //     again, and at least an hour of no use, so a learned rate survives a
 //     lull.
+//
+// # Untrusted values
+//
+// Redis is shared infrastructure: anything that can write to it can leave
+// any value under any key. The store reads nothing it has not checked, in
+// the same round trip: Get returns a key of another type, or a string over
+// client.MaxStoreValueSize, as absent without sending it (a 64 MiB value
+// costs one small reply, not 64 MiB); Lock takes over a lock with no TTL,
+// a TTL beyond its own, another type or a value that is no token; DeleteIf
+// and unlock compare lengths before they read. None of these is an error,
+// so garbage never trips the client's breaker. What a value means (a
+// sealed token that does not open, a stale one) is the client's to check.
 //
 // # The token bucket
 //
@@ -76,7 +89,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -98,6 +113,42 @@ type Store struct {
 	// ctxDeadlines: rdb gives up at a context's deadline by itself
 	// (ContextTimeoutEnabled), so a call with a deadline needs no watcher.
 	ctxDeadlines bool
+
+	// The scripts that check values before they read them (scripts.go).
+	get, lock, delIfEq script
+}
+
+// script is a Lua script and whether this Store has sent its body once.
+// The first call sends EVAL, which also caches the script on the server,
+// and later calls EVALSHA: one round trip each, where go-redis's Script.Run
+// would start a fresh process with an EVALSHA that fails (NOSCRIPT) and an
+// EVAL, two round trips when a first call's latency matters most.
+type script struct {
+	*redis.Script
+	sent atomic.Bool
+}
+
+// run runs sc with keys and args: EVAL the first time, then EVALSHA, and
+// EVAL again if the server lost its script cache (a restart, SCRIPT FLUSH).
+func (s *Store) run(ctx context.Context, sc *script, keys []string, args ...any) *redis.Cmd {
+	if !sc.sent.Load() {
+		cmd := sc.Eval(ctx, s.rdb, keys, args...)
+		var rerr redis.Error
+		if cmd.Err() == nil || errors.As(cmd.Err(), &rerr) {
+			sc.sent.Store(true) // the server ran it (redis.Nil included), so it has it
+		}
+		return cmd
+	}
+	cmd := sc.EvalSha(ctx, s.rdb, keys, args...)
+	if isNoScript(cmd.Err()) {
+		return sc.Eval(ctx, s.rdb, keys, args...)
+	}
+	return cmd
+}
+
+// isNoScript is the server's reply to EVALSHA of a script it does not have.
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
 
 var _ client.Store = (*Store)(nil)
@@ -116,6 +167,7 @@ func WithPrefix(prefix string) Option {
 // configure and close.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix}
+	s.get.Script, s.lock.Script, s.delIfEq.Script = getScript, lockScript, delIfEqScript
 	for _, o := range opts {
 		o(s)
 	}
@@ -128,15 +180,19 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
-// Get implements client.Store: GET.
+// Get implements client.Store with a script that checks before it reads:
+// a key that holds no string, or a string longer than
+// client.MaxStoreValueSize, is reported as absent (nil, no error) and never
+// sent, so garbage that another writer left costs one round trip, not a
+// read of megabytes, and does not fail the store.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	k := s.prefix + key
 	v, err := bounded(ctx, s, func(ctx context.Context) ([]byte, error) {
-		v, err := s.rdb.Get(ctx, k).Bytes()
+		v, err := s.run(ctx, &s.get, []string{k}, client.MaxStoreValueSize).Text()
 		if errors.Is(err, redis.Nil) {
 			return nil, nil
 		}
-		return v, err
+		return []byte(v), err
 	}, nil)
 	if err != nil {
 		return nil, opError("get", k, err)
@@ -145,11 +201,15 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Set implements client.Store: SET with the ttl rounded up to a millisecond.
-// A ttl of 0 or less is an error: nothing is stored without an expiry.
+// A ttl of 0 or less, or a value longer than client.MaxStoreValueSize, is an
+// error: nothing is stored without an expiry, or that Get would not return.
 func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	k := s.prefix + key
 	if ttl <= 0 {
 		return opError("set", k, fmt.Errorf("ttl %v is not positive", ttl))
+	}
+	if len(value) > client.MaxStoreValueSize {
+		return opError("set", k, fmt.Errorf("value of %d bytes: must be at most %d", len(value), client.MaxStoreValueSize))
 	}
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.rdb.Set(ctx, k, value, ceilMs(ttl)).Err()
@@ -162,15 +222,19 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 func (s *Store) DeleteIf(ctx context.Context, key string, value []byte) error {
 	k := s.prefix + key
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, delIfEqScript.Run(ctx, s.rdb, []string{k}, value).Err()
+		return struct{}{}, s.run(ctx, &s.delIfEq, []string{k}, value).Err()
 	}, nil)
 	return opError("delete", k, err)
 }
 
-// Lock implements client.Store: SET key <random token> NX PX ttl. unlock
-// deletes key only if it still holds this holder's token, so it never
-// releases a lock that expired and was taken by another holder; it may be
-// called more than once.
+// Lock implements client.Store: a script sets key to a random token with
+// PX ttl unless a holder has it. A lock is held only while it looks like
+// one (a token-sized string that expires within ttl); a key with no TTL,
+// a TTL longer than ttl, another type or another value is broken and taken
+// over, so a stray write never stops the fleet's fetches. unlock deletes
+// key only if it still holds this holder's token, so it never releases a
+// lock that expired and was taken by another holder; it may be called more
+// than once.
 func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(context.Context) error, ok bool, err error) {
 	k := s.prefix + key
 	if ttl <= 0 {
@@ -181,12 +245,14 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 	token := hex.EncodeToString(b[:])
 	unlock = func(ctx context.Context) error {
 		_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, delIfEqScript.Run(ctx, s.rdb, []string{k}, token).Err()
+			return struct{}{}, s.run(ctx, &s.delIfEq, []string{k}, token).Err()
 		}, nil)
 		return opError("unlock", k, err)
 	}
+	ttlMs := ceilMs(ttl).Milliseconds()
 	ok, err = bounded(ctx, s, func(ctx context.Context) (bool, error) {
-		return s.rdb.SetNX(ctx, k, token, ceilMs(ttl)).Result()
+		n, err := s.run(ctx, &s.lock, []string{k}, token, ttlMs).Int64()
+		return n == 1, err
 	}, func(ok bool) {
 		// The caller gave up before the reply came: release a lock
 		// that nobody will unlock. (A lock whose reply was lost
@@ -195,7 +261,7 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 		if ok {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 			defer cancel()
-			_ = delIfEqScript.Run(ctx, s.rdb, []string{k}, token).Err()
+			_ = s.run(ctx, &s.delIfEq, []string{k}, token).Err()
 		}
 	})
 	if err != nil {

@@ -112,10 +112,46 @@ save(rate, tonumber(ARGV[5]))
 return 1
 `)
 
-// delIfEqScript deletes KEYS[1] if it holds ARGV[1]; it returns 1 if it did.
+// The scripts below read only what they have checked: a key of another
+// type, a value longer than asked for or a lock with no expiry is garbage
+// that anyone with write access to Redis may have left, and is treated as
+// absent or broken, never read whole and never waited on.
+
+// getScript returns KEYS[1]'s value, or nil when there is none, it is not a
+// string, or it is longer than ARGV[1] bytes: STRLEN is checked before GET,
+// so a huge value is never sent.
+var getScript = redis.NewScript(`
+local k = KEYS[1]
+if redis.call('TYPE', k)['ok'] ~= 'string' then return false end
+if redis.call('STRLEN', k) > tonumber(ARGV[1]) then return false end
+return redis.call('GET', k)
+`)
+
+// lockScript takes the lock KEYS[1] with token ARGV[1] for ARGV[2] ms; it
+// returns 1 if it did, 0 if a holder has it. A lock is held only if it is a
+// string as long as a token, with an expiry no later than ARGV[2] ms from
+// now (every holder sets the same TTL). Anything else under the name (a
+// value with no TTL, a TTL of years, a hash, a list, a value that is no
+// token) is broken and taken over, so no writer can stall the fleet's
+// fetches for longer than one TTL.
+var lockScript = redis.NewScript(`
+local k = KEYS[1]
+local ttl = tonumber(ARGV[2])
+if redis.call('TYPE', k)['ok'] == 'string' and redis.call('STRLEN', k) == string.len(ARGV[1]) then
+  local pttl = redis.call('PTTL', k)
+  if pttl > 0 and pttl <= ttl then return 0 end
+end
+redis.call('SET', k, ARGV[1], 'PX', ttl)
+return 1
+`)
+
+// delIfEqScript deletes KEYS[1] if it is a string that holds ARGV[1]; it
+// returns 1 if it did. It compares lengths before it reads a value.
 var delIfEqScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+local k = KEYS[1]
+if redis.call('TYPE', k)['ok'] == 'string' and redis.call('STRLEN', k) == string.len(ARGV[1])
+    and redis.call('GET', k) == ARGV[1] then
+  return redis.call('DEL', k)
 end
 return 0
 `)

@@ -43,7 +43,7 @@ func (s *Server) handleLWA(r *http.Request, body []byte) reply {
 			id, secret = basicUnescape(u), basicUnescape(p)
 		}
 	}
-	if id != ClientID || secret != ClientSecret {
+	if id != ClientID || (secret != ClientSecret && !slices.Contains(s.opts.ClientSecrets, secret)) {
 		return lwaError(http.StatusUnauthorized, "invalid_client", "Client authentication failed")
 	}
 	switch grant := form.Get("grant_type"); grant {

@@ -94,6 +94,11 @@ type Options struct {
 	// buckets (at the same plans), as the real API counts them.
 	Sellers []string
 
+	// ClientSecrets are more client secrets LWA accepts besides
+	// ClientSecret, as during a rotation (SP-API's old secret works 7 days
+	// after the new one is issued).
+	ClientSecrets []string
+
 	// Latency is added before every SP-API reply (not LWA replies); a request
 	// whose context ends first gets no reply.
 	Latency time.Duration
