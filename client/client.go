@@ -50,11 +50,17 @@ type Client struct {
 // New checks cfg and returns a Client. It does no I/O: the first LWA token
 // is fetched by the first call.
 func New(cfg Config) (*Client, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = defaultLogger
+	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("config: ClientID and ClientSecret are required (LWA credentials)")
 	}
 	if cfg.RefreshToken == "" && cfg.Scope == "" {
 		return nil, errors.New("config: RefreshToken is required (or Scope, for a grantless client)")
+	}
+	if err := checkCredentials(&cfg); err != nil {
+		return nil, err
 	}
 	base, err := cfg.baseURL()
 	if err != nil {
@@ -92,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.AttemptTimeout > 0 {
 		c.timeout = cfg.AttemptTimeout
 	}
-	if hc := cfg.HTTPClient; hc != nil && hc.Timeout != 0 && c.logger != nil {
+	if hc := cfg.HTTPClient; hc != nil && hc.Timeout != 0 {
 		c.logger.Warn("sp-api: Config.HTTPClient.Timeout is not used; Config.AttemptTimeout bounds each attempt",
 			slog.Duration("http_client_timeout", hc.Timeout), slog.Duration("attempt_timeout", c.timeout))
 	}

@@ -107,7 +107,11 @@ type Config struct {
 	// StoreTimeout bounds each Store call; 0 means 100 ms.
 	StoreTimeout time.Duration
 
-	Logger *slog.Logger // nil means silent
+	// Logger receives the client's log records. Nil means warnings only
+	// (a request for an SP-API operation sent to another host, an ignored
+	// HTTPClient.Timeout, a Store that failed), to slog.Default(); set
+	// slog.New(slog.DiscardHandler) to silence the client.
+	Logger *slog.Logger
 
 	// MeterProvider and TracerProvider receive the client's metrics and
 	// spans (see the README's Observability section); nil means the
@@ -122,13 +126,16 @@ type Config struct {
 // LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN (required),
 // SP_API_REGION (na, eu, fe), SP_API_SANDBOX (a boolean), SP_API_ENDPOINT
 // and LWA_ENDPOINT. The error names every variable that is missing or wrong.
+// Whitespace around a value (the newline a value read from a file keeps) is
+// trimmed.
 func ConfigFromEnv() (Config, error) {
+	env := func(name string) string { return strings.TrimSpace(os.Getenv(name)) }
 	cfg := Config{
-		ClientID:     os.Getenv("LWA_CLIENT_ID"),
-		ClientSecret: os.Getenv("LWA_CLIENT_SECRET"),
-		RefreshToken: os.Getenv("LWA_REFRESH_TOKEN"),
-		Endpoint:     os.Getenv("SP_API_ENDPOINT"),
-		LWAEndpoint:  os.Getenv("LWA_ENDPOINT"),
+		ClientID:     env("LWA_CLIENT_ID"),
+		ClientSecret: env("LWA_CLIENT_SECRET"),
+		RefreshToken: env("LWA_REFRESH_TOKEN"),
+		Endpoint:     env("SP_API_ENDPOINT"),
+		LWAEndpoint:  env("LWA_ENDPOINT"),
 	}
 	var problems []EnvProblem
 	for _, v := range [...]struct{ name, val string }{
@@ -140,14 +147,14 @@ func ConfigFromEnv() (Config, error) {
 			problems = append(problems, EnvProblem{v.name, "is not set"})
 		}
 	}
-	if s := os.Getenv("SP_API_REGION"); s != "" {
+	if s := env("SP_API_REGION"); s != "" {
 		r, err := ParseRegion(s)
 		if err != nil {
 			problems = append(problems, EnvProblem{"SP_API_REGION", err.Error()})
 		}
 		cfg.Region = r
 	}
-	if s := os.Getenv("SP_API_SANDBOX"); s != "" {
+	if s := env("SP_API_SANDBOX"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			problems = append(problems, EnvProblem{"SP_API_SANDBOX", fmt.Sprintf("%q is not a boolean", s)})

@@ -1,0 +1,141 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/sptest"
+)
+
+// A credential read from a file keeps its newline: ConfigFromEnv trims it,
+// and the client then works against LWA.
+func TestConfigFromEnvTrimsCredentials(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{RateScale: 100})
+	t.Setenv("LWA_CLIENT_ID", " "+sptest.ClientID+"\n")
+	t.Setenv("LWA_CLIENT_SECRET", sptest.ClientSecret+"\n")
+	t.Setenv("LWA_REFRESH_TOKEN", sptest.RefreshToken+"\r\n")
+	t.Setenv("SP_API_ENDPOINT", srv.URL()+"\n")
+	t.Setenv("LWA_ENDPOINT", srv.LWAURL()+" ")
+	t.Setenv("SP_API_REGION", "na\n")
+	t.Setenv("SP_API_SANDBOX", "false\n")
+	cfg, err := client.ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ClientID != sptest.ClientID || cfg.ClientSecret != sptest.ClientSecret || cfg.RefreshToken != sptest.RefreshToken {
+		t.Fatal("ConfigFromEnv kept whitespace around a credential")
+	}
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateRestrictedDataToken(context.Background(), client.CreateRestrictedDataTokenRequest{
+		RestrictedResources: []client.RestrictedResource{{Method: client.MethodGET, Path: "/orders/v0/orders/{orderId}/address"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// New refuses a credential with whitespace around it, naming the field and
+// never the value: LWA would answer invalid_grant or invalid_client, the
+// same as for a wrong one.
+func TestNewRefusesCredentialWhitespace(t *testing.T) {
+	const secretish = "Atzr|s3cr3t-value"
+	tests := []struct {
+		field string
+		set   func(*client.Config)
+	}{
+		{"ClientID", func(c *client.Config) { c.ClientID = "amzn1.id\n" }},
+		{"ClientSecret", func(c *client.Config) { c.ClientSecret = secretish + "\n" }},
+		{"RefreshToken", func(c *client.Config) { c.RefreshToken = secretish + "\n" }},
+		{"RefreshToken", func(c *client.Config) { c.RefreshToken = " " + secretish }},
+		{"Scope", func(c *client.Config) { c.RefreshToken = ""; c.Scope = "sellingpartnerapi::notifications\t" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			cfg := client.Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "Atzr|r"}
+			tt.set(&cfg)
+			_, err := client.New(cfg)
+			if err == nil {
+				t.Fatal("New accepted a credential with whitespace around it")
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.field+":") || !strings.Contains(msg, "whitespace") || strings.Contains(msg, "s3cr3t") {
+				t.Errorf("error %q: want the field %s and the rule, and no value", msg, tt.field)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// With no Config.Logger, warnings reach slog.Default() (Warn and above
+// only); a discard logger silences them. Not parallel: it sets the default.
+func TestWarningsReachDefaultLogger(t *testing.T) {
+	var buf syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
+	base := client.Config{
+		ClientID: sptest.ClientID, ClientSecret: sptest.ClientSecret, RefreshToken: sptest.RefreshToken,
+		Endpoint: srv.URL(), LWAEndpoint: srv.LWAURL(),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second},
+	}
+	c, err := client.New(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A generated client pointed at another name of the same server.
+	other := strings.Replace(srv.URL(), "127.0.0.1", "localhost", 1) + "/orders/v0/orders/1/address"
+	if resp, err := c.HTTPClient().Get(other); err == nil {
+		resp.Body.Close()
+	}
+	got := buf.String()
+	for _, want := range []string{"level=WARN", "HTTPClient.Timeout is not used", "goes to another host"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("default logger output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "level=DEBUG") || strings.Contains(got, "level=INFO") {
+		t.Errorf("default logger passed records below Warn:\n%s", got)
+	}
+
+	quiet := base
+	quiet.Logger = slog.New(slog.DiscardHandler)
+	before := buf.String()
+	c, err = client.New(quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := c.HTTPClient().Get(other); err == nil {
+		resp.Body.Close()
+	}
+	if after := buf.String(); after != before {
+		t.Errorf("a discard Logger still logged:\n%s", strings.TrimPrefix(after, before))
+	}
+}
