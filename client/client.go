@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spapi-go/tokens/gen"
+	urlredact "github.com/spapi-go/tokens/internal/redact"
 )
 
 // tokensPath is the Tokens API operation's path.
@@ -64,14 +65,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	base, err := cfg.baseURL()
 	if err != nil {
-		return nil, err
+		return nil, urlredact.Error(err, cfg.Endpoint) // a password in the URL stays out of the error
 	}
 	lwaURL := cfg.LWAEndpoint
 	if lwaURL == "" {
 		lwaURL = DefaultLWAEndpoint
 	}
 	if _, err := checkURL("LWAEndpoint", lwaURL); err != nil {
-		return nil, err
+		return nil, urlredact.Error(err, lwaURL)
 	}
 	if cfg.AttemptTimeout < 0 {
 		return nil, fmt.Errorf("config: AttemptTimeout %v: must not be negative (0 means %v)", cfg.AttemptTimeout, defaultAttemptTimeout)

@@ -139,3 +139,31 @@ func TestWarningsReachDefaultLogger(t *testing.T) {
 		t.Errorf("a discard Logger still logged:\n%s", strings.TrimPrefix(after, before))
 	}
 }
+
+// An endpoint with user information never shows it in New's error, even
+// when it does not parse.
+func TestNewRedactsEndpointUserInfo(t *testing.T) {
+	for _, ep := range []string{
+		"https://user:hunter2pw@sellingpartnerapi-na.amazon.com:badport",
+		"ftp://user:hunter2pw@example.com",
+		"http://user:hunter2pw@example.com",
+	} {
+		for _, field := range []string{"Endpoint", "LWAEndpoint"} {
+			t.Run(field+" "+ep, func(t *testing.T) {
+				cfg := client.Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "Atzr|r"}
+				if field == "Endpoint" {
+					cfg.Endpoint = ep
+				} else {
+					cfg.LWAEndpoint = ep
+				}
+				_, err := client.New(cfg)
+				if err == nil {
+					t.Fatal("New accepted the endpoint")
+				}
+				if strings.Contains(err.Error(), "hunter2pw") {
+					t.Errorf("error shows the password: %q", err)
+				}
+			})
+		}
+	}
+}
