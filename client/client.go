@@ -41,7 +41,8 @@ type Client struct {
 
 	lwaReject    func(string) // c.lwa.invalidate, made once
 	ops          *opTable
-	noRole       nameSet // operations the Tokens call refused for want of the role
+	noRole       nameSet  // operations the Tokens call refused for want of the role
+	refused      refusals // resources the Tokens call refused for want of the role, for refusalTTL
 	rdts         *rdtCache
 	dataElements []string
 	targetApp    string
@@ -214,7 +215,9 @@ func (c *Client) Endpoint() string { return c.base.String() }
 
 // Gen returns the generated client with auth, rate limiting, retries and
 // the base URL wired in, for callers who want the raw generated API. Reply
-// bodies are read through the MaxResponseBytes limit.
+// bodies are read through the MaxResponseBytes limit. A non-2xx reply is not
+// an error: the generated response holds it (HTTPResponse, JSON429, ...),
+// the final one after the retries; see APIError for every path.
 func (c *Client) Gen() gen.ClientWithResponsesInterface { return c.gen }
 
 // CreateRestrictedDataToken mints a new RDT for the resources in req. It

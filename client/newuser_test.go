@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -165,5 +166,70 @@ func TestNewRedactsEndpointUserInfo(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Without the restricted role, the error says what to do, and the refusal
+// is remembered per resource: five calls make one Tokens call, not five.
+func TestNoRoleSaysWhatToDoAndIsRemembered(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{RateScale: 100, NoRestrictedRole: true})
+	cfg := srv.ClientConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := c.HTTPClient()
+	for i := range 5 {
+		resp, err := hc.Get(srv.URL() + "/orders/v0/orders/123-1234567-1234567/address")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("call %d: HTTP %d, want the Tokens call's refusal", i, resp.StatusCode)
+		}
+		if !strings.Contains(err.Error(), "developer profile") || !strings.Contains(err.Error(), "authorise the application again") {
+			t.Errorf("call %d: %v\nwant what to do: the role in the developer profile, and a new authorisation", i, err)
+		}
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
+			t.Errorf("call %d: %v is not the *APIError 400", i, err)
+		}
+	}
+	if _, err := c.RestrictedDataToken(context.Background(), client.CreateRestrictedDataTokenRequest{
+		RestrictedResources: []client.RestrictedResource{{Method: client.MethodGET, Path: "/orders/v0/orders/{orderId}/address"}},
+	}); err == nil {
+		t.Error("RestrictedDataToken: no error")
+	}
+	if n := srv.RDTCalls(); n != 1 {
+		t.Errorf("%d Tokens calls for 6 requests of one resource, want 1 (the refusal remembered)", n)
+	}
+}
+
+// An LWA refusal says what to do.
+func TestLWARefusalSaysWhatToDo(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{RateScale: 100})
+	for _, tt := range []struct {
+		code string
+		set  func(*client.Config)
+		want string
+	}{
+		{"invalid_grant", func(c *client.Config) { c.RefreshToken = "Atzr|wrong" }, "authorise the application again"},
+		{"invalid_client", func(c *client.Config) { c.ClientSecret = "wrong" }, "Config.ClientSecret"},
+	} {
+		t.Run(tt.code, func(t *testing.T) {
+			cfg := srv.ClientConfig()
+			cfg.Logger = slog.New(slog.DiscardHandler)
+			tt.set(&cfg)
+			c, err := client.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.CreateRestrictedDataToken(context.Background(), client.CreateRestrictedDataTokenRequest{
+				RestrictedResources: []client.RestrictedResource{{Method: client.MethodGET, Path: "/orders/v0/orders/{orderId}/address"}},
+			})
+			var lwaErr *client.LWAError
+			if !errors.As(err, &lwaErr) || lwaErr.Code != tt.code || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v: want *LWAError %s saying %q", err, tt.code, tt.want)
+			}
+		})
 	}
 }
