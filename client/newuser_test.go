@@ -136,8 +136,10 @@ func TestWarningsReachDefaultLogger(t *testing.T) {
 	if resp, err := c.HTTPClient().Get(other); err == nil {
 		resp.Body.Close()
 	}
-	if after := buf.String(); after != before {
-		t.Errorf("a discard Logger still logged:\n%s", strings.TrimPrefix(after, before))
+	// Only this client's warnings count: another test's leftover goroutine
+	// may log through the default too.
+	if added := strings.TrimPrefix(buf.String(), before); strings.Contains(added, "HTTPClient.Timeout") || strings.Contains(added, "another host") {
+		t.Errorf("a discard Logger still logged:\n%s", added)
 	}
 }
 
