@@ -39,7 +39,7 @@ func (k retryKind) String() string {
 	case retryNetwork:
 		return "network"
 	case retryToken:
-		return "token rejected"
+		return "token_rejected"
 	}
 	return "status"
 }

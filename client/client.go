@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spapi-go/tokens/gen"
+	urlredact "github.com/spapi-go/tokens/internal/redact"
 )
 
 // tokensPath is the Tokens API operation's path.
@@ -40,7 +41,8 @@ type Client struct {
 
 	lwaReject    func(string) // c.lwa.invalidate, made once
 	ops          *opTable
-	noRole       nameSet // operations the Tokens call refused for want of the role
+	noRole       nameSet  // operations the Tokens call refused for want of the role
+	refused      refusals // resources the Tokens call refused for want of the role, for refusalTTL
 	rdts         *rdtCache
 	dataElements []string
 	targetApp    string
@@ -51,22 +53,28 @@ type Client struct {
 // is fetched by the first call.
 func New(cfg Config) (*Client, error) {
 	cfg = cfg.withSecrets() // from HideSecrets, if used
+	if cfg.Logger == nil {
+		cfg.Logger = defaultLogger
+	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("config: ClientID and ClientSecret are required (LWA credentials)")
 	}
 	if cfg.RefreshToken == "" && cfg.Scope == "" {
 		return nil, errors.New("config: RefreshToken is required (or Scope, for a grantless client)")
 	}
+	if err := checkCredentials(&cfg); err != nil {
+		return nil, err
+	}
 	base, err := cfg.baseURL()
 	if err != nil {
-		return nil, err
+		return nil, urlredact.Error(err, cfg.Endpoint) // a password in the URL stays out of the error
 	}
 	lwaURL := cfg.LWAEndpoint
 	if lwaURL == "" {
 		lwaURL = DefaultLWAEndpoint
 	}
 	if _, err := checkURL("LWAEndpoint", lwaURL); err != nil {
-		return nil, err
+		return nil, urlredact.Error(err, lwaURL)
 	}
 	if cfg.AttemptTimeout < 0 {
 		return nil, fmt.Errorf("config: AttemptTimeout %v: must not be negative (0 means %v)", cfg.AttemptTimeout, defaultAttemptTimeout)
@@ -99,7 +107,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.AttemptTimeout > 0 {
 		c.timeout = cfg.AttemptTimeout
 	}
-	if hc := cfg.HTTPClient; hc != nil && hc.Timeout != 0 && c.logger != nil {
+	if hc := cfg.HTTPClient; hc != nil && hc.Timeout != 0 {
 		c.logger.Warn("sp-api: Config.HTTPClient.Timeout is not used; Config.AttemptTimeout bounds each attempt",
 			slog.Duration("http_client_timeout", hc.Timeout), slog.Duration("attempt_timeout", c.timeout))
 	}
@@ -214,7 +222,9 @@ func (c *Client) Endpoint() string { return c.base.String() }
 
 // Gen returns the generated client with auth, rate limiting, retries and
 // the base URL wired in, for callers who want the raw generated API. Reply
-// bodies are read through the MaxResponseBytes limit.
+// bodies are read through the MaxResponseBytes limit. A non-2xx reply is not
+// an error: the generated response holds it (HTTPResponse, JSON429, ...),
+// the final one after the retries; see APIError for every path.
 func (c *Client) Gen() gen.ClientWithResponsesInterface { return c.gen }
 
 // CreateRestrictedDataToken mints a new RDT for the resources in req. It

@@ -118,7 +118,11 @@ type Config struct {
 	// the new ClientSecret; drop it once no process runs with the old one.
 	PreviousClientSecret string
 
-	Logger *slog.Logger // nil means silent
+	// Logger receives the client's log records. Nil means warnings only
+	// (a request for an SP-API operation sent to another host, an ignored
+	// HTTPClient.Timeout, a Store that failed), to slog.Default(); set
+	// slog.New(slog.DiscardHandler) to silence the client.
+	Logger *slog.Logger
 
 	// MeterProvider and TracerProvider receive the client's metrics and
 	// spans (see the README's Observability section); nil means the
@@ -128,22 +132,28 @@ type Config struct {
 	MeterProvider  metric.MeterProvider
 	TracerProvider trace.TracerProvider
 
-	// hidden holds ClientSecret and RefreshToken after HideSecrets: a
-	// func, whose contents no formatter or dumper can reach.
-	hidden func() (clientSecret, refreshToken string)
+	// hidden holds ClientSecret, PreviousClientSecret and RefreshToken
+	// after HideSecrets: a func, whose contents no formatter or dumper can
+	// reach.
+	hidden func() (clientSecret, previousSecret, refreshToken string)
 }
 
 // ConfigFromEnv reads the variables the other SP-API SDKs use:
 // LWA_CLIENT_ID, LWA_CLIENT_SECRET, LWA_REFRESH_TOKEN (required),
-// SP_API_REGION (na, eu, fe), SP_API_SANDBOX (a boolean), SP_API_ENDPOINT
+// LWA_PREVIOUS_CLIENT_SECRET (during a client-secret rotation), SP_API_REGION (na, eu, fe), SP_API_SANDBOX (a boolean), SP_API_ENDPOINT
 // and LWA_ENDPOINT. The error names every variable that is missing or wrong.
+// Whitespace around a value (the newline a value read from a file keeps) is
+// trimmed.
 func ConfigFromEnv() (Config, error) {
+	env := func(name string) string { return strings.TrimSpace(os.Getenv(name)) }
 	cfg := Config{
-		ClientID:     os.Getenv("LWA_CLIENT_ID"),
-		ClientSecret: os.Getenv("LWA_CLIENT_SECRET"),
-		RefreshToken: os.Getenv("LWA_REFRESH_TOKEN"),
-		Endpoint:     os.Getenv("SP_API_ENDPOINT"),
-		LWAEndpoint:  os.Getenv("LWA_ENDPOINT"),
+		ClientID:     env("LWA_CLIENT_ID"),
+		ClientSecret: env("LWA_CLIENT_SECRET"),
+		RefreshToken: env("LWA_REFRESH_TOKEN"),
+
+		PreviousClientSecret: env("LWA_PREVIOUS_CLIENT_SECRET"),
+		Endpoint:             env("SP_API_ENDPOINT"),
+		LWAEndpoint:          env("LWA_ENDPOINT"),
 	}
 	var problems []EnvProblem
 	for _, v := range [...]struct{ name, val string }{
@@ -155,14 +165,14 @@ func ConfigFromEnv() (Config, error) {
 			problems = append(problems, EnvProblem{v.name, "is not set"})
 		}
 	}
-	if s := os.Getenv("SP_API_REGION"); s != "" {
+	if s := env("SP_API_REGION"); s != "" {
 		r, err := ParseRegion(s)
 		if err != nil {
 			problems = append(problems, EnvProblem{"SP_API_REGION", err.Error()})
 		}
 		cfg.Region = r
 	}
-	if s := os.Getenv("SP_API_SANDBOX"); s != "" {
+	if s := env("SP_API_SANDBOX"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			problems = append(problems, EnvProblem{"SP_API_SANDBOX", fmt.Sprintf("%q is not a boolean", s)})
@@ -300,13 +310,13 @@ type safeConfig struct {
 }
 
 func (c Config) safe() safeConfig {
-	secret, refresh := c.secrets()
+	secret, previous, refresh := c.secrets()
 	return safeConfig{
 		ClientID:          c.ClientID,
 		ClientSecret:      redact(secret),
 		RefreshToken:      redact(refresh),
 		Scope:             c.Scope,
-		PreviousSecret:    redact(c.PreviousClientSecret),
+		PreviousSecret:    redact(previous),
 		Region:            c.Region,
 		Sandbox:           c.Sandbox,
 		Endpoint:          c.Endpoint,

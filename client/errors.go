@@ -42,9 +42,26 @@ func (e *InvalidRequestError) Error() string {
 // Is makes errors.Is(err, ErrInvalidRequest) true.
 func (e *InvalidRequestError) Is(target error) bool { return target == ErrInvalidRequest }
 
-// APIError is the error for every non-2xx reply of the SP-API. It carries
-// what a caller needs to act or to ask Amazon support: the status, the
-// request id, the rate limit the server applied and the decoded error list.
+// APIError is the error for a non-2xx reply that this package reads itself.
+// It carries what a caller needs to act or to ask Amazon support: the status,
+// the request id, the rate limit the server applied and the decoded error
+// list. Where each path reports a non-2xx reply:
+//
+//   - CreateRestrictedDataToken and RestrictedDataToken return *APIError
+//     (after the retries, for a 429 or 5xx); a context that ends during a
+//     backoff gives an error that matches the context's and also holds the
+//     last *APIError.
+//   - HTTPClient() returns the final *http.Response with a nil error, whatever
+//     its status: a 429 or 5xx once the retries are spent, a 5xx on a POST
+//     that is not retried, a 403, a 404. Check resp.StatusCode. Its error is
+//     for what left no reply: the network, a context, a refused redirect, or
+//     a token it could not get: *LWAError, or the Tokens call's *APIError when
+//     minting an RDT failed (wrapped in net/http's *url.Error; errors.As
+//     finds both).
+//   - Gen() returns the generated response with a nil error for any status:
+//     HTTPResponse holds the final reply (a 429 after the retries, say), and
+//     only the field of the status that came (JSON200, JSON429, ...) is set.
+//     Its error is as for HTTPClient.
 type APIError struct {
 	Operation  string // e.g. "createRestrictedDataToken"
 	StatusCode int
@@ -97,6 +114,9 @@ func (e *APIError) Error() string {
 			ct = "no content type"
 		}
 		fmt.Fprintf(&b, " (body is not an SP-API error list: %s, %d bytes)", ct, len(e.Body))
+	}
+	if e.lacksRole() {
+		b.WriteString(hintNoRole)
 	}
 	if e.StatusCode == http.StatusForbidden && clientSecretExpired(e.Body) {
 		b.WriteString(" (the application's LWA client secret has expired: rotate it; a new access token will not help)")

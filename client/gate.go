@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // defaultGateTimeout is how long the others wait for a probe's reply
@@ -50,7 +52,8 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	ctx := req.Context()
-	measure := t.tel != nil && t.tel.limiterWait.Enabled(ctx)
+	span := trace.SpanFromContext(ctx) // the call's, to hold the waits as events
+	measure := span.IsRecording() || t.tel != nil && t.tel.limiterWait.Enabled(ctx)
 	var start time.Time
 	if measure {
 		start = time.Now()
@@ -58,13 +61,13 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	g, probe, err := t.admit(ctx, op)
 	if measure {
 		gated := time.Now()
-		t.tel.waited(ctx, telemetryName(op), "probe_gate", gated.Sub(start))
+		t.tel.waited(ctx, span, telemetryName(op), "probe_gate", gated.Sub(start))
 		start = gated
 	}
 	if err == nil {
 		err = t.lim.Wait(ctx, op)
 		if measure {
-			t.tel.waited(ctx, telemetryName(op), "limiter", time.Since(start))
+			t.tel.waited(ctx, span, telemetryName(op), "limiter", time.Since(start))
 		}
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package client
 
-// HideSecrets returns a copy of c whose ClientSecret and RefreshToken are
+// HideSecrets returns a copy of c whose ClientSecret, PreviousClientSecret
+// and RefreshToken are
 // moved out of the string fields into a holder that nothing can print: use
 // it on a Config that a program keeps, in a struct field above all.
 //
@@ -16,32 +17,35 @@ package client
 // The returned Config is safe to copy: the copies share the hidden values,
 // which never change.
 func (c Config) HideSecrets() Config {
-	secret, refresh := c.secrets()
-	c.hidden = func() (string, string) { return secret, refresh }
-	c.ClientSecret, c.RefreshToken = "", ""
+	secret, previous, refresh := c.secrets()
+	c.hidden = func() (string, string, string) { return secret, previous, refresh }
+	c.ClientSecret, c.PreviousClientSecret, c.RefreshToken = "", "", ""
 	return c
 }
 
-// secrets is the client secret and refresh token c stands for: a string
-// field, or else what HideSecrets hid.
-func (c *Config) secrets() (clientSecret, refreshToken string) {
-	clientSecret, refreshToken = c.ClientSecret, c.RefreshToken
+// secrets is the client secret, previous client secret and refresh token c
+// stands for: a string field, or else what HideSecrets hid.
+func (c *Config) secrets() (clientSecret, previousSecret, refreshToken string) {
+	clientSecret, previousSecret, refreshToken = c.ClientSecret, c.PreviousClientSecret, c.RefreshToken
 	if c.hidden != nil {
-		hs, hr := c.hidden()
+		hs, hp, hr := c.hidden()
 		if clientSecret == "" {
 			clientSecret = hs
+		}
+		if previousSecret == "" {
+			previousSecret = hp
 		}
 		if refreshToken == "" {
 			refreshToken = hr
 		}
 	}
-	return clientSecret, refreshToken
+	return clientSecret, previousSecret, refreshToken
 }
 
 // withSecrets is c with the secrets back in their fields, for New's own
 // copy, which no caller sees.
 func (c Config) withSecrets() Config {
-	c.ClientSecret, c.RefreshToken = c.secrets()
+	c.ClientSecret, c.PreviousClientSecret, c.RefreshToken = c.secrets()
 	c.hidden = nil
 	return c
 }

@@ -32,7 +32,7 @@ func (e *LWAError) Error() string {
 	if e.Description != "" {
 		msg += ": " + e.Description
 	}
-	return fmt.Sprintf("%s (HTTP %d)", msg, e.StatusCode)
+	return fmt.Sprintf("%s (HTTP %d)%s", msg, e.StatusCode, lwaHints[e.Code])
 }
 
 // accessToken is one LWA access token and when to stop using it.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,7 @@ type rdtCache struct {
 	entries map[string]*list.Element // of *rdtEntry
 	lru     *list.List
 
-	flight flightGroup[*RestrictedDataToken]
+	flight flightGroup[rdtResult]
 }
 
 type rdtEntry struct {
@@ -68,34 +69,50 @@ func newRDTCache(size int, tel *telemetry) *rdtCache {
 	return c
 }
 
+// Where an RDT came from, as spapi.client.rdt.cache.lookups counts it
+// (spapi.rdt.cache.result): this process's memory, the fleet's Store, or a
+// mint (this process's, or one it waited on).
+const (
+	cacheHit    = "hit"
+	cacheShared = "shared"
+	cacheMiss   = "miss"
+)
+
+// rdtResult is a flight's answer: the RDT and where it came from.
+type rdtResult struct {
+	tok    *RestrictedDataToken
+	source string // cacheHit, cacheShared or cacheMiss
+}
+
 // get returns the cached RDT for key while it is good at now, else mints
 // one with mint (once per key at a time, and with a Store once across the
-// fleet) and caches it.
+// fleet) and caches it. It counts one lookup, with where the RDT came from.
 func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 	mint func(context.Context) (*RestrictedDataToken, error)) (*RestrictedDataToken, error) {
 	if t := c.lookup(key, now()); t != nil {
-		c.tel.cacheLookup(ctx, "hit")
+		c.tel.cacheLookup(ctx, cacheHit)
 		return t, nil
 	}
-	c.tel.cacheLookup(ctx, "miss")
-	return c.flight.do(ctx, key, func(ctx context.Context) (*RestrictedDataToken, error) {
+	r, err := c.flight.do(ctx, key, func(ctx context.Context) (rdtResult, error) {
 		if t := c.lookup(key, now()); t != nil { // minted while we queued
-			return t, nil
+			return rdtResult{t, cacheHit}, nil
 		}
 		if c.sh == nil {
 			t, err := mint(ctx)
 			if err != nil {
-				return nil, err
+				return rdtResult{}, err
 			}
 			c.store(key, t, rdtRefreshAt(t), nil)
-			return t, nil
+			return rdtResult{t, cacheMiss}, nil
 		}
+		var minted atomic.Bool
 		plain, sealed, err := c.sh.fetchShared(ctx, "rdt:"+c.sh.seal.hashName(key),
 			func(plain []byte) bool {
 				t, ok := decodeSharedRDT(plain)
 				return ok && now().Before(rdtRefreshAt(t))
 			},
 			func(ctx context.Context) ([]byte, time.Duration, error) {
+				minted.Store(true)
 				t, err := mint(ctx)
 				if err != nil {
 					return nil, 0, err
@@ -104,15 +121,24 @@ func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 				return plain, t.ExpiresAt.Sub(now()), err
 			})
 		if err != nil {
-			return nil, err
+			return rdtResult{}, err
 		}
 		t, ok := decodeSharedRDT(plain)
 		if !ok {
-			return nil, errors.New("rdt: the shared token does not decode")
+			return rdtResult{}, errors.New("rdt: the shared token does not decode")
 		}
 		c.store(key, t, rdtRefreshAt(t), sealed)
-		return t, nil
+		if minted.Load() {
+			return rdtResult{t, cacheMiss}, nil
+		}
+		return rdtResult{t, cacheShared}, nil
 	})
+	if err != nil {
+		c.tel.cacheLookup(ctx, cacheMiss)
+		return nil, err
+	}
+	c.tel.cacheLookup(ctx, r.source)
+	return r.tok, nil
 }
 
 func (c *rdtCache) lookup(key string, now time.Time) *RestrictedDataToken {

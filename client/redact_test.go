@@ -71,7 +71,10 @@ func TestSecretsHiddenInUnexportedFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(srv).HideSecrets()
+	const previous = "previous-client-secret-value"
+	withPrevious := testConfig(srv)
+	withPrevious.PreviousClientSecret = previous
+	cfg := withPrevious.HideSecrets()
 	type worker struct {
 		cfg  client.Config
 		cfgp *client.Config
@@ -80,12 +83,12 @@ func TestSecretsHiddenInUnexportedFields(t *testing.T) {
 	}
 	w := worker{cfg: cfg, cfgp: &cfg, rdt: rdt, all: []any{cfg, rdt}}
 	out := fmt.Sprintf("%v %+v %#v", w, w, w) + fmtAll(cfg) + fmtAll(&cfg)
-	for _, s := range []string{sptest.ClientSecret, sptest.RefreshToken, rdt.Token} {
+	for _, s := range []string{sptest.ClientSecret, sptest.RefreshToken, previous, rdt.Token} {
 		if strings.Contains(out, s) {
 			t.Errorf("secret %.8s… printed:\n%s", s, out)
 		}
 	}
-	if cfg.ClientSecret != "" || cfg.RefreshToken != "" {
+	if cfg.ClientSecret != "" || cfg.RefreshToken != "" || cfg.PreviousClientSecret != "" {
 		t.Errorf("HideSecrets left ClientSecret %q, RefreshToken %q", cfg.ClientSecret, cfg.RefreshToken)
 	}
 	if !strings.Contains(fmtAll(cfg), "[REDACTED]") {

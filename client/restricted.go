@@ -30,10 +30,20 @@ func (c *Client) RestrictedDataToken(ctx context.Context, req CreateRestrictedDa
 	return &cp, nil
 }
 
+// cachedRDT is the cache's RDT for key, minted with req when needed. A
+// refusal for want of the restricted role is remembered for refusalTTL, and
+// returned without asking again.
 func (c *Client) cachedRDT(ctx context.Context, key string, req CreateRestrictedDataTokenRequest) (*RestrictedDataToken, error) {
-	return c.rdts.get(ctx, key, c.now, func(ctx context.Context) (*RestrictedDataToken, error) {
+	if err := c.refused.get(key, c.now()); err != nil {
+		return nil, err
+	}
+	t, err := c.rdts.get(ctx, key, c.now, func(ctx context.Context) (*RestrictedDataToken, error) {
 		return c.CreateRestrictedDataToken(ctx, req)
 	})
+	if err != nil && noRestrictedRole(err) {
+		c.refused.add(key, err, c.now())
+	}
+	return t, err
 }
 
 // HTTPClient returns an http.Client for any SP-API operation on c's
@@ -46,7 +56,9 @@ func (c *Client) cachedRDT(ctx context.Context, key string, req CreateRestricted
 // access token. A request to any other host gets no token at all. Retries,
 // backoff and the rate limiter apply as for the Tokens call, and an RDT the
 // API rejects as expired or revoked is dropped and the call sent once more
-// with a new one. Reply bodies are the caller's to read and close.
+// with a new one. Reply bodies are the caller's to read and close. A
+// non-2xx reply is returned as a response, not an error (a 429 once the
+// retries are spent included); see APIError for what each path returns.
 //
 // Requests to any other host (report documents on S3, feed uploads) go to
 // the base transport as they are: no token, no limiter, no retries, no
@@ -143,15 +155,7 @@ func (c *Client) dataElementsFor(op *ops.Operation) []string {
 // "Application do not have access to some or all requested resource".
 func noRestrictedRole(err error) bool {
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
-		return false
-	}
-	for _, e := range apiErr.Errors {
-		if strings.Contains(strings.ToLower(e.Message), "do not have access") {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &apiErr) && apiErr.lacksRole()
 }
 
 // nameSet is a concurrency-safe set of operation names, small and

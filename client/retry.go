@@ -21,7 +21,7 @@ type RetryInfo struct {
 	Operation  string        // e.g. "createRestrictedDataToken", "getListingsItem"
 	Attempt    int           // the attempt about to be made: 2 for the first retry
 	Wait       time.Duration // how long the client waits before it
-	Reason     string        // "status" (429, 5xx), "network" or "token rejected"
+	Reason     string        // "status" (429, 5xx), "network" or "token_rejected"
 	StatusCode int           // status of the failed attempt; 0 for a transport error
 	RequestID  string        // x-amzn-RequestId of the failed attempt, if any
 	Err        error         // the transport error of the failed attempt, if any

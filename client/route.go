@@ -47,7 +47,7 @@ func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return h.sp.RoundTrip(req)
 	}
-	if h.logger != nil {
+	if h.logger != nil && h.logger.Enabled(req.Context(), slog.LevelWarn) {
 		if op, ok := ops.Match(req.Method, req.URL.EscapedPath()); ok {
 			h.warnOnce(req, op.Name)
 		}

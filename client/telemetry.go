@@ -45,22 +45,35 @@ const (
 	attrRegion    = attribute.Key("spapi.region")    // "na", "eu", "fe"
 	attrReason    = attribute.Key("spapi.retry.reason")
 	attrWaitKind  = attribute.Key("spapi.wait.kind") // "limiter" or "probe_gate"
-	attrOutcome   = attribute.Key("spapi.outcome")   // "success" or "error"
 	attrResult    = attribute.Key("spapi.rdt.cache.result")
 	attrStoreCall = attribute.Key("spapi.store.call")
 	attrAttempts  = attribute.Key("spapi.attempts")
 	attrAttempt   = attribute.Key("spapi.attempt")
 	attrWait      = attribute.Key("spapi.retry.wait")
+	attrWaitDur   = attribute.Key("spapi.wait.duration") // seconds, on a wait event of the call's span
 )
+
+// eventWait is the span event of a wait in the limiter or at the probe gate.
+const eventWait = "rate_limit.wait"
 
 // unknownOperation names, in telemetry, a path that is no operation of the
 // table: a path's shape could carry ids, and telemetry never does.
 const unknownOperation = "unknown"
 
 // durationBuckets are the semantic conventions' advice for
-// http.client.request.duration, in seconds; the limiter and store
-// histograms use them too.
+// http.client.request.duration, in seconds.
 var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// waitBuckets fit spapi.client.rate_limit.wait.duration, in seconds: most
+// waits are none or milliseconds, but a drained bucket of a plan of one
+// request a minute (createReport, getReportDocument) waits a minute, and a
+// queue of them several: up to 10 minutes.
+var waitBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+
+// storeBuckets fit spapi.client.store.duration, in seconds: Redis answers
+// on a LAN in about a millisecond, and StoreTimeout (100 ms by default)
+// bounds every call.
+var storeBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
 
 // telemetry is the client's OpenTelemetry instruments and tracer (a nil
 // *telemetry records nothing). With the
@@ -99,9 +112,9 @@ func newTelemetry(cfg *Config, base *url.URL, region Region) (*telemetry, error)
 	port, _ := strconv.Atoi(effectivePort(base))
 	t.server = []attribute.KeyValue{semconv.ServerAddress(base.Hostname()), semconv.ServerPort(port)}
 	var err error
-	hist := func(name, unit, desc string) metric.Float64Histogram {
+	hist := func(name, unit, desc string, buckets []float64) metric.Float64Histogram {
 		h, e := m.Float64Histogram(name, metric.WithUnit(unit), metric.WithDescription(desc),
-			metric.WithExplicitBucketBoundaries(durationBuckets...))
+			metric.WithExplicitBucketBoundaries(buckets...))
 		if err == nil {
 			err = e
 		}
@@ -114,14 +127,14 @@ func newTelemetry(cfg *Config, base *url.URL, region Region) (*telemetry, error)
 		}
 		return c
 	}
-	t.duration = hist(metricRequestDuration, "s", "Duration of HTTP client requests: each attempt to the SP-API.")
+	t.duration = hist(metricRequestDuration, "s", "Duration of HTTP client requests: each attempt to the SP-API.", durationBuckets)
 	t.throttled = count(metricThrottled, "{response}", "429 replies received (QuotaExceeded).")
-	t.retries = count(metricRetries, "{retry}", "Retries, by reason: status (429, 5xx), network, token rejected.")
-	t.limiterWait = hist(metricLimiterWait, "s", "Time a request waited in the client's rate limiter or behind its operation's probe.")
-	t.lwaFetches = count(metricLWAFetches, "{fetch}", "Login with Amazon token fetches, by outcome.")
-	t.rdtMints = count(metricRDTMints, "{mint}", "createRestrictedDataToken calls (RDT mints), by outcome.")
+	t.retries = count(metricRetries, "{retry}", "Retries, by reason: status (429, 5xx), network, token_rejected.")
+	t.limiterWait = hist(metricLimiterWait, "s", "Time a request waited in the client's rate limiter or behind its operation's probe.", waitBuckets)
+	t.lwaFetches = count(metricLWAFetches, "{fetch}", "Login with Amazon token fetches; error.type on a failed one.")
+	t.rdtMints = count(metricRDTMints, "{mint}", "createRestrictedDataToken calls (RDT mints); error.type on a failed one.")
 	t.rdtCache = count(metricRDTCache, "{lookup}", "RDT cache lookups: hit (in memory), shared (from the Store) or miss (minted).")
-	t.storeDur = hist(metricStoreDuration, "s", "Duration of Store calls (a round trip to Redis, say).")
+	t.storeDur = hist(metricStoreDuration, "s", "Duration of Store calls (a round trip to Redis, say); error.type on a failed one.", storeBuckets)
 	t.storeFall = count(metricStoreFallbacks, "{call}", "Store calls answered from in-process state instead: the store failed or was put aside.")
 	if err != nil {
 		return nil, err
@@ -189,16 +202,24 @@ func (t *telemetry) retry(ctx context.Context, op, reason string, status int) {
 	t.retries.Add(ctx, 1, metric.WithAttributes(attrs...))
 }
 
-// waited records a wait in the limiter or at the probe gate.
-func (t *telemetry) waited(ctx context.Context, op, kind string, d time.Duration) {
-	if t == nil {
-		return
+// waited records a wait in the limiter or at the probe gate: in the
+// histogram, and as an event of the call's span (span may be a no-op) when
+// the wait was minWaitEvent or more, so that a span's time is accounted
+// for without an event per attempt that did not wait.
+func (t *telemetry) waited(ctx context.Context, span trace.Span, op, kind string, d time.Duration) {
+	if span.IsRecording() && d >= minWaitEvent {
+		span.AddEvent(eventWait, trace.WithAttributes(attrWaitKind.String(kind), attrWaitDur.Float64(d.Seconds())),
+			trace.WithTimestamp(time.Now().Add(-d)))
 	}
-	if !t.limiterWait.Enabled(ctx) {
+	if t == nil || !t.limiterWait.Enabled(ctx) {
 		return
 	}
 	t.limiterWait.Record(ctx, d.Seconds(), metric.WithAttributes(attrOperation.String(op), t.region, attrWaitKind.String(kind)))
 }
+
+// minWaitEvent is the shortest wait a span event records: shorter ones
+// are the cost of passing the gate, not a wait.
+const minWaitEvent = time.Millisecond
 
 // lwaFetch counts an LWA fetch, and rdtMint a createRestrictedDataToken
 // call, with its outcome.
@@ -214,16 +235,41 @@ func (t *telemetry) rdtMint(ctx context.Context, err error) {
 	}
 }
 
-// outcome counts one event of counter c with its outcome.
-func (t *telemetry) outcome(ctx context.Context, c metric.Int64Counter, err error, extra ...attribute.KeyValue) {
+// outcome counts one event of counter c, with error.type when it failed
+// (the semantic conventions' way: no attribute on success).
+func (t *telemetry) outcome(ctx context.Context, c metric.Int64Counter, err error) {
 	if !c.Enabled(ctx) {
 		return
 	}
-	o := "success"
-	if err != nil {
-		o = "error"
+	if err == nil {
+		c.Add(ctx, 1, metric.WithAttributes(t.region))
+		return
 	}
-	c.Add(ctx, 1, metric.WithAttributes(append(extra, t.region, attrOutcome.String(o))...))
+	c.Add(ctx, 1, metric.WithAttributes(t.region, semconv.ErrorTypeKey.String(callErrorType(err))))
+}
+
+// lwaErrorCodes are the OAuth 2.0 error codes (RFC 6749, 5.2) that
+// error.type may carry as they are; any other code from LWA is "lwa_error".
+var lwaErrorCodes = map[string]bool{
+	"invalid_request": true, "invalid_client": true, "invalid_grant": true,
+	"unauthorized_client": true, "unsupported_grant_type": true, "invalid_scope": true,
+}
+
+// callErrorType is error.type for a failed LWA fetch, RDT mint or Store
+// call: the LWA error code, the reply's HTTP status, or errorType's kind of
+// transport error; always a small set.
+func callErrorType(err error) string {
+	var lwaErr *LWAError
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &lwaErr) && lwaErrorCodes[lwaErr.Code]:
+		return lwaErr.Code
+	case errors.As(err, &lwaErr):
+		return "lwa_error"
+	case errors.As(err, &apiErr):
+		return strconv.Itoa(apiErr.StatusCode)
+	}
+	return errorType(err)
 }
 
 // cacheLookup counts an RDT cache lookup.
@@ -245,11 +291,11 @@ func (t *telemetry) storeCall(ctx context.Context, call string, d time.Duration,
 	if !t.storeDur.Enabled(ctx) {
 		return
 	}
-	o := "success"
-	if err != nil {
-		o = "error"
+	if err == nil {
+		t.storeDur.Record(ctx, d.Seconds(), metric.WithAttributes(t.region, attrStoreCall.String(call)))
+		return
 	}
-	t.storeDur.Record(ctx, d.Seconds(), metric.WithAttributes(t.region, attrStoreCall.String(call), attrOutcome.String(o)))
+	t.storeDur.Record(ctx, d.Seconds(), metric.WithAttributes(t.region, attrStoreCall.String(call), semconv.ErrorTypeKey.String(callErrorType(err))))
 }
 
 // storeFallback counts a Store call answered from in-process state.
@@ -317,6 +363,10 @@ func endCall(span trace.Span, attempts int, resp *http.Response, err error) {
 		return
 	}
 	span.SetAttributes(attrAttempts.Int(attempts))
+	if attempts > 1 {
+		// The conventions' count of resends, redirects and retries alike.
+		span.SetAttributes(semconv.HTTPRequestResendCount(attempts - 1))
+	}
 	switch {
 	case err != nil:
 		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))

@@ -45,20 +45,15 @@
 //     budgets of their own, as the real API counts them.
 //
 // Every request is counted and recorded under its operation's name (see
-// Calls), faults can be queued per operation (Script) or made persistent
+// Calls; OperationName says which names work, and an unknown or ambiguous
+// one panics rather than count 0), faults can be queued per operation (Script) or made persistent
 // (Always), tokens can be revoked, and token expiry follows Options.Now so a
 // fake clock can expire them.
 //
 // Usage:
 //
 //	srv := sptest.Start(t, sptest.Options{RateScale: 100}) // published plans, 100 times faster
-//	cfg := client.Config{
-//		ClientID:     sptest.ClientID,
-//		ClientSecret: sptest.ClientSecret,
-//		RefreshToken: sptest.RefreshToken,
-//		Endpoint:     srv.URL(),
-//		LWAEndpoint:  srv.LWAURL(),
-//	}
+//	c, err := client.New(srv.ClientConfig()) // credentials, endpoints, and the server's scaled plans
 //	// ... exercise the code under test ...
 //	if got := srv.LWACalls(); got != 1 {
 //		t.Errorf("LWA calls = %d, want 1", got)

@@ -42,7 +42,7 @@ type Fault struct {
 // next request gets faults[0], and so on. Scripted faults are used before an
 // Always fault.
 func (s *Server) Script(op string, faults ...Fault) {
-	op = canonical(op)
+	op = mustName("Script", op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range faults {
@@ -52,7 +52,7 @@ func (s *Server) Script(op string, faults ...Fault) {
 
 // Always sets a persistent fault for every request of op; nil clears it.
 func (s *Server) Always(op string, f *Fault) {
-	op = canonical(op)
+	op = mustName("Always", op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f == nil {

@@ -25,10 +25,23 @@ type bucket struct {
 // newBuckets gives every operation of t its bucket (nil where unlimited),
 // indexed like t.ops. See Options for how a plan is chosen.
 func newBuckets(t *opTable, o *Options) []*bucket {
-	for name := range o.Plans {
-		if t.lookup(name) == nil {
-			panic(fmt.Sprintf("sptest: Options.Plans names %q, which is no operation", name))
+	if len(o.Plans) > 0 {
+		// Resolve every name once, by the rule of OperationName: a short
+		// name works when it is unambiguous.
+		plans := make(map[string]Plan, len(o.Plans))
+		given := map[string]string{}
+		for name, p := range o.Plans {
+			full, err := OperationName(name)
+			if err != nil || full == opLWA || full == opOther {
+				panic(fmt.Sprintf("sptest: Options.Plans: %q: %v", name, cmpErr(err, "not an SP-API operation")))
+			}
+			if prev, dup := given[full]; dup {
+				panic(fmt.Sprintf("sptest: Options.Plans names %s twice (as %q and %q)", full, prev, name))
+			}
+			given[full] = name
+			plans[full] = p
 		}
+		o.Plans = plans
 	}
 	out := make([]*bucket, len(t.ops))
 	for i, op := range t.ops {
@@ -115,8 +128,10 @@ func (s *Server) SpendBudget() { s.SpendBudgetOf(opCreateRestrictedDataToken) }
 // SpendBudgetOf empties the token bucket of the operation named op (as for
 // Calls; both buckets where two operations share a name), as if another
 // process had spent it; it then refills at its rate. It does nothing for an
-// unlimited or unknown operation.
+// unlimited operation, and panics on an unknown or ambiguous name (see
+// OperationName).
 func (s *Server) SpendBudgetOf(op string) {
+	op = mustName("SpendBudgetOf", op)
 	now := time.Now()
 	for _, o := range s.table.lookup(op) {
 		if b := s.buckets[o.index]; b != nil {
@@ -125,4 +140,12 @@ func (s *Server) SpendBudgetOf(op string) {
 			}
 		}
 	}
+}
+
+// cmpErr is err's text, or def when err is nil.
+func cmpErr(err error, def string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return def
 }

@@ -60,9 +60,12 @@ func (s *Server) finish(rec *RecordedRequest, status int) {
 // "listingsItems_2021-08-01.putListingsItem"); "getOrder" is kept as an alias
 // of "ordersV0.getOrder". "lwa" counts LWA token requests, and "other" the
 // requests that match no operation (method and path). Operations lists every
-// name. Script, Always and CallsByStatus take the same names.
+// name. Script, Always, CallsByStatus, SpendBudgetOf and Options.Plans take
+// the same names, by one rule (see OperationName): an unambiguous short name
+// works, and an unknown or ambiguous one panics with a message that says so
+// ("getOrders" names two operations), instead of counting 0.
 func (s *Server) Calls(op string) int {
-	op = canonical(op)
+	op = mustName("Calls", op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
@@ -72,7 +75,7 @@ func (s *Server) Calls(op string) int {
 // op. Status 0 counts requests that got no reply (Fault.Reset, or a context
 // that ended during Latency or Fault.Delay).
 func (s *Server) CallsByStatus(op string, status int) int {
-	op = canonical(op)
+	op = mustName("CallsByStatus", op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byStatus[opStatus{op, status}]

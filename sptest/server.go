@@ -73,8 +73,9 @@ type Options struct {
 
 	// Plans overrides the plan of operations by name (as for Calls; the
 	// alias "getOrder" included) and wins over every other option; a Plan
-	// with Rate 0 means unlimited. NewServer panics on a name that is no
-	// operation.
+	// with Rate 0 means unlimited. Names follow OperationName's rule (an
+	// unambiguous short name works); NewServer panics on a name that is no
+	// operation or is ambiguous.
 	Plans map[string]Plan
 
 	// OperationRate, when > 0, replaces the published plan of every operation

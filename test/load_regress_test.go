@@ -6,6 +6,7 @@ package test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -183,6 +184,7 @@ func TestLoadRegressionLWASingleFlightStress(t *testing.T) {
 		cfg := loadConfig(srv)
 		cfg.NoRateLimit = true
 		cfg.HTTPClient = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+		cfg.Logger = slog.New(slog.DiscardHandler) // the Timeout's warning, 100 times
 		c, err := client.New(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -85,7 +85,7 @@ func otelPoints(t *testing.T, m metricdata.Metrics) []otelPoint {
 }
 
 // otelSum is the total count of m's points whose attributes include every
-// one of want ("key=value").
+// one of want ("key=value"), and lack every "!key".
 func otelSum(t *testing.T, ms map[string]metricdata.Metrics, name string, want ...string) int64 {
 	t.Helper()
 	m, ok := ms[name]
@@ -97,6 +97,12 @@ func otelSum(t *testing.T, ms map[string]metricdata.Metrics, name string, want .
 	for _, p := range otelPoints(t, m) {
 		match := true
 		for _, w := range want {
+			if k, absent := strings.CutPrefix(w, "!"); absent {
+				if _, ok := p.attrs.Value(attribute.Key(k)); ok {
+					match = false
+				}
+				continue
+			}
 			k, v, _ := strings.Cut(w, "=")
 			got, ok := p.attrs.Value(attribute.Key(k))
 			if !ok || got.String() != v {

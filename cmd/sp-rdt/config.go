@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/redact"
 	"github.com/spapi-go/tokens/redisstore"
 	"github.com/spapi-go/tokens/sptest"
 )
@@ -73,8 +77,9 @@ func (o *options) config() (cfg client.Config, cleanup func(), err error) {
 	return cfg, func() {}, nil
 }
 
-// store sets cfg.Store from -redis, else SP_API_REDIS_URL, and returns what
-// closes it.
+// store sets cfg.Store from -redis, else SP_API_REDIS_URL, keeps the Redis
+// client in o.rdb for the ping, and returns what closes it. Its errors never
+// show the URL's user information (a password).
 func (o *options) store(cfg *client.Config) (func(), error) {
 	raw := o.redisURL
 	if raw == "" {
@@ -85,12 +90,47 @@ func (o *options) store(cfg *client.Config) (func(), error) {
 	}
 	ropts, err := redis.ParseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("-redis / SP_API_REDIS_URL: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text quotes the whole URL
+		}
+		return nil, redact.Error(fmt.Errorf("-redis / SP_API_REDIS_URL %s: %w", redact.URL(raw), err), raw)
 	}
 	// Each call honours its context's deadline (the client bounds every
 	// store call), with no watcher goroutine in redisstore.
 	ropts.ContextTimeoutEnabled = true
 	rdb := redis.NewClient(ropts)
 	cfg.Store = redisstore.New(rdb)
+	o.rdb, o.rdbURL = rdb, raw
 	return func() { _ = rdb.Close() }, nil
+}
+
+// pingTimeout bounds the check that the Redis of -redis answers.
+const pingTimeout = 5 * time.Second
+
+// pingRedis checks that the Redis the fleet shares answers (address,
+// password, database, TLS), so that the command never prints an unshared
+// RDT while the user asked for the fleet's. Its error shows no password.
+func (o *options) pingRedis(ctx context.Context) error {
+	if o.rdb == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(pingTimeout, o.timeout))
+	defer cancel()
+	if err := o.rdb.Ping(ctx).Err(); err != nil {
+		return redact.Error(fmt.Errorf("-redis / SP_API_REDIS_URL %s: cannot share the fleet's state: %w (nothing minted: an RDT now would not be the fleet's; fix the URL, or drop -redis and SP_API_REDIS_URL)",
+			redact.URL(o.rdbURL), err), o.rdbURL)
+	}
+	return nil
+}
+
+// redisPasswordInFlag reports whether -redis holds a password, which any
+// user of the machine can read in ps.
+func (o *options) redisPasswordInFlag() bool {
+	u, err := url.Parse(o.redisURL)
+	if err != nil {
+		return redact.URL(o.redisURL) != o.redisURL
+	}
+	_, has := u.User.Password()
+	return has
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/spapi-go/tokens/client"
 )
 
@@ -26,7 +28,9 @@ type options struct {
 	lwaEndpoint string
 	json        bool
 	local       bool
-	redisURL    string // "" when -redis is not given
+	redisURL    string        // "" when -redis is not given
+	rdb         *redis.Client // the Store's Redis, set by store; nil without one
+	rdbURL      string        // the URL rdb came from
 	verbose     bool
 	timeout     time.Duration
 	request     client.CreateRestrictedDataTokenRequest
@@ -45,7 +49,7 @@ func newFlagSet(o *options, region, dataElements *string, targetApp *string) *fl
 	fs.StringVar(dataElements, "data-elements", "", "comma-separated `list` of dataElements asked for every resource:\nbuyerInfo, shippingAddress, buyerTaxInformation (Orders getOrder,\ngetOrders and getOrderItems only)")
 	fs.StringVar(targetApp, "target-application", "", "application `ID` to delegate the RDT to")
 	fs.BoolVar(&o.json, "json", false, "print a JSON object with restrictedDataToken, expiresIn, expiresAt\n(RFC 3339) and requestId instead of the token alone")
-	fs.StringVar(&o.redisURL, "redis", "", "Redis `URL` (redis://host:6379/0) whose fleet state to share: the LWA token\nand the RDT cache (overrides SP_API_REDIS_URL)")
+	fs.StringVar(&o.redisURL, "redis", "", "Redis `URL` (redis://host:6379/0) whose fleet state to share: the LWA token\nand the RDT cache (overrides SP_API_REDIS_URL). A password here shows in ps:\nput a URL with one in SP_API_REDIS_URL instead. If Redis does not answer,\nnothing is minted and the exit status is 1")
 	fs.BoolVar(&o.verbose, "v", false, "print the call's spans (attempts, token fetches, timings) to stderr")
 	fs.BoolVar(&o.local, "local", false, "run against an in-process fake of LWA and the SP-API (sptest):\nno credentials or network needed")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time allowed for the whole call, LWA and retries included")
@@ -136,7 +140,9 @@ Credentials come from the environment: LWA_CLIENT_ID, LWA_CLIENT_SECRET and
 LWA_REFRESH_TOKEN, and optionally SP_API_REGION, SP_API_SANDBOX,
 SP_API_ENDPOINT and LWA_ENDPOINT; flags override them. -local needs none.
 With -redis (or SP_API_REDIS_URL) it shares the fleet's LWA token and RDTs
-through Redis, and prints the shared RDT while it has life left.
+through Redis, and prints the shared RDT while it has life left; if that
+Redis does not answer it mints nothing and exits 1. Give a URL with a
+password in SP_API_REDIS_URL, not -redis, which ps shows.
 
 Flags:
 `)

@@ -20,6 +20,12 @@
 //
 //	sp-rdt -local GET '/orders/v0/orders/{orderId}/address'
 //
+// If the Redis of -redis or SP_API_REDIS_URL does not answer (a closed port,
+// a wrong password or database, rediss to a plain server), the command mints
+// nothing and exits 1: the RDT would not be the fleet's. A -redis URL with a
+// password draws a warning, since ps shows the command line; errors never
+// show the password.
+//
 // Exit status: 0 on success, 1 on an API or network error, 2 on bad usage or
 // invalid input (in which case nothing is sent). Run sp-rdt -h for the flags.
 package main
@@ -29,10 +35,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"unicode"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/tokens/client"
 )
@@ -45,6 +54,9 @@ const (
 )
 
 func main() {
+	// go-redis logs its dial failures to stderr on its own; the command
+	// says what failed, once, in its own words.
+	redis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -72,12 +84,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if opts.redisPasswordInFlag() {
+		fmt.Fprintln(stderr, "sp-rdt: warning: the -redis URL holds a password, which other users of this machine can read in ps; set SP_API_REDIS_URL instead")
+	}
 	cfg, cleanup, err := opts.config()
 	if err != nil {
 		fail(stderr, err)
 		return exitUsage
 	}
 	defer cleanup()
+	// Sharing was asked for: if it is impossible, say so and mint nothing.
+	if err := opts.pingRedis(ctx); err != nil {
+		fail(stderr, err)
+		return exitError
+	}
+	// The client's warnings (a Store that fails mid-call, say) go to the
+	// command's stderr.
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if opts.verbose {
 		rec := newSpanRecorder()
 		cfg.TracerProvider = rec.tp
@@ -127,3 +150,8 @@ func fail(stderr io.Writer, err error) {
 	}, err.Error())
 	fmt.Fprintf(stderr, "sp-rdt: %s\n", msg)
 }
+
+// quietRedis drops go-redis's own log lines.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}

@@ -293,8 +293,11 @@ func TestStoreTelemetry(t *testing.T) {
 				case metricdata.Histogram[float64]:
 					for _, p := range d.DataPoints {
 						call, _ := p.Attributes.Value("spapi.store.call")
-						o, _ := p.Attributes.Value("spapi.outcome")
-						out[m.Name+" "+call.AsString()+" "+o.AsString()] += int64(p.Count)
+						o := "success"
+						if p.Attributes.HasValue("error.type") {
+							o = "error"
+						}
+						out[m.Name+" "+call.AsString()+" "+o] += int64(p.Count)
 					}
 				case metricdata.Sum[int64]:
 					for _, p := range d.DataPoints {
