@@ -31,7 +31,9 @@ const minIdle = 3600 * 1000
 // x-amzn-RateLimit-Limit header.
 //
 // In the scripts: a learned rate is believed within [1e-4, 1e5] per
-// second, and a queue up to 600 s of the rate beyond the capacity.
+// second, and a queue (callers waiting their turn, across the fleet) of up
+// to 1024 callers or 600 s of the rate, whichever is more, beyond the
+// capacity.
 
 // bucketLib is the start of every bucket script: it loads and checks the
 // bucket, picks its rate and capacity and defines refill and save.
@@ -45,8 +47,8 @@ const minIdle = 3600 * 1000
 // A key of another type than a hash is deleted and the bucket starts
 // empty. A learned rate outside [minRate, maxRate] (0, -1, nan, inf,
 // 1e-300) is ignored and removed: the plan's rate applies. Tokens that are
-// not a finite number, or below the deepest queue believed (600 s of
-// the rate beyond the capacity), and a time that is not a number, make the
+// not a finite number, or below the deepest queue believed (see above),
+// and a time that is not a number, make the
 // bucket start empty; a time in the future is taken as now. A bucket that
 // vanished (evicted, flushed, a replica that never had it) also starts
 // empty, with one interval to wait, instead of full: the fleet may have
@@ -56,7 +58,7 @@ const bucketLib = `
 local key = KEYS[1]
 local plan_rate, plan_burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local margin, known = tonumber(ARGV[3]), ARGV[4] == '1'
-local min_rate, max_rate, max_queue_s = 1e-4, 1e5, 600
+local min_rate, max_rate, max_queue, max_queue_s = 1e-4, 1e5, 1024, 600
 
 local kind = redis.call('TYPE', key)['ok']
 local tokens, ts, learned, bad_rate
@@ -96,10 +98,10 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
 -- refill brings tokens up to now at rate. A bucket that never existed
 -- starts full; a broken or vanished one empty; a count that is not a
--- finite number or a queue deeper than max_queue_s is broken.
+-- finite number or a queue deeper than max_queue or max_queue_s is broken.
 local function refill(rate)
   local cap = cap_of(rate)
-  if tokens ~= nil and not (tokens > -(cap + rate * max_queue_s) and tokens < math.huge and ts > -math.huge and ts < math.huge) then
+  if tokens ~= nil and not (tokens > -(cap + math.max(max_queue, rate * max_queue_s)) and tokens < math.huge and ts > -math.huge and ts < math.huge) then
     broken, tokens = true, nil
   end
   if tokens == nil then
