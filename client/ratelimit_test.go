@@ -301,3 +301,36 @@ func TestRateLimiterConcurrent(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// Callers that leave before their turn give their tokens back, whatever
+// their place in the queue: after 10 cancelled waiters at 1/s the next
+// caller waits about one interval. (x/time/rate's Reservation.Cancel gave
+// back only the last reservation's token: the next caller waited 10 s.)
+func TestRateLimiterCancelledWaitersGiveBack(t *testing.T) {
+	for _, order := range []string{"first-in first-out", "last-in first-out"} {
+		t.Run(order, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := rlLimiter(1, 1)
+				rlSpend(t, l, rlOp, 1)
+				cancels := make([]context.CancelFunc, 10)
+				errc := make(chan error, len(cancels))
+				for i := range cancels {
+					ctx, cancel := context.WithCancel(context.Background())
+					cancels[i] = cancel
+					go func() { errc <- l.Wait(ctx, rlOp) }()
+					synctest.Wait() // queued in this order
+				}
+				for i := range cancels {
+					if order == "last-in first-out" {
+						i = len(cancels) - 1 - i
+					}
+					cancels[i]()
+					if err := <-errc; !errors.Is(err, context.Canceled) {
+						t.Fatalf("cancelled Wait = %v", err)
+					}
+				}
+				rlWantWait(t, l, rlOp, 1050*time.Millisecond) // one interval and the margin
+			})
+		})
+	}
+}
