@@ -148,7 +148,9 @@ func New(cfg Config) (*Client, error) {
 // retry -> rate limiter -> auth -> attempt telemetry -> per-attempt timeout
 // -> base transport. Redirects are followed inside retry, so that every hop
 // passes the limiter and auth, and only within the SP-API origin
-// (checkRedirect).
+// (checkRedirect). The limiter first gets the request's credential ready
+// (credentialReady), so that no limiter token is spent while a call waits
+// for an LWA fetch or an RDT mint; auth then takes it from the cache.
 func (c *Client) stack(token tokenFunc) *retryTransport {
 	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
 	rt = &attemptTelemetry{next: rt, tel: c.tel, opName: c.telemetryName}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/spapi-go/tokens/internal/ops"
 )
 

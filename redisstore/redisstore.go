@@ -36,6 +36,23 @@
 // from that moment; a 429 empties the bucket, the fraction of a token
 // included.
 //
+// TakeBucket and Refund ([client.BucketStore]) add what a fleet needs to
+// waste no budget: the client's safety margin taken off the burst as a
+// time (50 ms at 0.5/s is 0.025 token, not a whole one); a token given back
+// by a caller that left before its turn, wherever it stood in the queue; and
+// a bucket that vanished (evicted, flushed, a replica that never had it)
+// starting empty, as after a 429, for a caller that had used it, rather
+// than full, which would be a burst.
+//
+// A bucket's fields are not trusted: anyone who can write to Redis can
+// write them. A key of another type is replaced; a learned rate outside
+// what the client accepts from a header (1e-4 to 1e5 per second) is
+// dropped for the plan's; tokens that are not a finite number or a queue
+// deeper than any the fleet could have made (1,024 callers or 10 minutes of
+// the rate, whichever is more) make the bucket start empty; a time in the
+// future counts as now. So garbage never fails a call, never stops
+// limiting, and never sets a wait of years.
+//
 // Why not GCRA (github.com/go-redis/redis_rate): GCRA stores a theoretical
 // arrival time, the queue of requests converted to time at the rate each
 // caller passed when it joined. A new rate does not re-price that queue:
