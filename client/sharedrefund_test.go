@@ -40,6 +40,7 @@ func TestSharedLimiterCancelledWaitersGiveBack(t *testing.T) {
 	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
 	cfg := testConfig(srv)
 	cfg.NoRateLimit, cfg.Store = false, rec
+	cfg.StoreTimeout = 10 * time.Second // a loaded machine must not make the client fall back
 	cfg.Rates = map[string]client.Rate{client.OpCreateRestrictedDataToken: {PerSecond: 1, Burst: 1}}
 	c, err := client.New(cfg)
 	if err != nil {
@@ -56,13 +57,22 @@ func TestSharedLimiterCancelledWaitersGiveBack(t *testing.T) {
 	var wg sync.WaitGroup
 	start := func() (time.Duration, context.CancelFunc) {
 		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
 		wg.Go(func() {
 			_, err := c.CreateRestrictedDataToken(ctx, addressRequest())
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("cancelled call: %v, want context.Canceled", err)
 			}
+			done <- err
 		})
-		return <-rec.waits, cancel
+		select {
+		case w := <-rec.waits:
+			return w, cancel
+		case err := <-done:
+			cancel()
+			t.Fatalf("a call ended (%v) before it took a turn from the shared bucket", err)
+			return 0, nil
+		}
 	}
 	var cancels []context.CancelFunc
 	for i := range 10 {
