@@ -39,6 +39,17 @@ type limitTransport struct {
 	gates map[string]*gate
 }
 
+// credentialLookedUp marks the context of a request whose credential the
+// limiter's ready hook has looked up: auth's second lookup, from the
+// cache, is not counted again in telemetry.
+type credentialLookedUp struct{}
+
+// lookedUp reports whether ctx is marked with credentialLookedUp.
+func lookedUp(ctx context.Context) bool {
+	v, _ := ctx.Value(credentialLookedUp{}).(bool)
+	return v
+}
+
 // gate is one operation's probe gate: open once a reply has come back that
 // was not a 429.
 type gate struct {
@@ -65,6 +76,9 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
+		// Auth looks the credential up again: telemetry has counted
+		// this attempt's lookup already.
+		req = req.WithContext(context.WithValue(ctx, credentialLookedUp{}, true))
 	}
 	measure := t.tel != nil && t.tel.limiterWait.Enabled(ctx)
 	var start time.Time

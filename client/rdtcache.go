@@ -72,11 +72,16 @@ func newRDTCache(size int, tel *telemetry) *rdtCache {
 // fleet) and caches it.
 func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 	mint func(context.Context) (*RestrictedDataToken, error)) (*RestrictedDataToken, error) {
+	counted := lookedUp(ctx) // by the limiter's ready hook, for this attempt
 	if t := c.lookup(key, now()); t != nil {
-		c.tel.cacheLookup(ctx, "hit")
+		if !counted {
+			c.tel.cacheLookup(ctx, "hit")
+		}
 		return t, nil
 	}
-	c.tel.cacheLookup(ctx, "miss")
+	if !counted {
+		c.tel.cacheLookup(ctx, "miss")
+	}
 	return c.flight.do(ctx, key, func(ctx context.Context) (*RestrictedDataToken, error) {
 		if t := c.lookup(key, now()); t != nil { // minted while we queued
 			return t, nil
