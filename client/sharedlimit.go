@@ -48,6 +48,9 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 		wait, ok, err := l.take(ctx, op, plan, maxWait)
 		switch {
 		case ctx.Err() != nil:
+			if err == nil && ok {
+				l.refund(ctx, op, plan) // taken as the caller left
+			}
 			return &limitWaitError{op: op, err: ctx.Err()}
 		case err != nil:
 			l.fallBack(op)
