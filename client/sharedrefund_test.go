@@ -94,3 +94,75 @@ func TestSharedLimiterCancelledWaitersGiveBack(t *testing.T) {
 		t.Errorf("after 10 cancelled waiters the next caller's turn is %v away, want about 1 s", w)
 	}
 }
+
+// Whatever another writer leaves in the shared bucket's key, calls succeed
+// and limiting stays on: 60 Tokens calls, 10 in flight, against a server at
+// 40/s, burst 10, with the bucket overwritten after the first call (once
+// the client has stored the rate it learned). At most 10 429s each.
+// Measured before the checks: rate 0, -1 or nan turned limiting off (272
+// 429s, 49 of 60 calls failed in the run); tokens -1e12 gave a wait
+// of 31 years; a wrong type or rate 1e-300 failed every Take.
+func TestSharedBucketHostileValues(t *testing.T) {
+	rds := redistest.Start(t)
+	rdb := rds.Client(t)
+	for _, tt := range []struct {
+		name    string
+		corrupt func(ctx context.Context, key string) error
+	}{
+		{"tokens -1e12", func(ctx context.Context, key string) error { return rdb.HSet(ctx, key, "tokens", "-1e12").Err() }},
+		{"rate 0", func(ctx context.Context, key string) error { return rdb.HSet(ctx, key, "rate", "0").Err() }},
+		{"rate -1", func(ctx context.Context, key string) error { return rdb.HSet(ctx, key, "rate", "-1").Err() }},
+		{"rate nan", func(ctx context.Context, key string) error { return rdb.HSet(ctx, key, "rate", "nan").Err() }},
+		{"rate 1e-300", func(ctx context.Context, key string) error { return rdb.HSet(ctx, key, "rate", "1e-300").Err() }},
+		{"a string", func(ctx context.Context, key string) error { return rdb.Set(ctx, key, "x", 0).Err() }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			rds.Flush(t)
+			srv := sptest.Start(t, sptest.Options{Rate: 40, Burst: 10})
+			cfg := testConfig(srv)
+			cfg.NoRateLimit, cfg.Store = false, redisstore.New(rdb)
+			cfg.StoreTimeout = 10 * time.Second // a loaded machine must not make the client fall back
+			c, err := client.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.CreateRestrictedDataToken(ctx, addressRequest()); err != nil {
+				t.Fatal(err)
+			}
+			keys, err := rdb.Keys(ctx, "*rate:"+client.OpCreateRestrictedDataToken).Result()
+			if err != nil || len(keys) != 1 {
+				t.Fatalf("bucket keys %q, %v; want one", keys, err)
+			}
+			if err := tt.corrupt(ctx, keys[0]); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			var wg sync.WaitGroup
+			var failed sync.Map
+			next := make(chan int, 60)
+			for i := range 60 {
+				next <- i
+			}
+			close(next)
+			for range 10 {
+				wg.Go(func() {
+					for i := range next {
+						if _, err := c.CreateRestrictedDataToken(ctx, addressRequest()); err != nil {
+							failed.Store(i, err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			failed.Range(func(k, v any) bool {
+				t.Errorf("call %v failed: %v", k, v)
+				return false
+			})
+			if n := srv.CallsByStatus(client.OpCreateRestrictedDataToken, 429); n > 10 {
+				t.Errorf("%d 429s in 60 calls, want at most 10: limiting is off", n)
+			}
+		})
+	}
+}
