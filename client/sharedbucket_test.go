@@ -166,3 +166,46 @@ func TestSharedBucketHostileValues(t *testing.T) {
 		})
 	}
 }
+
+// A shared bucket that vanishes (a flush, an eviction, a replica that never
+// had it) starts empty for a process that had used it, not full: the fleet
+// has just spent the server's burst, and a full bucket would send a burst
+// of 429s. 20 Tokens calls, 10 in flight, against 10/s, burst 10, drain the
+// server's bucket; Redis is flushed; 20 more calls get no 429. (Before: the
+// bucket came back full and the next 10 requests went at once.)
+func TestSharedBucketVanishedStartsEmpty(t *testing.T) {
+	rds := redistest.Start(t)
+	srv := sptest.Start(t, sptest.Options{Rate: 10, Burst: 10})
+	cfg := testConfig(srv)
+	cfg.NoRateLimit, cfg.Store = false, redisstore.New(rds.Client(t))
+	cfg.StoreTimeout = 10 * time.Second // a loaded machine must not make the client fall back
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() {
+		var wg sync.WaitGroup
+		next := make(chan int, 20)
+		for i := range 20 {
+			next <- i
+		}
+		close(next)
+		for range 10 {
+			wg.Go(func() {
+				for range next {
+					if _, err := c.CreateRestrictedDataToken(context.Background(), addressRequest()); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	run()
+	before := srv.CallsByStatus(client.OpCreateRestrictedDataToken, 429)
+	rds.Flush(t)
+	run()
+	if n := srv.CallsByStatus(client.OpCreateRestrictedDataToken, 429) - before; n > 1 {
+		t.Errorf("%d 429s after the bucket vanished, want at most 1", n)
+	}
+}
