@@ -163,19 +163,38 @@ func New(cfg Config) (*Client, error) {
 // retry -> rate limiter -> auth -> attempt telemetry -> per-attempt timeout
 // -> base transport. Redirects are followed inside retry, so that every hop
 // passes the limiter and auth, and only within the SP-API origin
-// (checkRedirect).
+// (checkRedirect). The limiter first gets the request's credential ready
+// (credentialReady), so that no limiter token is spent while a call waits
+// for an LWA fetch or an RDT mint; auth then takes it from the cache.
 func (c *Client) stack(token tokenFunc) *retryTransport {
 	var rt http.RoundTripper = &timeoutTransport{next: hideCloseIdle{c.baseRT}, d: c.timeout}
 	rt = &attemptTelemetry{next: rt, tel: c.tel, opName: c.telemetryName}
 	rt = &authTransport{next: rt, origin: c.base, token: token, logger: c.logger}
 	if c.limiter != nil {
-		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName, gateTimeout: defaultGateTimeout, tel: c.tel}
+		rt = &limitTransport{next: rt, lim: c.limiter, opName: c.operationName, gateTimeout: defaultGateTimeout, tel: c.tel,
+			ready: c.credentialReady(token)}
 	}
 	return &retryTransport{
 		inner:  &http.Client{Transport: rt, CheckRedirect: checkRedirect},
 		policy: c.policy,
 		opName: c.operationName,
 		tel:    c.tel,
+	}
+}
+
+// credentialReady returns the limiter's ready hook for token: it fetches
+// the request's credential (into its cache) before the request takes a
+// place in the queue, and fails the request as auth would when it cannot.
+// A request with a token of its own, or to another origin, needs none.
+func (c *Client) credentialReady(token tokenFunc) func(*http.Request) error {
+	return func(req *http.Request) error {
+		if !sameOrigin(req.URL, c.base) || req.Header.Get(headerAccessToken) != "" {
+			return nil
+		}
+		if _, _, err := token(req.Context(), req); err != nil {
+			return &tokenError{err}
+		}
+		return nil
 	}
 }
 

@@ -262,7 +262,7 @@ func TestLimiterDeadlineNotRetried(t *testing.T) {
 	retried := false
 	c, srv := setup(t, sptest.Options{NoRateLimit: true}, func(cfg *client.Config) {
 		cfg.NoRateLimit = false
-		cfg.RateLimiter = client.NewRateLimiter(map[string]client.Rate{client.OpCreateRestrictedDataToken: {PerSecond: 0.1, Burst: 2}})
+		cfg.RateLimiter = client.NewRateLimiter(map[string]client.Rate{client.OpCreateRestrictedDataToken: {PerSecond: 0.1, Burst: 1}})
 		cfg.OnRetry = func(client.RetryInfo) { retried = true }
 	})
 	ctx := context.Background()

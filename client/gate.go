@@ -33,9 +33,23 @@ type limitTransport struct {
 	opName      func(*http.Request) string
 	gateTimeout time.Duration
 	tel         *telemetry // nil: no telemetry
+	// ready, if not nil, gets the request's credential (the LWA token or
+	// the RDT) into its cache before the request queues: see RoundTrip.
+	ready func(*http.Request) error
 
 	mu    sync.Mutex
 	gates map[string]*gate
+}
+
+// credentialLookedUp marks the context of a request whose credential the
+// limiter's ready hook has looked up: auth's second lookup, from the
+// cache, is not counted again in telemetry.
+type credentialLookedUp struct{}
+
+// lookedUp reports whether ctx is marked with credentialLookedUp.
+func lookedUp(ctx context.Context) bool {
+	v, _ := ctx.Value(credentialLookedUp{}).(bool)
+	return v
 }
 
 // gate is one operation's probe gate: open once a reply has come back that
@@ -52,6 +66,22 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	ctx := req.Context()
+	// The credential first, then a place in the queue: a token spent while
+	// the call waits for a slow LWA fetch or RDT mint is a token sent late,
+	// and when the fetch ends every such waiter fires at once (a burst of
+	// 429s). Auth, below, takes the credential again after the wait, from
+	// the cache, so a long queue never sends a stale one.
+	if t.ready != nil {
+		if err := t.ready(req); err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
+		}
+		// Auth looks the credential up again: telemetry has counted
+		// this attempt's lookup already.
+		req = req.WithContext(context.WithValue(ctx, credentialLookedUp{}, true))
+	}
 	span := trace.SpanFromContext(ctx) // the call's, to hold the waits as events
 	measure := span.IsRecording() || t.tel != nil && t.tel.limiterWait.Enabled(ctx)
 	var start time.Time

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/spapi-go/tokens/internal/ops"
 )
 
@@ -61,38 +59,43 @@ func publishedRates() map[string]Rate {
 const maxLearned = 1024
 
 // TokenBucketLimiter is the default RateLimiter: a token bucket per
-// operation (golang.org/x/time/rate) that waits rather than drops. An
-// operation starts at its plan (DefaultRates, with the rates it was made
-// with on top), or waits for nothing until a reply states its rate; it
-// follows x-amzn-RateLimit-Limit whenever a reply carries it, and is drained
-// by a 429 so that the next calls wait instead of collecting more 429s.
+// operation that waits rather than drops. An operation starts at its plan
+// (DefaultRates, with the rates it was made with on top), or waits for
+// nothing until a reply states its rate; it follows x-amzn-RateLimit-Limit
+// whenever a reply carries it, and is drained by a 429 so that the next
+// calls wait instead of collecting more 429s.
 //
-// It keeps a margin below the server's plan: one token less burst (or, for a
-// plan with a burst of 1, a tenth less rate). The client spends a token when
-// its wait ends, the server when the request arrives, and requests do not
-// all take equally long to get there (a new connection, a token fetch, a
-// late timer): with no margin, the server sees its bucket a fraction of a
-// token short and answers 429 (measured: one 429 per run at 20/s).
+// It keeps a margin below the server's plan, a time rather than a token
+// (see limitMargin): the burst less a few tens of milliseconds' worth of
+// tokens, or for a plan with a burst of 1, a rate at which requests are one
+// interval and the margin apart.
+//
+// A caller that gives up before its turn (its context ends) gives its token
+// back, so the callers after it do not wait for it. A caller that wakes long
+// after its turn (the process was stopped) takes a new turn instead of
+// sending with every other late waiter at once.
 //
 // Memory is bounded: operations with a plan are a fixed set, and a bucket
 // for an operation without one is forgotten only when it is idle and full,
 // which is the state a new bucket starts in; a bucket in use or drained by
 // a 429 is never dropped.
 type TokenBucketLimiter struct {
-	plans map[string]Rate
-	now   func() time.Time
+	plans    map[string]Rate
+	now      func() time.Time
+	newTimer func(time.Duration) *time.Timer // time.NewTimer; a test's stall
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	learned int // buckets with no plan
 }
 
-// bucket is one operation's limiter and the factor its rate runs at.
+// bucket is one operation's limiter: its token bucket, margin included, and
+// the burst it was made for.
 type bucket struct {
-	lim     *rate.Limiter
-	slow    float64 // 1, or below 1 where the burst leaves no room for a margin
-	planned bool    // from a plan, so never forgotten
-	waiting int     // Waits in progress; under TokenBucketLimiter.mu
+	tb      *tokenBucket
+	burst   int  // the plan's burst (or a learned rate's second's worth)
+	planned bool // from a plan, so never forgotten
+	waiting int  // Waits in progress; under TokenBucketLimiter.mu
 }
 
 // NewRateLimiter returns a TokenBucketLimiter that starts each operation at
@@ -107,16 +110,21 @@ func NewRateLimiter(rates map[string]Rate) *TokenBucketLimiter {
 	for op, r := range rates {
 		plans[op] = r
 	}
-	return &TokenBucketLimiter{plans: plans, now: time.Now, buckets: map[string]*bucket{}}
+	return &TokenBucketLimiter{plans: plans, now: time.Now, newTimer: time.NewTimer, buckets: map[string]*bucket{}}
 }
 
-// newBucket makes a bucket for plan, with the margin.
-func newBucket(plan Rate) *bucket {
-	if plan.Burst > 1 {
-		return &bucket{lim: rate.NewLimiter(rate.Limit(plan.PerSecond), plan.Burst-1), slow: 1}
-	}
-	const slow = 0.9
-	return &bucket{lim: rate.NewLimiter(rate.Limit(plan.PerSecond*slow), 1), slow: slow}
+// withMargin is the rate and capacity a bucket runs at for a server rate
+// and burst: the margin applied (see limitMargin).
+func withMargin(perSecond float64, burst int) (rate, capacity float64) {
+	rate = perSecond * marginFactor(perSecond, burst)
+	return rate, marginCap(rate, burst)
+}
+
+// newBucket makes a full bucket for plan, with the margin.
+func newBucket(now time.Time, plan Rate) *bucket {
+	burst := max(plan.Burst, 1)
+	r, c := withMargin(plan.PerSecond, burst)
+	return &bucket{tb: newTokenBucket(now, r, c), burst: burst}
 }
 
 // bucket returns op's bucket, creating it from its plan or from a learned
@@ -140,7 +148,7 @@ func (l *TokenBucketLimiter) bucket(op string, learned float64, wait bool) *buck
 		if !planned && l.learned >= maxLearned {
 			l.forgetIdleLocked()
 		}
-		b = newBucket(plan)
+		b = newBucket(l.now(), plan)
 		b.planned = planned
 		if !planned {
 			l.learned++
@@ -166,7 +174,7 @@ func (l *TokenBucketLimiter) release(b *bucket) {
 func (l *TokenBucketLimiter) forgetIdleLocked() {
 	now := l.now()
 	for op, b := range l.buckets {
-		if !b.planned && b.waiting == 0 && b.lim.TokensAt(now) >= float64(b.lim.Burst()) {
+		if !b.planned && b.waiting == 0 && b.tb.tokensAt(now) >= b.tb.capacity {
 			delete(l.buckets, op)
 			l.learned--
 		}
@@ -175,23 +183,56 @@ func (l *TokenBucketLimiter) forgetIdleLocked() {
 
 // Wait implements RateLimiter.
 func (l *TokenBucketLimiter) Wait(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return &limitWaitError{op: op, err: err}
+	}
 	b := l.bucket(op, 0, true)
 	if b == nil {
 		return nil
 	}
 	defer l.release(b)
-	if err := b.lim.Wait(ctx); err != nil {
-		// x/time/rate's "would exceed context deadline" is not
-		// context.DeadlineExceeded; make errors.Is work.
-		if ctx.Err() != nil {
-			return &limitWaitError{op: op, err: ctx.Err()}
-		}
-		if _, ok := ctx.Deadline(); ok {
+	for {
+		l.mu.Lock()
+		now := l.now()
+		wait, ok := b.tb.take(now, maxWaitOf(ctx, now))
+		l.mu.Unlock()
+		if !ok {
 			return &limitWaitError{op: op, err: context.DeadlineExceeded}
 		}
-		return &limitWaitError{op: op, err: err}
+		if wait <= 0 {
+			return nil
+		}
+		t := l.newTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			l.mu.Lock()
+			b.tb.refund(l.now())
+			l.mu.Unlock()
+			return &limitWaitError{op: op, err: ctx.Err()}
+		}
+		l.mu.Lock()
+		late := l.now().Sub(now.Add(wait))
+		stale := late > b.tb.staleAfter()
+		l.mu.Unlock()
+		if !stale {
+			return nil
+		}
+		// Woken far past its turn: the turns of the other late waiters
+		// passed as well, and sending with all of them would be a
+		// burst. The turn it held went unused; take a new one.
 	}
-	return nil
+}
+
+// maxWaitOf is the longest wait ctx allows at now: until its deadline, or
+// -1 (no cap) without one.
+func maxWaitOf(ctx context.Context, now time.Time) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return -1
+	}
+	return max(dl.Sub(now), 0)
 }
 
 // Observe implements RateLimiter.
@@ -203,17 +244,19 @@ func (l *TokenBucketLimiter) Observe(op string, perSecond float64, throttled boo
 	if b == nil {
 		return
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := l.now()
-	if r := rate.Limit(perSecond * b.slow); perSecond > 0 && !throttled && r != b.lim.Limit() {
-		b.lim.SetLimitAt(now, r)
+	if perSecond > 0 && !throttled {
+		if r, c := withMargin(perSecond, b.burst); r != b.tb.rate {
+			b.tb.setRate(now, r, c)
+		}
 	}
 	if throttled {
 		// Someone else spent the budget: empty the bucket, a
 		// fraction of a token included, so the next request waits at
 		// least a full interval.
-		if n := int(math.Ceil(b.lim.TokensAt(now))); n > 0 {
-			b.lim.ReserveN(now, n)
-		}
+		b.tb.drain(now)
 	}
 }
 
@@ -244,22 +287,43 @@ func (e *limitWaitError) Error() string {
 
 func (e *limitWaitError) Unwrap() error { return e.err }
 
-// effective is the plan op's bucket runs at, margin included, and the
-// factor its rate runs at (see newBucket): its bucket's if it has one, else
-// its plan's; zero when op has neither. A shared limiter passes it to the
-// Store, so every process of a fleet runs one bucket at the same plan.
-func (l *TokenBucketLimiter) effective(op string) (Rate, float64) {
+// marginPlan is the plan a bucket runs at: its rate, margin included
+// (slowed for a burst of 1), the server's burst, the capacity they give
+// (the burst less the margin's worth of tokens) and the margin as a time.
+// A shared limiter passes it to the Store, so every process of a fleet runs
+// one bucket at the same plan.
+type marginPlan struct {
+	rate     float64
+	burst    int
+	capacity float64
+	margin   time.Duration
+}
+
+// planOf is the marginPlan of a bucket at rate (margin included) and burst.
+func planOf(rate float64, burst int) marginPlan {
+	return marginPlan{rate: rate, burst: burst, capacity: marginCap(rate, burst),
+		margin: secondsToDuration(marginTime(rate))}
+}
+
+// storeRate is p as a Store that knows nothing of the margin takes it: the
+// capacity rounded down to whole tokens.
+func (p marginPlan) storeRate() Rate {
+	return Rate{PerSecond: p.rate, Burst: int(math.Floor(p.capacity))}
+}
+
+// effective is the plan op's bucket runs at: its bucket's if it has one,
+// else its plan's; a zero rate when op has neither (no limit).
+func (l *TokenBucketLimiter) effective(op string) marginPlan {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if b, ok := l.buckets[op]; ok {
-		return Rate{PerSecond: float64(b.lim.Limit()), Burst: b.lim.Burst()}, b.slow
+		return planOf(b.tb.rate, b.burst)
 	}
 	plan, ok := l.plans[op]
 	if !ok || !validRate(plan.PerSecond) {
-		return Rate{}, 1
+		return marginPlan{}
 	}
-	if plan.Burst > 1 {
-		return Rate{PerSecond: plan.PerSecond, Burst: plan.Burst - 1}, 1
-	}
-	return Rate{PerSecond: plan.PerSecond * 0.9, Burst: 1}, 0.9
+	burst := max(plan.Burst, 1)
+	r, _ := withMargin(plan.PerSecond, burst)
+	return planOf(r, burst)
 }

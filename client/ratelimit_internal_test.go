@@ -3,9 +3,13 @@ package client
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Buckets for operations without a plan are bounded: idle full ones are
@@ -44,6 +48,54 @@ func TestLimiterBucketsBounded(t *testing.T) {
 		}
 		if err := <-waiting; err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A process stopped with callers queued (SIGSTOP, a debugger) wakes them
+// all at once when it resumes. Those whose turns passed long ago must not
+// all send: the server's bucket holds at most its burst however long the
+// stop. Simulated: 100 callers at 20/s, burst 10; every timer that would
+// fire in the first 3 s fires at 3 s. The send times must pass the
+// server's own bucket (20/s, burst 10) with no refusal. Measured before
+// the fix: 50 refused (every turn of the first 3 s sent at 3 s).
+func TestLimiterStalledTurnsExpire(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const op, n = "stalled", 100
+		l := NewRateLimiter(map[string]Rate{op: {PerSecond: 20, Burst: 10}})
+		start := time.Now()
+		stallEnd := start.Add(3 * time.Second)
+		l.newTimer = func(d time.Duration) *time.Timer {
+			return time.NewTimer(max(d, time.Until(stallEnd)))
+		}
+		var mu sync.Mutex
+		var sent []time.Time
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				if err := l.Wait(context.Background(), op); err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				sent = append(sent, time.Now())
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		server := rate.NewLimiter(20, 10)
+		server.SetLimitAt(start, 20) // full at the start
+		refused := 0
+		slices.SortFunc(sent, time.Time.Compare)
+		for _, at := range sent {
+			if !server.AllowN(at, 1) {
+				refused++
+			}
+		}
+		if refused != 0 {
+			t.Errorf("%d of %d requests refused by the server's bucket after a 3 s stop", refused, n)
+		}
+		if last := sent[len(sent)-1].Sub(start); last > 10*time.Second {
+			t.Errorf("the last request went at %v: the stop cost more than its own length and the queue", last)
 		}
 	})
 }

@@ -63,15 +63,16 @@ func TestRateLimiterDefaultRates(t *testing.T) {
 	}
 	synctest.Test(t, func(t *testing.T) {
 		l := client.NewRateLimiter(nil) // nil means DefaultRates
-		rlSpend(t, l, rlOp, 9)          // the burst, less the margin of one
+		rlSpend(t, l, rlOp, 9)          // the burst less the margin: 9.95 tokens
+		rlWantWait(t, l, rlOp, 50*time.Millisecond)
 		rlWantWait(t, l, rlOp, time.Second)
 		rlWantWait(t, l, rlOp, time.Second)
 	})
 }
 
-// N requests from several goroutines finish at (N-burst+1)/rate: the bound
-// the load tests measure against, (N-burst)/rate, plus the margin of one
-// token, and no sooner.
+// N requests from several goroutines finish at (N-burst)/rate plus the
+// margin: the bound the load tests measure against, plus 50 ms (one token
+// at 20/s), and no sooner.
 func TestRateLimiterReachesTheBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := rlLimiter(20, 10)
@@ -105,8 +106,9 @@ func TestRateLimiterWaitPastDeadline(t *testing.T) {
 		l := rlLimiter(1, 2)
 		rlSpend(t, l, rlOp, 1)
 
-		// The next token is 1 s away; a 100 ms deadline cannot be met.
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		// The next token is 50 ms away (the margin); a 10 ms deadline
+		// cannot be met.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 		defer cancel()
 		d, err := rlTimedWait(t, ctx, l, rlOp)
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -122,8 +124,8 @@ func TestRateLimiterWaitPastDeadline(t *testing.T) {
 			t.Errorf("error %q does not name the operation", err)
 		}
 
-		// The refused wait spent nothing: the token is still due at 1 s.
-		rlWantWait(t, l, rlOp, time.Second)
+		// The refused wait spent nothing: the token is still due at 50 ms.
+		rlWantWait(t, l, rlOp, 50*time.Millisecond)
 
 		// A deadline far enough away is waited for.
 		ctx2, cancel2 := context.WithTimeout(context.Background(), 1500*time.Millisecond)
@@ -159,8 +161,8 @@ func TestRateLimiterWaitCanceled(t *testing.T) {
 			t.Errorf("Wait cancelled = %v, which also matches DeadlineExceeded", err)
 		}
 		// The cancelled reservation is given back: the next token is
-		// still due at 1 s, not 2 s.
-		rlWantWait(t, l, rlOp, time.Second)
+		// still due at 50 ms, not 1.05 s.
+		rlWantWait(t, l, rlOp, 50*time.Millisecond)
 
 		ctx2, cancel2 := context.WithCancel(context.Background())
 		cancel2()
@@ -170,15 +172,18 @@ func TestRateLimiterWaitCanceled(t *testing.T) {
 	})
 }
 
-// A plan with a burst of 1 leaves no token for a margin: it runs at nine
-// tenths of its rate instead, and learned rates are slowed the same way.
+// A plan with a burst of 1 leaves no token for a margin: its requests are
+// one interval and the margin apart instead (at most two intervals), and
+// learned rates are slowed the same way.
 func TestRateLimiterMarginForBurstOne(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := rlLimiter(1, 1)
 		rlSpend(t, l, rlOp, 1)
-		rlWantWait(t, l, rlOp, time.Second*10/9)
+		rlWantWait(t, l, rlOp, 1050*time.Millisecond)
 		l.Observe(rlOp, 9, false)
-		rlWantWait(t, l, rlOp, 123456790*time.Nanosecond) // 1/(9*0.9) s
+		rlWantWait(t, l, rlOp, 161111111*time.Nanosecond) // 1/9 s + 50 ms
+		l.Observe(rlOp, 40, false)
+		rlWantWait(t, l, rlOp, 50*time.Millisecond) // two intervals of 1/40 s
 	})
 }
 
@@ -186,8 +191,9 @@ func TestRateLimiterObserveRate(t *testing.T) {
 	t.Run("raises", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			l := rlLimiter(1, 2)
-			rlSpend(t, l, rlOp, 1)
+			rlSpend(t, l, rlOp, 1) // 0.95 left
 			l.Observe(rlOp, 4, false)
+			rlWantWait(t, l, rlOp, 12500*time.Microsecond) // 0.05 token at 4/s
 			rlWantWait(t, l, rlOp, 250*time.Millisecond)
 			rlWantWait(t, l, rlOp, 250*time.Millisecond)
 		})
@@ -195,8 +201,9 @@ func TestRateLimiterObserveRate(t *testing.T) {
 	t.Run("lowers", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			l := rlLimiter(4, 2)
-			rlSpend(t, l, rlOp, 1)
+			rlSpend(t, l, rlOp, 1) // 0.8 left (the margin is 0.2 token at 4/s)
 			l.Observe(rlOp, 0.5, false)
+			rlWantWait(t, l, rlOp, 400*time.Millisecond) // 0.2 token at 0.5/s
 			rlWantWait(t, l, rlOp, 2*time.Second)
 		})
 	})
@@ -205,6 +212,7 @@ func TestRateLimiterObserveRate(t *testing.T) {
 			l := rlLimiter(4, 2)
 			rlSpend(t, l, rlOp, 1)
 			l.Observe(rlOp, 0, false)
+			rlWantWait(t, l, rlOp, 50*time.Millisecond)
 			rlWantWait(t, l, rlOp, 250*time.Millisecond)
 		})
 	})
@@ -215,6 +223,7 @@ func TestRateLimiterObserveRate(t *testing.T) {
 			rlSpend(t, l, op, 50) // not limited yet
 			l.Observe(op, 2, false)
 			rlSpend(t, l, op, 1) // a burst of one second's worth, less the margin
+			rlWantWait(t, l, op, 50*time.Millisecond)
 			rlWantWait(t, l, op, 500*time.Millisecond)
 		})
 	})
@@ -263,8 +272,9 @@ func TestRateLimiterUnknownOperationNotLimited(t *testing.T) {
 		// reply states its rate.
 		l := client.NewRateLimiter(map[string]client.Rate{rlOp: {}})
 		rlSpend(t, l, rlOp, 100)
-		l.Observe(rlOp, 2, false) // burst ceil(2) less the margin: 1
+		l.Observe(rlOp, 2, false) // burst ceil(2) less the margin: 1.9
 		rlSpend(t, l, rlOp, 1)
+		rlWantWait(t, l, rlOp, 50*time.Millisecond)
 		rlWantWait(t, l, rlOp, 500*time.Millisecond)
 	})
 }
@@ -290,4 +300,37 @@ func TestRateLimiterConcurrent(t *testing.T) {
 		}
 		wg.Wait()
 	})
+}
+
+// Callers that leave before their turn give their tokens back, whatever
+// their place in the queue: after 10 cancelled waiters at 1/s the next
+// caller waits about one interval. (x/time/rate's Reservation.Cancel gave
+// back only the last reservation's token: the next caller waited 10 s.)
+func TestRateLimiterCancelledWaitersGiveBack(t *testing.T) {
+	for _, order := range []string{"first-in first-out", "last-in first-out"} {
+		t.Run(order, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := rlLimiter(1, 1)
+				rlSpend(t, l, rlOp, 1)
+				cancels := make([]context.CancelFunc, 10)
+				errc := make(chan error, len(cancels))
+				for i := range cancels {
+					ctx, cancel := context.WithCancel(context.Background())
+					cancels[i] = cancel
+					go func() { errc <- l.Wait(ctx, rlOp) }()
+					synctest.Wait() // queued in this order
+				}
+				for i := range cancels {
+					if order == "last-in first-out" {
+						i = len(cancels) - 1 - i
+					}
+					cancels[i]()
+					if err := <-errc; !errors.Is(err, context.Canceled) {
+						t.Fatalf("cancelled Wait = %v", err)
+					}
+				}
+				rlWantWait(t, l, rlOp, 1050*time.Millisecond) // one interval and the margin
+			})
+		})
+	}
 }

@@ -89,8 +89,11 @@ type rdtResult struct {
 // fleet) and caches it. It counts one lookup, with where the RDT came from.
 func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 	mint func(context.Context) (*RestrictedDataToken, error)) (*RestrictedDataToken, error) {
+	counted := lookedUp(ctx) // by the limiter's ready hook, for this attempt
 	if t := c.lookup(key, now()); t != nil {
-		c.tel.cacheLookup(ctx, cacheHit)
+		if !counted {
+			c.tel.cacheLookup(ctx, cacheHit)
+		}
 		return t, nil
 	}
 	r, err := c.flight.do(ctx, key, func(ctx context.Context) (rdtResult, error) {
@@ -134,10 +137,14 @@ func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 		return rdtResult{t, cacheShared}, nil
 	})
 	if err != nil {
-		c.tel.cacheLookup(ctx, cacheMiss)
+		if !counted {
+			c.tel.cacheLookup(ctx, cacheMiss)
+		}
 		return nil, err
 	}
-	c.tel.cacheLookup(ctx, r.source)
+	if !counted {
+		c.tel.cacheLookup(ctx, r.source)
+	}
 	return r.tok, nil
 }
 

@@ -23,47 +23,118 @@ type sharedLimiter struct {
 	mu       sync.Mutex
 	told     map[string]float64 // the learned rate last stored, by operation
 	fellBack map[string]bool    // operations running on the local bucket since the store failed
+	taken    map[string]bool    // operations this process has taken from the shared bucket (i16c)
 }
 
+// --- bucket math (i16c): Wait, take, refund, Observe's rate ---
+
 // Wait implements RateLimiter: a Take from the shared bucket, then the wait
-// it says, cut short by ctx.
+// it says, cut short by ctx. A caller that leaves before its turn gives its
+// token back (with a BucketStore), and one that wakes far past its turn
+// (the process was stopped) takes a new turn rather than sending with
+// every other late waiter at once.
 func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
-	plan, _ := l.local.effective(op)
-	var maxWait time.Duration // 0: no cap
-	if dl, ok := ctx.Deadline(); ok {
-		if maxWait = time.Until(dl); maxWait <= 0 {
+	plan := l.local.effective(op)
+	for {
+		if err := ctx.Err(); err != nil {
+			return &limitWaitError{op: op, err: err}
+		}
+		var maxWait time.Duration // 0: no cap
+		if dl, ok := ctx.Deadline(); ok {
+			if maxWait = time.Until(dl); maxWait <= 0 {
+				return &limitWaitError{op: op, err: context.DeadlineExceeded}
+			}
+		}
+		wait, ok, err := l.take(ctx, op, plan, maxWait)
+		switch {
+		case ctx.Err() != nil:
+			if err == nil && ok {
+				l.refund(ctx, op, plan) // taken as the caller left
+			}
+			return &limitWaitError{op: op, err: ctx.Err()}
+		case err != nil:
+			l.fallBack(op)
+			return l.local.Wait(ctx, op)
+		case !ok:
 			return &limitWaitError{op: op, err: context.DeadlineExceeded}
 		}
-	}
-	var wait time.Duration
-	var ok bool
-	err := l.sh.use(ctx, "take", func(ctx context.Context) error {
-		var err error
-		wait, ok, err = l.sh.st.Take(ctx, l.sh.seal.key("rate:"+op), plan, maxWait)
-		return err
-	})
-	switch {
-	case ctx.Err() != nil:
-		return &limitWaitError{op: op, err: ctx.Err()}
-	case err != nil:
-		l.fallBack(op)
-		return l.local.Wait(ctx, op)
-	case !ok:
-		return &limitWaitError{op: op, err: context.DeadlineExceeded}
-	}
-	l.recovered(op)
-	if wait <= 0 {
-		return nil
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return &limitWaitError{op: op, err: ctx.Err()}
+		l.recovered(op)
+		if wait <= 0 {
+			return nil
+		}
+		turn := time.Now().Add(wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			l.refund(ctx, op, plan)
+			return &limitWaitError{op: op, err: ctx.Err()}
+		}
+		if time.Since(turn) <= staleAfter(plan) {
+			return nil
+		}
+		// Woken far past its turn: take a new one (see
+		// tokenBucket.staleAfter).
 	}
 }
+
+// take is one Take from op's shared bucket: TakeBucket, with the margin as
+// time and what this process knows of the bucket, when the Store has it.
+func (l *sharedLimiter) take(ctx context.Context, op string, plan marginPlan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+	key := l.sh.seal.key("rate:" + op)
+	bs, isBS := l.sh.st.(BucketStore)
+	known := isBS && l.knows(op)
+	err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+		var err error
+		if isBS {
+			wait, ok, err = bs.TakeBucket(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.rate, Burst: plan.burst}, Margin: plan.margin}, maxWait, known)
+		} else {
+			wait, ok, err = l.sh.st.Take(ctx, key, plan.storeRate(), maxWait)
+		}
+		return err
+	})
+	if err == nil && isBS && !known {
+		l.know(op)
+	}
+	return wait, ok, err
+}
+
+// refund gives op's token back to the shared bucket for a caller that left
+// before its turn, best effort, whatever the caller's context.
+func (l *sharedLimiter) refund(ctx context.Context, op string, plan marginPlan) {
+	bs, ok := l.sh.st.(BucketStore)
+	if !ok || plan.rate <= 0 {
+		return
+	}
+	key := l.sh.seal.key("rate:" + op)
+	_ = l.sh.use(context.WithoutCancel(ctx), "refund", func(ctx context.Context) error {
+		return bs.Refund(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.rate, Burst: plan.burst}, Margin: plan.margin})
+	})
+}
+
+// knows reports whether this process has taken from op's shared bucket:
+// if the bucket is then missing, it vanished.
+func (l *sharedLimiter) knows(op string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.taken[op]
+}
+
+// know notes that this process has taken from op's shared bucket.
+func (l *sharedLimiter) know(op string) {
+	l.mu.Lock()
+	if l.taken == nil || len(l.taken) >= maxSharedRates {
+		l.taken = map[string]bool{}
+	}
+	l.taken[op] = true
+	l.mu.Unlock()
+}
+
+// staleAfter is tokenBucket.staleAfter for plan.
+func staleAfter(plan marginPlan) time.Duration { return staleAfterOf(plan.rate, plan.capacity) }
+
+// --- end of bucket math (i16c) ---
 
 // fallBack starts op on the in-process bucket, emptied first if the fleet
 // has been sharing: the other processes have been spending the same budget,
@@ -103,8 +174,13 @@ func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 	if !validRate(perSecond) {
 		perSecond = 0
 	}
-	plan, slow := l.local.effective(op)
-	learned := perSecond * slow
+	plan := l.local.effective(op)
+	// The rate stored is the one the bucket runs at: slowed by the margin
+	// for a burst of 1, as the in-process bucket does (i16c).
+	var learned float64
+	if perSecond > 0 {
+		learned = perSecond * marginFactor(perSecond, max(plan.burst, 1))
+	}
 	l.mu.Lock()
 	if l.told == nil || len(l.told) >= maxSharedRates {
 		l.told = map[string]float64{}
@@ -115,7 +191,7 @@ func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 		return
 	}
 	err := l.sh.use(context.Background(), "observe", func(ctx context.Context) error {
-		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), plan, learned, throttled)
+		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), plan.storeRate(), learned, throttled)
 	})
 	if err == nil && learned > 0 {
 		l.mu.Lock()

@@ -67,3 +67,28 @@ type Store interface {
 	// included.
 	Observe(ctx context.Context, key string, b Rate, learned float64, throttled bool) error
 }
+
+// BucketStore is what a Store may add to its rate-limit buckets so that a
+// fleet wastes no budget; redisstore implements it, and the client uses it
+// whenever its Store does. Without it, a Store's buckets keep the margin as
+// a whole token, a caller that gives up keeps its place spent, and a bucket
+// that vanished starts full.
+type BucketStore interface {
+	// TakeBucket is Take with the plan's margin and the caller's history.
+	// p.Rate.Burst is the server's burst and p.Margin is taken off it as
+	// time (p.Rate.PerSecond × p.Margin tokens, at most one). known says the
+	// caller has taken from this bucket before: a bucket that is missing
+	// then has vanished (evicted, flushed, a stale replica), and starts
+	// empty, as after a 429, instead of full.
+	TakeBucket(ctx context.Context, key string, p BucketPlan, maxWait time.Duration, known bool) (wait time.Duration, ok bool, err error)
+	// Refund gives back one token that TakeBucket spent for a request that
+	// will not be sent (its caller left before its turn). The bucket never
+	// holds more than its capacity, and a missing one is left alone.
+	Refund(ctx context.Context, key string, p BucketPlan) error
+}
+
+// BucketPlan is the plan a BucketStore's bucket runs at.
+type BucketPlan struct {
+	Rate   Rate          // the rate (with the client's margin) and the server's burst
+	Margin time.Duration // the safety margin, as time, taken off the burst
+}

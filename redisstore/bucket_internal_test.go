@@ -282,12 +282,168 @@ func TestNumbersReadBackExactly(t *testing.T) {
 	}
 	// A fraction survives a round trip through the script.
 	frac := 1.0 / 3
-	writeBucket(t, rdb, bucketKey, bucket{present: true, tokens: -2 + frac, rate: 1e-9})
-	if err := s.Observe(ctx, bucketKey, client.Rate{PerSecond: 3, Burst: 7}, 1e-9, false); err != nil {
+	// (Counted an hour from now: a time in the future refills nothing.)
+	writeBucket(t, rdb, bucketKey, bucket{present: true, tokens: -2 + frac, rate: 1, age: -time.Hour})
+	if err := s.Observe(ctx, bucketKey, client.Rate{PerSecond: 3, Burst: 7}, 1, false); err != nil {
 		t.Fatal(err)
 	}
 	tokens, _ := readBucket(t, rdb, bucketKey)
 	if math.Abs(tokens-(-2+frac)) > 1e-12 {
 		t.Fatalf("tokens %v after a round trip, want %v", tokens, -2+frac)
+	}
+}
+
+// Bucket fields are untrusted: whatever another writer left in a bucket's
+// key, Take neither fails nor stalls nor stops limiting. Each case then
+// takes 60 turns at 10/s, burst 5: no error, no wait beyond what 60 turns
+// at the plan's rate take, and limiting on (the last turn is seconds away,
+// as 55 turns past the burst at 10/s are).
+func TestBucketUntrusted(t *testing.T) {
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 10, Burst: 5}, Margin: 50 * time.Millisecond}
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := New(rdb, WithPrefix(""))
+	ctx := context.Background()
+	hset := func(fields ...string) func() error {
+		return func() error {
+			now := rdb.Time(ctx).Val().UnixMicro()
+			args := []any{fieldTokens, "3", fieldTime, strconv.FormatInt(now, 10)}
+			for i := 0; i < len(fields); i += 2 {
+				args = append(args, fields[i], fields[i+1])
+			}
+			return rdb.HSet(ctx, bucketKey, args...).Err()
+		}
+	}
+	tests := []struct {
+		name  string
+		write func() error
+	}{
+		{"tokens -1e12", hset(fieldTokens, "-1e12")},
+		{"tokens -inf", hset(fieldTokens, "-inf")},
+		{"tokens inf", hset(fieldTokens, "inf")},
+		{"tokens nan", hset(fieldTokens, "nan")},
+		{"tokens not a number", hset(fieldTokens, "many")},
+		{"tokens 1e300", hset(fieldTokens, "1e300")},
+		{"time nan", hset(fieldTime, "nan")},
+		{"time far in the future", hset(fieldTime, "1e300")},
+		{"time far in the past", hset(fieldTime, "-1e300")},
+		{"time missing", func() error { return rdb.HSet(ctx, bucketKey, fieldTokens, "2").Err() }},
+		{"rate 0", hset(fieldRate, "0")},
+		{"rate -1", hset(fieldRate, "-1")},
+		{"rate nan", hset(fieldRate, "nan")},
+		{"rate inf", hset(fieldRate, "inf")},
+		{"rate 1e-300", hset(fieldRate, "1e-300")},
+		{"rate 1e300", hset(fieldRate, "1e300")},
+		{"rate not a number", hset(fieldRate, "fast")},
+		{"a string", func() error { return rdb.Set(ctx, bucketKey, "x", 0).Err() }},
+		{"a list", func() error { return rdb.RPush(ctx, bucketKey, "x").Err() }},
+		{"a set", func() error { return rdb.SAdd(ctx, bucketKey, "x").Err() }},
+		{"a sorted set", func() error { return rdb.ZAdd(ctx, bucketKey, redis.Z{Score: 1, Member: "x"}).Err() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.Flush(t)
+			if err := tt.write(); err != nil {
+				t.Fatal(err)
+			}
+			var last time.Duration
+			start := time.Now()
+			for i := range 60 {
+				wait, ok, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+				if err != nil || !ok {
+					t.Fatalf("Take #%d: ok %v, err %v", i+1, ok, err)
+				}
+				if wait > 7*time.Second {
+					t.Fatalf("Take #%d waits %v: more than 60 turns at 10/s", i+1, wait)
+				}
+				last = wait
+			}
+			// (Less the time the test took: the bucket refills meanwhile.)
+			if last < 4500*time.Millisecond-time.Since(start) {
+				t.Errorf("the 60th Take waits %v, want at least 4.5 s: limiting is off", last)
+			}
+			if kind := rdb.Type(ctx, bucketKey).Val(); kind != "hash" {
+				t.Errorf("the bucket is a %s after Take, want a hash", kind)
+			}
+			if r, err := rdb.HGet(ctx, bucketKey, fieldRate).Result(); err != redis.Nil {
+				t.Errorf("rate field %q (%v) after Take: a rate out of bounds must be dropped", r, err)
+			}
+			// Observe and Refund take it too.
+			if err := s.Refund(ctx, bucketKey, plan); err != nil {
+				t.Errorf("Refund: %v", err)
+			}
+			if err := s.Observe(ctx, bucketKey, plan.Rate, 0, true); err != nil {
+				t.Errorf("Observe: %v", err)
+			}
+		})
+	}
+}
+
+// A caller that gives up before its turn gives its token back: after 10
+// cancelled waiters at 1/s the next caller waits about 1 s, not 11 s.
+func TestBucketRefund(t *testing.T) {
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1, Burst: 1}}
+	srv := redistest.Start(t)
+	s := New(srv.Client(t), WithPrefix(""))
+	ctx := context.Background()
+	start := time.Now()
+	if wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, false); err != nil || wait != 0 {
+		t.Fatalf("first Take: wait %v, err %v; want none", wait, err)
+	}
+	for i := range 10 {
+		wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Duration(i+1) * time.Second; wait > want || wait < want-time.Since(start) {
+			t.Fatalf("waiter %d waits %v, want about %v", i+1, wait, want)
+		}
+	}
+	for range 10 {
+		if err := s.Refund(ctx, bucketKey, plan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait > time.Second || wait < time.Second-time.Since(start) {
+		t.Errorf("after 10 refunds the next caller waits %v, want about 1 s (less the %v the test took)", wait, time.Since(start))
+	}
+	// A refund never fills a bucket past its capacity.
+	srv.Flush(t)
+	for range 3 {
+		if err := s.Refund(ctx, bucketKey, plan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := srv.Client(t).Exists(ctx, bucketKey).Val(); n != 0 {
+		t.Errorf("Refund created a missing bucket")
+	}
+}
+
+// A bucket that vanished starts empty for a caller that knew it; a bucket
+// that never existed starts full. The margin is time: 50 ms at 0.5/s is
+// 0.025 token off a burst of 30, not a whole token.
+func TestBucketVanishedAndMargin(t *testing.T) {
+	srv := redistest.Start(t)
+	s := New(srv.Client(t), WithPrefix(""))
+	ctx := context.Background()
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 0.5, Burst: 30}, Margin: 50 * time.Millisecond}
+	for i := range 29 {
+		if wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, i > 0); err != nil || wait != 0 {
+			t.Fatalf("Take #%d of a new bucket: wait %v, err %v; want none", i+1, wait, err)
+		}
+	}
+	wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+	// (Less if the test's own calls took time: the bucket refills.)
+	if err != nil || wait > 50*time.Millisecond || wait <= 0 {
+		t.Fatalf("30th Take: wait %v, err %v; want 50 ms (the margin), not a whole token's 2 s", wait, err)
+	}
+	srv.Flush(t) // the bucket vanishes
+	wait, _, err = s.TakeBucket(ctx, bucketKey, plan, 0, true)
+	if err != nil || wait != 2*time.Second {
+		t.Fatalf("Take of a vanished bucket: wait %v, err %v; want one interval, 2 s", wait, err)
 	}
 }

@@ -49,6 +49,23 @@
 // from that moment; a 429 empties the bucket, the fraction of a token
 // included.
 //
+// TakeBucket and Refund ([client.BucketStore]) add what a fleet needs to
+// waste no budget: the client's safety margin taken off the burst as a
+// time (50 ms at 0.5/s is 0.025 token, not a whole one); a token given back
+// by a caller that left before its turn, wherever it stood in the queue; and
+// a bucket that vanished (evicted, flushed, a replica that never had it)
+// starting empty, as after a 429, for a caller that had used it, rather
+// than full, which would be a burst.
+//
+// A bucket's fields are not trusted: anyone who can write to Redis can
+// write them. A key of another type is replaced; a learned rate outside
+// what the client accepts from a header (1e-4 to 1e5 per second) is
+// dropped for the plan's; tokens that are not a finite number or a queue
+// deeper than any the fleet could have made (1,024 callers or 10 minutes of
+// the rate, whichever is more) make the bucket start empty; a time in the
+// future counts as now. So garbage never fails a call, never stops
+// limiting, and never sets a wait of years.
+//
 // Why not GCRA (github.com/go-redis/redis_rate): GCRA stores a theoretical
 // arrival time, the queue of requests converted to time at the rate each
 // caller passed when it joined. A new rate does not re-price that queue:
@@ -151,7 +168,10 @@ func isNoScript(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
 
-var _ client.Store = (*Store)(nil)
+var (
+	_ client.Store       = (*Store)(nil)
+	_ client.BucketStore = (*Store)(nil)
+)
 
 // Option configures a Store.
 type Option func(*Store)
@@ -279,8 +299,22 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 // up; when ok, it is at most maxWait (maxWait <= 0: no cap). A NaN,
 // infinite or negative rate, or a negative burst, is an error.
 func (s *Store) Take(ctx context.Context, key string, b client.Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+	return s.take(ctx, key, client.BucketPlan{Rate: b}, maxWait, false)
+}
+
+// TakeBucket implements client.BucketStore: Take with the margin taken off
+// the burst as time, and a missing bucket that the caller knew started
+// empty. Like Take, one EVALSHA.
+func (s *Store) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, known bool) (wait time.Duration, ok bool, err error) {
+	return s.take(ctx, key, p, maxWait, known)
+}
+
+// maxMargin bounds the margin a caller may ask for.
+const maxMargin = time.Second
+
+func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, known bool) (wait time.Duration, ok bool, err error) {
 	k := s.prefix + key
-	if err := checkRate(b, 0); err != nil {
+	if err := checkPlan(p, 0); err != nil {
 		return 0, false, opError("take", k, err)
 	}
 	maxUs := 0.0
@@ -289,7 +323,8 @@ func (s *Store) Take(ctx context.Context, key string, b client.Rate, maxWait tim
 	}
 	res, err := bounded(ctx, s, func(ctx context.Context) ([]int64, error) {
 		return takeScript.Run(ctx, s.rdb, []string{k},
-			formatFloat(b.PerSecond), b.Burst, formatFloat(maxUs), minIdle).Int64Slice()
+			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), boolArg(known),
+			formatFloat(maxUs), minIdle).Int64Slice()
 	}, nil)
 	if err == nil && len(res) != 2 {
 		err = fmt.Errorf("unexpected reply %v", res)
@@ -297,7 +332,26 @@ func (s *Store) Take(ctx context.Context, key string, b client.Rate, maxWait tim
 	if err != nil {
 		return 0, false, opError("take", k, err)
 	}
-	return time.Duration(res[0]) * time.Microsecond, res[1] == 1, nil
+	// The script bounds the wait by what the plan allows; a negative one
+	// (a reply from something else than the script) is no wait.
+	return time.Duration(max(res[0], 0)) * time.Microsecond, res[1] == 1, nil
+}
+
+// Refund implements client.BucketStore with one EVALSHA: one token back,
+// up to the bucket's capacity; a missing or broken bucket is left alone.
+func (s *Store) Refund(ctx context.Context, key string, p client.BucketPlan) error {
+	k := s.prefix + key
+	if err := checkPlan(p, 0); err != nil {
+		return opError("refund", k, err)
+	}
+	if p.Rate.PerSecond == 0 {
+		return nil
+	}
+	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, refundScript.Run(ctx, s.rdb, []string{k},
+			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), 0, minIdle).Err()
+	}, nil)
+	return opError("refund", k, err)
 }
 
 // Observe implements client.Store with one EVALSHA; learned 0 and
@@ -311,15 +365,28 @@ func (s *Store) Observe(ctx context.Context, key string, b client.Rate, learned 
 	if learned == 0 && !throttled {
 		return nil
 	}
-	th := 0
-	if throttled {
-		th = 1
-	}
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, observeScript.Run(ctx, s.rdb, []string{k},
-			formatFloat(b.PerSecond), b.Burst, formatFloat(learned), th, minIdle).Err()
+			formatFloat(b.PerSecond), b.Burst, 0, 0, formatFloat(learned), boolArg(throttled), minIdle).Err()
 	}, nil)
 	return opError("observe", k, err)
+}
+
+// boolArg is a script's 1 or 0.
+func boolArg(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// checkPlan is checkRate with the margin, which must be within
+// [0, maxMargin].
+func checkPlan(p client.BucketPlan, learned float64) error {
+	if p.Margin < 0 || p.Margin > maxMargin {
+		return fmt.Errorf("invalid margin %v (want 0 to %v)", p.Margin, maxMargin)
+	}
+	return checkRate(p.Rate, learned)
 }
 
 // checkRate rejects rates that the scripts cannot price.
@@ -405,7 +472,7 @@ func opError(op, key string, err error) error {
 // and errors.As reach (context.DeadlineExceeded, a net error, a
 // redis.Error).
 type opErr struct {
-	op  string // "get", "set", "delete", "lock", "unlock", "take", "observe"
+	op  string // "get", "set", "delete", "lock", "unlock", "take", "refund", "observe"
 	key string // the full key, prefix included
 	err error
 }

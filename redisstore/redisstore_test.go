@@ -850,17 +850,21 @@ func TestErrorsNameKeyNotValue(t *testing.T) {
 	s, rdb := newStore(t)
 	ctx := context.Background()
 	const secret = "Atza|SECRET-TOKEN-VALUE"
-	// A bucket of the wrong type makes the bucket scripts fail on the
-	// server. (Get, DeleteIf and Lock treat such a key as absent or broken:
-	// TestHostileValues.)
-	if err := rdb.Set(ctx, redisstore.DefaultPrefix+rateKey, secret, time.Minute).Err(); err != nil {
-		t.Fatal(err)
+	// Keys of the wrong type are no longer errors (Get, DeleteIf and Lock
+	// treat them as absent or broken, TestHostileValues; the bucket scripts
+	// reset them, TestBucketUntrusted), so the server refuses writes instead:
+	// a full Redis under noeviction.
+	for _, kv := range [][2]string{{"maxmemory-policy", "noeviction"}, {"maxmemory", "1"}} {
+		if err := rdb.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
+	t.Cleanup(func() { rdb.ConfigSet(context.Background(), "maxmemory", "0") })
+	errSet := s.Set(ctx, lwaKey, []byte(secret), time.Minute)
 	_, _, errTake := s.Take(ctx, rateKey, client.Rate{PerSecond: 1, Burst: 1}, 0)
-	errObs := s.Observe(ctx, rateKey, client.Rate{PerSecond: 1, Burst: 1}, 2, true)
-	for name, err := range map[string]error{"take": errTake, "observe": errObs} {
+	for name, err := range map[string]error{"set": errSet, "take": errTake} {
 		if err == nil {
-			t.Errorf("%s on a key of the wrong type: no error", name)
+			t.Errorf("%s on a full Redis: no error", name)
 			continue
 		}
 		msg := err.Error()

@@ -23,34 +23,93 @@ const minIdle = 3600 * 1000
 // is allowed before writes. Numbers are written with %.17g so that they read
 // back exactly (tostring keeps only 14 digits, too few for a time in µs).
 
-// bucketLib is the start of both bucket scripts: it loads the bucket, picks
-// its rate and burst and defines refill.
+// Bounds on what a bucket's hash may say. Redis is shared infrastructure,
+// not a trusted oracle: anyone who can write to it can write a bucket, so
+// every field read is checked, and a value outside these bounds is treated
+// as broken (the bucket starts empty, as after a 429), never as a wait of
+// years or a rate of zero. The rate bounds are the client's for an
+// x-amzn-RateLimit-Limit header.
+//
+// In the scripts: a learned rate is believed within [1e-4, 1e5] per
+// second, and a queue (callers waiting their turn, across the fleet) of up
+// to 1024 callers or 600 s of the rate, whichever is more, beyond the
+// capacity.
+
+// bucketLib is the start of every bucket script: it loads and checks the
+// bucket, picks its rate and capacity and defines refill and save.
 //
 // ARGV[1] is the plan's rate per second, ARGV[2] its burst (0: one second's
-// worth of the rate, at least 1).
+// worth of the rate, at least 1), ARGV[3] the margin in seconds (the
+// capacity is the burst less the margin's worth of tokens, at most one,
+// for a burst over 1), ARGV[4] 1 if a missing bucket has vanished (the
+// caller has taken from it before) rather than never existed.
+//
+// A key of another type than a hash is deleted and the bucket starts
+// empty. A learned rate outside [minRate, maxRate] (0, -1, nan, inf,
+// 1e-300) is ignored and removed: the plan's rate applies. Tokens that are
+// not a finite number, or below the deepest queue believed (see above),
+// and a time that is not a number, make the
+// bucket start empty; a time in the future is taken as now. A bucket that
+// vanished (evicted, flushed, a replica that never had it) also starts
+// empty, with one interval to wait, instead of full: the fleet may have
+// spent the server's burst a moment ago. Only a bucket that never existed
+// starts full.
 const bucketLib = `
 local key = KEYS[1]
-local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `')
-local tokens, ts, learned = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
 local plan_rate, plan_burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local margin, known = tonumber(ARGV[3]), ARGV[4] == '1'
+local min_rate, max_rate, max_queue, max_queue_s = 1e-4, 1e5, 1024, 600
+
+local kind = redis.call('TYPE', key)['ok']
+local tokens, ts, learned, bad_rate
+local broken = false
+if kind == 'hash' then
+  local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `')
+  tokens, ts, learned = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
+  if h[3] and not (learned and learned >= min_rate and learned <= max_rate) then
+    learned, bad_rate = nil, true
+  end
+  if tokens == nil or ts == nil then
+    broken = h[1] or h[2] or known
+    tokens, ts = nil, nil
+  end
+elseif kind ~= 'none' then
+  redis.call('DEL', key)
+  broken = true
+else
+  broken = known
+end
 
 local function burst_of(rate)
   if plan_burst > 0 then return plan_burst end
   return math.max(1, math.floor(rate))
 end
 
+-- cap_of is the most tokens the bucket holds at rate: the burst less the
+-- margin's worth of tokens (at most one), and 1 for a burst of 1.
+local function cap_of(rate)
+  local burst = burst_of(rate)
+  if burst <= 1 then return 1 end
+  return burst - rate * math.min(margin, 1 / rate)
+end
+
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
--- refill brings tokens up to now at rate; a bucket with no state starts full.
+-- refill brings tokens up to now at rate. A bucket that never existed
+-- starts full; a broken or vanished one empty; a count that is not a
+-- finite number or a queue deeper than max_queue or max_queue_s is broken.
 local function refill(rate)
-  local burst = burst_of(rate)
-  if tokens == nil or ts == nil then
-    tokens = burst
+  local cap = cap_of(rate)
+  if tokens ~= nil and not (tokens > -(cap + math.max(max_queue, rate * max_queue_s)) and tokens < math.huge and ts > -math.huge and ts < math.huge) then
+    broken, tokens = true, nil
+  end
+  if tokens == nil then
+    if broken then tokens = 0 else tokens = cap end
   else
     local elapsed = now - ts
-    if elapsed < 0 then elapsed = 0 end -- Redis's clock went back (a failover)
-    tokens = math.min(burst, tokens + elapsed * rate / 1000000)
+    if elapsed < 0 then elapsed = 0 end -- Redis's clock went back (a failover), or a time from the future
+    tokens = math.min(cap, tokens + elapsed * rate / 1000000)
   end
 end
 
@@ -58,14 +117,16 @@ end
 -- full again, and at least min_idle ms.
 local function save(rate, min_idle)
   redis.call('HSET', key, '` + fieldTokens + `', string.format('%.17g', tokens), '` + fieldTime + `', string.format('%.17g', now))
-  local full_ms = (burst_of(rate) - tokens) * 1000 / rate
+  if bad_rate then redis.call('HDEL', key, '` + fieldRate + `') end
+  local full_ms = (cap_of(rate) - tokens) * 1000 / rate
   redis.call('PEXPIRE', key, math.ceil(math.max(min_idle, full_ms)))
 end
 `
 
 // takeScript spends one token and returns {wait µs, ok 1/0}.
 //
-// ARGV[3] is the longest wait accepted, in µs (0: no cap); ARGV[4] min_idle.
+// ARGV[5] is the longest wait accepted, in µs (0: no cap); ARGV[6]
+// min_idle.
 //
 // The rate is the learned one, else the plan's; with neither there is no
 // limit and nothing is written. A caller that finds less than one token
@@ -79,36 +140,52 @@ refill(rate)
 local wait = 0
 if tokens < 1 then
   wait = math.ceil((1 - tokens) * 1000000 / rate)
-  local max_wait = tonumber(ARGV[3])
+  local max_wait = tonumber(ARGV[5])
   if max_wait > 0 and wait > max_wait then return {wait, 0} end
 end
 tokens = tokens - 1
-save(rate, tonumber(ARGV[4]))
+save(rate, tonumber(ARGV[6]))
 return {wait, 1}
 `)
 
-// observeScript records a reply: ARGV[3] the rate it stated (0: none),
-// ARGV[4] 1 if it was a 429; ARGV[5] min_idle. It returns 1 if it wrote.
+// refundScript gives back one token that Take spent for a request that was
+// not sent, up to the capacity; ARGV[5] is min_idle. It returns 1 if it
+// wrote: a bucket that is missing or broken is left alone.
+var refundScript = redis.NewScript(bucketLib + `
+local rate = learned or plan_rate
+if rate <= 0 or tokens == nil then return 0 end
+refill(rate)
+if broken then return 0 end
+tokens = math.min(cap_of(rate), tokens + 1)
+save(rate, tonumber(ARGV[5]))
+return 1
+`)
+
+// observeScript records a reply: ARGV[5] the rate it stated (0: none),
+// ARGV[6] 1 if it was a 429; ARGV[7] min_idle. It returns 1 if it wrote.
 //
 // Tokens are first brought up to now at the old rate, so a new rate prices
 // only the time after it was learned. A 429 takes every whole and partial
 // token left (tokens - ceil(tokens)), so the next caller waits at least one
 // full interval; a bucket already at or below 0 keeps its queue.
 var observeScript = redis.NewScript(bucketLib + `
-local new_rate = tonumber(ARGV[3])
+local new_rate = tonumber(ARGV[5])
 local old_rate = learned or plan_rate
 local rate = old_rate
 if new_rate > 0 then rate = new_rate end
 if rate <= 0 then return 0 end
 if old_rate > 0 then
   refill(old_rate)
-  tokens = math.min(tokens, burst_of(rate))
+  tokens = math.min(tokens, cap_of(rate))
 else
   refill(rate)
 end
-if ARGV[4] == '1' and tokens > 0 then tokens = tokens - math.ceil(tokens) end
-if new_rate > 0 then redis.call('HSET', key, '` + fieldRate + `', string.format('%.17g', new_rate)) end
-save(rate, tonumber(ARGV[5]))
+if ARGV[6] == '1' and tokens > 0 then tokens = tokens - math.ceil(tokens) end
+if new_rate > 0 then
+  redis.call('HSET', key, '` + fieldRate + `', string.format('%.17g', new_rate))
+  bad_rate = false
+end
+save(rate, tonumber(ARGV[7]))
 return 1
 `)
 
