@@ -23,6 +23,8 @@ type sharedLimiter struct {
 	mu       sync.Mutex
 	told     map[string]float64 // the learned rate last stored, by operation
 	fellBack map[string]bool    // operations running on the local bucket since the store failed
+
+	deg degraded // i16b: this process's share of the budget while the store is down
 }
 
 // Wait implements RateLimiter: a Take from the shared bucket, then the wait
@@ -35,19 +37,30 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 			return &limitWaitError{op: op, err: context.DeadlineExceeded}
 		}
 	}
+	// i16b (store health, degraded mode): from here ...
+	l.beat()
 	var wait time.Duration
 	var ok bool
-	err := l.sh.use(ctx, "take", func(ctx context.Context) error {
-		var err error
-		wait, ok, err = l.sh.st.Take(ctx, l.sh.seal.key("rate:"+op), plan, maxWait)
-		return err
-	})
+	var err error
+	for tries := 0; ; tries++ {
+		err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+			var err error
+			wait, ok, err = l.sh.st.Take(ctx, l.sh.seal.key("rate:"+op), plan, maxWait)
+			return err
+		})
+		// A slow store is not a down one: try again until it answers or
+		// is put aside, rather than spend the local bucket at once.
+		if ctx.Err() != nil || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
+			break
+		}
+	}
 	switch {
 	case ctx.Err() != nil:
 		return &limitWaitError{op: op, err: ctx.Err()}
 	case err != nil:
 		l.fallBack(op)
-		return l.local.Wait(ctx, op)
+		return l.degradedWait(ctx, op)
+	// ... to here.
 	case !ok:
 		return &limitWaitError{op: op, err: context.DeadlineExceeded}
 	}
@@ -80,7 +93,7 @@ func (l *sharedLimiter) fallBack(op string) {
 		l.fellBack[op] = true
 	}
 	l.mu.Unlock()
-	if first && l.sh.worked.Load() {
+	if first && l.sh.health.worked.Load() {
 		l.local.Observe(op, 0, true)
 	}
 }
@@ -88,10 +101,14 @@ func (l *sharedLimiter) fallBack(op string) {
 // recovered notes that op is on the shared bucket again.
 func (l *sharedLimiter) recovered(op string) {
 	l.mu.Lock()
-	if l.fellBack[op] {
+	was := l.fellBack[op]
+	if was {
 		delete(l.fellBack, op)
 	}
 	l.mu.Unlock()
+	if was {
+		l.degradedForget(op) // i16b
+	}
 }
 
 // Observe implements RateLimiter: the in-process limiter always hears it
@@ -100,6 +117,7 @@ func (l *sharedLimiter) recovered(op string) {
 // state.
 func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 	l.local.Observe(op, perSecond, throttled)
+	l.degradedObserve(op, throttled) // i16b: a 429 while degraded slows this process further
 	if !validRate(perSecond) {
 		perSecond = 0
 	}

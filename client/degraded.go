@@ -1,0 +1,158 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Membership timings: a process that is calling the SP-API through a Store
+// says it is alive every memberBeat, and counts as a live member of its
+// seller's fleet for memberTTL after that.
+const (
+	memberBeat = time.Second
+	memberTTL  = 3 * time.Second
+	// degradedFloor bounds how far 429s slow a degraded process: to
+	// 1/degradedFloor of its share.
+	degradedFloor = 8
+	// maxMembers caps the fleet size a Store may report: anyone who can
+	// write to Redis can add members, and must not slow a process to a
+	// standstill.
+	maxMembers = 1000
+)
+
+// processID names this process among the members of a fleet: random, so
+// it says nothing about the host.
+var processID = func() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}()
+
+// FleetMembers is implemented by a Store that can count the live processes
+// of a fleet (package redisstore does). With it, a process that cannot
+// reach the store runs at its share of the budget, rate / N with N the
+// members it last saw, instead of the whole budget: N processes falling
+// back at once then still send about one budget, not N.
+type FleetMembers interface {
+	// Heartbeat notes that member is alive under key for ttl, forgets the
+	// members whose ttl has passed, and returns how many are alive,
+	// member included.
+	Heartbeat(ctx context.Context, key, member string, ttl time.Duration) (live int, err error)
+}
+
+// degraded is a sharedLimiter's state for when the store is put aside: the
+// fleet's size as last seen, and one extra bucket per operation at this
+// process's share of the rate.
+type degraded struct {
+	members  atomic.Int32 // live members last seen; 0 or 1: alone
+	nextBeat atomic.Int64 // Unix ns of the next heartbeat
+	beating  atomic.Bool
+
+	mu   sync.Mutex
+	lims map[string]*rate.Limiter
+}
+
+// beat sends this process's heartbeat, at most once per memberBeat and in
+// the background (a call never waits for it), while the store is up.
+func (l *sharedLimiter) beat() {
+	hb, ok := l.sh.st.(FleetMembers)
+	if !ok || l.sh.health.isDown() {
+		return
+	}
+	now := time.Now().UnixNano()
+	next := l.deg.nextBeat.Load()
+	if now < next || !l.deg.nextBeat.CompareAndSwap(next, now+int64(memberBeat)) || !l.deg.beating.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer l.deg.beating.Store(false)
+		var n int
+		err := l.sh.use(context.Background(), "heartbeat", func(ctx context.Context) error {
+			var err error
+			n, err = hb.Heartbeat(ctx, l.sh.seal.key("members"), processID, memberTTL)
+			return err
+		})
+		if err == nil && n > 0 {
+			l.deg.members.Store(int32(min(n, maxMembers)))
+		}
+	}()
+}
+
+// degradedWait is Wait while the store is put aside: this process's share
+// of the budget (when it knows of other members), then the in-process
+// bucket, which keeps learning.
+func (l *sharedLimiter) degradedWait(ctx context.Context, op string) error {
+	if lim := l.deg.limiter(l, op); lim != nil {
+		if err := lim.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return &limitWaitError{op: op, err: ctx.Err()}
+			}
+			return &limitWaitError{op: op, err: context.DeadlineExceeded}
+		}
+	}
+	return l.local.Wait(ctx, op)
+}
+
+// limiter returns op's share bucket, made at rate / N the first time,
+// empty when the fleet has been sharing (the others have been spending the
+// same budget); nil when this process knows of no other member.
+func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
+	n := d.members.Load()
+	if n <= 1 {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if lim, ok := d.lims[op]; ok {
+		return lim
+	}
+	plan, _ := l.local.effective(op)
+	if !validRate(plan.PerSecond) {
+		return nil
+	}
+	lim := rate.NewLimiter(rate.Limit(plan.PerSecond/float64(n)), 1)
+	if l.sh.health.worked.Load() {
+		lim.ReserveN(time.Now(), 1)
+	}
+	if d.lims == nil || len(d.lims) >= maxSharedRates {
+		d.lims = map[string]*rate.Limiter{}
+	}
+	d.lims[op] = lim
+	return lim
+}
+
+// degradedObserve halves op's share after a 429 while degraded (down to
+// 1/degradedFloor of it) and empties it: the others may be running at more
+// than their share.
+func (l *sharedLimiter) degradedObserve(op string, throttled bool) {
+	if !throttled {
+		return
+	}
+	l.deg.mu.Lock()
+	lim := l.deg.lims[op]
+	l.deg.mu.Unlock()
+	if lim == nil {
+		return
+	}
+	plan, _ := l.local.effective(op)
+	floor := plan.PerSecond / float64(max(1, l.deg.members.Load())) / degradedFloor
+	now := time.Now()
+	lim.SetLimitAt(now, rate.Limit(max(float64(lim.Limit())/2, floor)))
+	if n := int(math.Ceil(lim.TokensAt(now))); n > 0 {
+		lim.ReserveN(now, n)
+	}
+}
+
+// degradedForget drops op's share bucket: op is on the shared bucket again.
+func (l *sharedLimiter) degradedForget(op string) {
+	l.deg.mu.Lock()
+	delete(l.deg.lims, op)
+	l.deg.mu.Unlock()
+}
