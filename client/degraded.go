@@ -21,6 +21,8 @@ const (
 	// degradedFloor bounds how far 429s slow a degraded process: to
 	// 1/degradedFloor of its share.
 	degradedFloor = 8
+	// takeTries bounds the attempts of one Take while the store is slow.
+	takeTries = 3
 	// maxMembers caps the fleet size a Store may report: anyone who can
 	// write to Redis can add members, and must not slow a process to a
 	// standstill.
@@ -85,29 +87,44 @@ func (l *sharedLimiter) beat() {
 	}()
 }
 
-// degradedWait is Wait while the store is put aside: this process's share
-// of the budget (when it knows of other members), then the in-process
-// bucket, which keeps learning.
-func (l *sharedLimiter) degradedWait(ctx context.Context, op string) error {
-	if lim := l.deg.limiter(l, op); lim != nil {
-		if err := lim.Wait(ctx); err != nil {
-			if ctx.Err() != nil {
-				return &limitWaitError{op: op, err: ctx.Err()}
+// degradedWait is Wait when the store did not answer. In an outage: this
+// process's share of the budget, then the in-process bucket, which keeps
+// learning. For one unanswered call: one interval at this process's share,
+// then the in-process bucket. A store that never answered (absent from the
+// start) shared nothing: the process then runs as it would with no store.
+func (l *sharedLimiter) degradedWait(ctx context.Context, op string, outage bool) error {
+	waitErr := func(err error) error {
+		if ctx.Err() != nil {
+			return &limitWaitError{op: op, err: ctx.Err()}
+		}
+		return &limitWaitError{op: op, err: context.DeadlineExceeded}
+	}
+	switch {
+	case !outage:
+		plan, _ := l.local.effective(op)
+		if validRate(plan.PerSecond) {
+			share := plan.PerSecond / float64(max(1, l.deg.members.Load()))
+			if err := pause(ctx, time.Duration(float64(time.Second)/share)); err != nil {
+				return waitErr(err)
 			}
-			return &limitWaitError{op: op, err: context.DeadlineExceeded}
+		}
+	case !l.sh.health.worked.Load():
+	default:
+		if lim := l.deg.limiter(l, op); lim != nil {
+			if err := lim.Wait(ctx); err != nil {
+				return waitErr(err)
+			}
 		}
 	}
 	return l.local.Wait(ctx, op)
 }
 
-// limiter returns op's share bucket, made at rate / N the first time,
-// empty when the fleet has been sharing (the others have been spending the
-// same budget); nil when this process knows of no other member.
+// limiter returns op's share bucket, made at rate / N the first time (N at
+// least 1: a process that has not counted the fleet yet paces itself at
+// the rate, never the burst), and empty: the others have been spending the
+// same budget.
 func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
-	n := d.members.Load()
-	if n <= 1 {
-		return nil
-	}
+	n := max(1, d.members.Load())
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if lim, ok := d.lims[op]; ok {
@@ -118,9 +135,7 @@ func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
 		return nil
 	}
 	lim := rate.NewLimiter(rate.Limit(plan.PerSecond/float64(n)), 1)
-	if l.sh.health.worked.Load() {
-		lim.ReserveN(time.Now(), 1)
-	}
+	lim.ReserveN(time.Now(), 1)
 	if d.lims == nil || len(d.lims) >= maxSharedRates {
 		d.lims = map[string]*rate.Limiter{}
 	}
@@ -155,4 +170,28 @@ func (l *sharedLimiter) degradedForget(op string) {
 	l.deg.mu.Lock()
 	delete(l.deg.lims, op)
 	l.deg.mu.Unlock()
+}
+
+// rejoin empties op's shared bucket before this process, which ran on its
+// own since the store failed, spends from it again: the bucket kept
+// refilling (or vanished and comes back full) while the fleet spent the
+// budget on its own, and a full one would be a burst of 429s. Until the
+// store answers, op stays on its share.
+func (l *sharedLimiter) rejoin(ctx context.Context, op string, plan Rate) {
+	l.mu.Lock()
+	was := l.fellBack[op]
+	l.mu.Unlock()
+	if !was {
+		return
+	}
+	err := l.sh.use(ctx, "observe", func(ctx context.Context) error {
+		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), plan, 0, true)
+	})
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	delete(l.fellBack, op)
+	l.mu.Unlock()
+	l.degradedForget(op)
 }

@@ -39,6 +39,12 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 	}
 	// i16b (store health, degraded mode): from here ...
 	l.beat()
+	l.rejoin(ctx, op, plan)
+	// A Take that went unanswered is tried again, a few times, while the
+	// store is not put aside: a slow store is not a down one, and the
+	// local bucket is no substitute for the fleet's. Only a few times:
+	// each may still reach the store (a stopped Redis runs its backlog
+	// when it resumes) and spend a token of the fleet's.
 	var wait time.Duration
 	var ok bool
 	var err error
@@ -48,9 +54,7 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 			wait, ok, err = l.sh.st.Take(ctx, l.sh.seal.key("rate:"+op), plan, maxWait)
 			return err
 		})
-		// A slow store is not a down one: try again until it answers or
-		// is put aside, rather than spend the local bucket at once.
-		if ctx.Err() != nil || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
+		if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
 			break
 		}
 	}
@@ -58,8 +62,11 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 	case ctx.Err() != nil:
 		return &limitWaitError{op: op, err: ctx.Err()}
 	case err != nil:
-		l.fallBack(op)
-		return l.degradedWait(ctx, op)
+		outage := l.sh.health.isDown()
+		if outage {
+			l.fallBack(op) // an outage, not one slow reply
+		}
+		return l.degradedWait(ctx, op, outage)
 	// ... to here.
 	case !ok:
 		return &limitWaitError{op: op, err: context.DeadlineExceeded}

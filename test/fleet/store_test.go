@@ -108,10 +108,11 @@ func TestStoreAbsentFromTheStart(t *testing.T) {
 	t.Logf("20 Tokens calls at 4/s: no Store %v, Redis absent %v (%.3f x); warnings %d; LWA calls %d", base, wall,
 		wall.Seconds()/base.Seconds(), warnings.Load(), srv.LWACalls())
 	// A store that does not answer is judged down only after a second of
-	// unanswered calls (a slow store is not a down one; issue 16), which
-	// the first calls spend once.
-	if r := (wall - time.Second).Seconds() / base.Seconds(); r > 1.10 || wall.Seconds()/base.Seconds() < 0.90 {
-		t.Errorf("wall %v with Redis absent, %v without a Store: want within 10%% after the 1 s it takes to judge Redis down", wall, base)
+	// unanswered calls (a slow store is not a down one; issue 16), during
+	// which calls go at the rate, not the burst. Speed is the benchmarks'
+	// business (issue 15); this bound only catches a stall.
+	if limit := base + 3*time.Second; wall > limit {
+		t.Errorf("wall %v with Redis absent, %v without a Store: want at most %v", wall, base, limit)
 	}
 	if warnings.Load() != 1 {
 		t.Errorf("%d warnings, want 1:\n%s", warnings.Load(), logs.String())
