@@ -15,9 +15,10 @@ import (
 
 // Health timings of a Store. A store is declared down only when calls have
 // gone unanswered storeDownAfterFails times in a row, over at least
-// storeDownAfter with no answer in between: one slow reply on a busy Redis,
-// or a burst of timeouts while this process was starved of CPU, is not an
-// outage. A down store is left alone for storeRetryMin, then one call probes
+// storeDownAfter with no answer in between, and then a last question with
+// storeConfirmTimeout gets no answer either: one slow reply on a busy
+// Redis, or a burst of timeouts while this process was starved of CPU, is
+// not an outage. A down store is left alone for storeRetryMin, then one call probes
 // it; each probe that fails doubles the pause, up to storeRetryMax.
 const (
 	storeDownAfterFails = 3
@@ -25,6 +26,10 @@ const (
 	storeRetryMin       = 5 * time.Second
 	storeRetryMax       = 30 * time.Second
 	storeWarnEvery      = time.Minute
+	// storeConfirmTimeout bounds the last question asked of a store that
+	// looks down (see suspect): ten times the default call timeout, so a
+	// busy Redis, or a process short of CPU, can still answer it.
+	storeConfirmTimeout = time.Second
 )
 
 // storeHealth is the breaker of one Store, shared by every Client of the
@@ -40,6 +45,7 @@ type storeHealth struct {
 	downUntil    time.Time     // when down: no call before this
 	backoff      time.Duration // when down: the current pause
 	probing      bool          // when down: a probe call is in flight
+	confirming   bool          // a last question (suspect) is in flight
 	failingSince time.Time     // first unanswered call since the last answer; zero: none
 	fails        int           // unanswered calls since the last answer
 	warnedAt     time.Time
@@ -104,9 +110,8 @@ func (h *storeHealth) left(probe bool) {
 }
 
 // unanswered records a call that got no reply (a timeout, a refused or
-// broken connection). It returns the pause when the store is put aside,
-// and whether a warning is due (this call put it aside, and none was
-// logged for a while).
+// broken connection). A failed probe extends the outage (one doubling per
+// probe) and returns the new pause; other calls only count towards suspect.
 func (h *storeHealth) unanswered(now time.Time, probe bool) (pause time.Duration, warn bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -124,9 +129,40 @@ func (h *storeHealth) unanswered(now time.Time, probe bool) (pause time.Duration
 		h.failingSince = now
 	}
 	h.fails++
-	if h.fails < storeDownAfterFails || now.Sub(h.failingSince) < storeDownAfter {
+	return 0, false // see suspect: the store is put aside only if it then stays silent
+}
+
+// suspect reports whether the store has gone unanswered long enough to be
+// asked once more, with storeConfirmTimeout, before it is put aside; only
+// one such question at a time. A store that answers it is slow, not down.
+func (h *storeHealth) suspect(now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down || h.confirming || h.fails < storeDownAfterFails || now.Sub(h.failingSince) < storeDownAfter {
+		return false
+	}
+	h.confirming = true
+	return true
+}
+
+// confirmed records the answer to suspect's question: none puts the store
+// aside (and returns the pause and whether to warn).
+func (h *storeHealth) confirmed(now time.Time, answered bool) (pause time.Duration, warn bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.confirming = false
+	if answered {
+		h.failingSince, h.fails = time.Time{}, 0
 		return 0, false
 	}
+	if h.down {
+		return h.backoff, false
+	}
+	return h.tripLocked(now)
+}
+
+// tripLocked puts the store aside for the first pause of an outage.
+func (h *storeHealth) tripLocked(now time.Time) (pause time.Duration, warn bool) {
 	h.down, h.backoff, h.outages = true, storeRetryMin, h.outages+1
 	h.downUntil = now.Add(h.backoff)
 	if warn = now.Sub(h.warnedAt) >= storeWarnEvery; warn {

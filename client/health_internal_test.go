@@ -61,13 +61,34 @@ func TestStoreHealth(t *testing.T) {
 			t.Fatal("down after unanswered calls over less than storeDownAfter")
 		}
 	})
-	t.Run("down after unanswered calls for storeDownAfter; one warning", func(t *testing.T) {
+	t.Run("a slow answer to the last question is not down", func(t *testing.T) {
 		var h storeHealth
-		warns := 0
 		for i := range 200 {
-			if _, w := h.unanswered(at(time.Duration(i)*10*time.Millisecond), false); w {
-				warns++
+			now := at(time.Duration(i) * 10 * time.Millisecond)
+			h.unanswered(now, false)
+			if h.suspect(now) {
+				h.confirmed(now, true)
 			}
+		}
+		if h.isDown() {
+			t.Fatal("down although the store answered every last question")
+		}
+	})
+	t.Run("down after unanswered calls for storeDownAfter and no answer to the last question; one warning", func(t *testing.T) {
+		var h storeHealth
+		warns, asked := 0, 0
+		for i := range 200 {
+			now := at(time.Duration(i) * 10 * time.Millisecond)
+			h.unanswered(now, false)
+			if h.suspect(now) {
+				asked++
+				if _, w := h.confirmed(now, false); w {
+					warns++
+				}
+			}
+		}
+		if asked != 1 {
+			t.Errorf("%d last questions, want 1", asked)
 		}
 		if !h.isDown() || warns != 1 {
 			t.Fatalf("down %v, warnings %d; want down, 1 warning", h.isDown(), warns)
@@ -82,6 +103,10 @@ func TestStoreHealth(t *testing.T) {
 			h.unanswered(at(time.Duration(i)*storeDownAfter), false)
 		}
 		tripped := at(2 * storeDownAfter)
+		if !h.suspect(tripped) {
+			t.Fatal("not suspect after unanswered calls for 2 s")
+		}
+		h.confirmed(tripped, false)
 		if ok, _ := h.admit(tripped.Add(storeRetryMin - time.Millisecond)); ok {
 			t.Fatal("admitted during the pause")
 		}
@@ -146,6 +171,7 @@ func TestOneHealthAndOneWarningPerStore(t *testing.T) {
 					t.Fatal("a call to a down store succeeded")
 				}
 			}
+			synctest.Wait() // the last question, in the background
 			if round == 0 {
 				time.Sleep(storeDownAfter)
 			}
@@ -153,7 +179,7 @@ func TestOneHealthAndOneWarningPerStore(t *testing.T) {
 		if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 			t.Errorf("%d warnings for 1,000 sellers on one down Store, want 1:\n%s", n, logs.String())
 		}
-		if st.calls > 2000+1 {
+		if st.calls > 2000+2 {
 			t.Errorf("%d calls reached the down store, want the breaker to stop them", st.calls)
 		}
 		if err := shs[5].use(context.Background(), "get", func(context.Context) error { return nil }); !errors.Is(err, errStoreDown) {
@@ -173,6 +199,8 @@ func TestDegradedRunsAtItsShare(t *testing.T) {
 		for i := range 3 {
 			h.unanswered(time.Now().Add(time.Duration(i)*storeDownAfter), false)
 		}
+		h.suspect(time.Now().Add(2 * storeDownAfter))
+		h.confirmed(time.Now(), false)
 		cfg := Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "r"}
 		seal, _ := newSealer(&cfg, "https://sellingpartnerapi-na.amazon.com")
 		sh := &shared{st: st, health: h, seal: seal, timeout: defaultStoreTimeout}

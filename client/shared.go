@@ -77,13 +77,31 @@ func (s *shared) use(ctx context.Context, what string, f func(context.Context) e
 		if err != nil {
 			s.tel.storeFallback(ctx, what)
 		}
+	case probe:
+		s.health.unanswered(time.Now(), true)
+		s.tel.storeFallback(ctx, what)
 	default:
-		if pause, warn := s.health.unanswered(time.Now(), probe); warn {
-			logTrip(ctx, s.logger, what, err, pause)
+		s.health.unanswered(time.Now(), false)
+		if s.health.suspect(time.Now()) {
+			go s.confirm(ctx, what, err)
 		}
 		s.tel.storeFallback(ctx, what)
 	}
 	return err
+}
+
+// confirm asks a store that has gone unanswered for a while one last
+// question with a generous timeout (a Get of a key that need not exist),
+// in the background: an answer, however slow, shows it is busy, not down;
+// none puts it aside and logs the warning.
+func (s *shared) confirm(ctx context.Context, what string, cause error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeConfirmTimeout)
+	defer cancel()
+	_, err := s.st.Get(cctx, s.seal.key("health"))
+	answered := err == nil || !noReply(err)
+	if pause, warn := s.health.confirmed(time.Now(), answered); warn {
+		logTrip(ctx, s.logger, what, cause, pause)
+	}
 }
 
 // retry reports whether a loop that got err from use should try the store

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/redistest"
 	"github.com/spapi-go/tokens/redisstore"
 	"github.com/spapi-go/tokens/sptest"
 )
@@ -83,4 +85,28 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// A busy but healthy Redis (issue 16, cause 3: 1,000 sellers in 4
+// processes, 250 Clients each, all fell back with 1,000 warnings): with
+// default options, no warning and one LWA call and one mint per seller
+// (a fallback would fetch again). Opt-in: FLEET_LOAD=1.
+func TestManySellersBusyRedis(t *testing.T) {
+	if testing.Short() || os.Getenv("FLEET_LOAD") == "" {
+		t.Skip("1,000 sellers in 4 processes: set FLEET_LOAD=1")
+	}
+	const procs, perProc = 4, 250
+	rds := redistest.Start(t)
+	srv := sptest.Start(t, sptest.Options{RateScale: 1000, Sellers: sellers(procs * perProc)})
+	run := runFleet(t, procs, job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:",
+		Mode: "address", Calls: 2 * perProc, InFlight: 50, Sellers: perProc, Workers: procs}, nil)
+	ok, failed, warnings := run.total()
+	t.Logf("1,000 sellers in 4 processes, 2 getOrderAddress each: wall %v, ok %d, failed %d, warnings %d, LWA calls %d, mints %d, 429s %d",
+		run.wall, ok, failed, warnings, srv.LWACalls(), srv.RDTCalls(), srv.CallsByStatus("getOrderAddress", 429))
+	if failed != 0 || warnings != 0 {
+		t.Errorf("%d failed, %d warnings; want 0 and 0; first error: %s\nworker 0's log:\n%s", failed, warnings, run.firstErr(), tail(run.logs[0], 3000))
+	}
+	if srv.LWACalls() != procs*perProc || srv.RDTCalls() != procs*perProc {
+		t.Errorf("LWA calls %d, mints %d; want %d each (one per seller: no fallback)", srv.LWACalls(), srv.RDTCalls(), procs*perProc)
+	}
 }
