@@ -58,7 +58,7 @@ type degraded struct {
 	beating  atomic.Bool
 
 	mu   sync.Mutex
-	lims map[string]*rate.Limiter
+	lims map[string]*share
 }
 
 // beat sends this process's heartbeat, at most once per memberBeat and in
@@ -87,81 +87,78 @@ func (l *sharedLimiter) beat() {
 	}()
 }
 
-// degradedWait is Wait when the store did not answer. In an outage: this
-// process's share of the budget, then the in-process bucket, which keeps
-// learning. For one unanswered call: one interval at this process's share,
-// then the in-process bucket. A store that never answered (absent from the
-// start) shared nothing: the process then runs as it would with no store.
+// degradedWait is Wait when the store did not answer, in an outage or for
+// one call: this process's share of the budget, then the in-process
+// bucket, which keeps learning. A store that never answered (absent from
+// the start) shared nothing: in an outage the process then runs as it
+// would with no store.
 func (l *sharedLimiter) degradedWait(ctx context.Context, op string, outage bool) error {
-	waitErr := func(err error) error {
-		if ctx.Err() != nil {
-			return &limitWaitError{op: op, err: ctx.Err()}
-		}
-		return &limitWaitError{op: op, err: context.DeadlineExceeded}
-	}
-	switch {
-	case !outage:
-		plan, _ := l.local.effective(op)
-		if validRate(plan.PerSecond) {
-			share := plan.PerSecond / float64(max(1, l.deg.members.Load()))
-			if err := pause(ctx, time.Duration(float64(time.Second)/share)); err != nil {
-				return waitErr(err)
-			}
-		}
-	case !l.sh.health.worked.Load():
-	default:
+	if !outage || l.sh.health.worked.Load() {
 		if lim := l.deg.limiter(l, op); lim != nil {
 			if err := lim.Wait(ctx); err != nil {
-				return waitErr(err)
+				if ctx.Err() != nil {
+					return &limitWaitError{op: op, err: ctx.Err()}
+				}
+				return &limitWaitError{op: op, err: context.DeadlineExceeded}
 			}
 		}
 	}
 	return l.local.Wait(ctx, op)
 }
 
-// limiter returns op's share bucket, made at rate / N the first time (N at
-// least 1: a process that has not counted the fleet yet paces itself at
-// the rate, never the burst), and empty: the others have been spending the
-// same budget.
+// share is op's bucket at this process's share of the rate.
+type share struct {
+	lim    *rate.Limiter
+	factor float64 // 1, halved by each 429 down to 1/degradedFloor
+}
+
+// limiter returns op's share bucket at rate × factor / N, N the members
+// last seen (at least 1: a process that has not counted the fleet yet
+// paces itself at the rate, never the burst), made empty (the others have
+// been spending the same budget) and kept at the rate learned since.
 func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
-	n := max(1, d.members.Load())
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if lim, ok := d.lims[op]; ok {
-		return lim
-	}
 	plan, _ := l.local.effective(op)
 	if !validRate(plan.PerSecond) {
 		return nil
 	}
-	lim := rate.NewLimiter(rate.Limit(plan.PerSecond/float64(n)), 1)
-	lim.ReserveN(time.Now(), 1)
-	if d.lims == nil || len(d.lims) >= maxSharedRates {
-		d.lims = map[string]*rate.Limiter{}
+	n := float64(max(1, d.members.Load()))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sh, ok := d.lims[op]
+	if !ok {
+		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.PerSecond/n), 1), factor: 1}
+		sh.lim.ReserveN(time.Now(), 1)
+		if d.lims == nil || len(d.lims) >= maxSharedRates {
+			d.lims = map[string]*share{}
+		}
+		d.lims[op] = sh
 	}
-	d.lims[op] = lim
-	return lim
+	if want := rate.Limit(plan.PerSecond * sh.factor / n); want != sh.lim.Limit() {
+		sh.lim.SetLimit(want)
+	}
+	return sh.lim
 }
 
-// degradedObserve halves op's share after a 429 while degraded (down to
-// 1/degradedFloor of it) and empties it: the others may be running at more
+// degradedObserve halves op's share after a 429 while it runs on it (down
+// to 1/degradedFloor) and empties it: the others may be running at more
 // than their share.
 func (l *sharedLimiter) degradedObserve(op string, throttled bool) {
 	if !throttled {
 		return
 	}
 	l.deg.mu.Lock()
-	lim := l.deg.lims[op]
+	sh := l.deg.lims[op]
+	if sh != nil {
+		sh.factor = max(sh.factor/2, 1.0/degradedFloor)
+	}
 	l.deg.mu.Unlock()
-	if lim == nil {
+	if sh == nil {
 		return
 	}
-	plan, _ := l.local.effective(op)
-	floor := plan.PerSecond / float64(max(1, l.deg.members.Load())) / degradedFloor
 	now := time.Now()
-	lim.SetLimitAt(now, rate.Limit(max(float64(lim.Limit())/2, floor)))
-	if n := int(math.Ceil(lim.TokensAt(now))); n > 0 {
-		lim.ReserveN(now, n)
+	sh.lim.SetLimitAt(now, sh.lim.Limit()/2)
+	if n := int(math.Ceil(sh.lim.TokensAt(now))); n > 0 {
+		sh.lim.ReserveN(now, n)
 	}
 }
 
