@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -14,26 +15,26 @@ import (
 )
 
 // downStore answers nothing: every call fails as a refused connection.
-type downStore struct{ calls int }
+type downStore struct{ calls atomic.Int64 }
 
 var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 
-func (s *downStore) Get(context.Context, string) ([]byte, error) { s.calls++; return nil, errRefused }
+func (s *downStore) Get(context.Context, string) ([]byte, error) { s.calls.Add(1); return nil, errRefused }
 func (s *downStore) Set(context.Context, string, []byte, time.Duration) error {
-	s.calls++
+	s.calls.Add(1)
 	return errRefused
 }
-func (s *downStore) DeleteIf(context.Context, string, []byte) error { s.calls++; return errRefused }
+func (s *downStore) DeleteIf(context.Context, string, []byte) error { s.calls.Add(1); return errRefused }
 func (s *downStore) Lock(context.Context, string, time.Duration) (func(context.Context) error, bool, error) {
-	s.calls++
+	s.calls.Add(1)
 	return nil, false, errRefused
 }
 func (s *downStore) Take(context.Context, string, Rate, time.Duration) (time.Duration, bool, error) {
-	s.calls++
+	s.calls.Add(1)
 	return 0, false, errRefused
 }
 func (s *downStore) Observe(context.Context, string, Rate, float64, bool) error {
-	s.calls++
+	s.calls.Add(1)
 	return errRefused
 }
 
@@ -179,8 +180,8 @@ func TestOneHealthAndOneWarningPerStore(t *testing.T) {
 		if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 			t.Errorf("%d warnings for 1,000 sellers on one down Store, want 1:\n%s", n, logs.String())
 		}
-		if st.calls > 2000+2 {
-			t.Errorf("%d calls reached the down store, want the breaker to stop them", st.calls)
+		if st.calls.Load() > 2000+2 {
+			t.Errorf("%d calls reached the down store, want the breaker to stop them", st.calls.Load())
 		}
 		if err := shs[5].use(context.Background(), "get", func(context.Context) error { return nil }); !errors.Is(err, errStoreDown) {
 			t.Errorf("a Client's call while its Store is down: %v, want errStoreDown", err)
