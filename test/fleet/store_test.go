@@ -174,6 +174,10 @@ func TestStoreDumpHoldsNoSecret(t *testing.T) {
 			for f, v := range rdb.HGetAll(ctx, k).Val() {
 				dump.WriteString(f + "=" + v + "\n")
 			}
+		case "zset": // the fleet's members: random process ids
+			for _, m := range rdb.ZRange(ctx, k, 0, -1).Val() {
+				dump.WriteString(m + "\n")
+			}
 		default:
 			t.Errorf("key %q is a %s", k, typ)
 		}
@@ -322,7 +326,12 @@ func TestStoreTelemetry(t *testing.T) {
 		get()
 	}
 	down := sums()
-	if down["spapi.client.store.fallbacks take"] != 5 || down["spapi.client.store.duration take error"] != 1 {
-		t.Errorf("with Redis gone: %v; want 5 fallbacks, after 1 failed take", down)
+	// A Take that gets no reply is tried up to 3 times before the call
+	// goes on in-process (a slow store is not a down one), and the store
+	// is put aside only after a second of silence: each failed take is a
+	// fallback, at least one per call, at most three.
+	fb, te := down["spapi.client.store.fallbacks take"], down["spapi.client.store.duration take error"]
+	if fb != te || fb < 5 || fb > 15 {
+		t.Errorf("with Redis gone: %v; want as many take fallbacks as failed takes, 5 to 15 for 5 calls", down)
 	}
 }
