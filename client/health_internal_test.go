@@ -19,12 +19,18 @@ type downStore struct{ calls atomic.Int64 }
 
 var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 
-func (s *downStore) Get(context.Context, string) ([]byte, error) { s.calls.Add(1); return nil, errRefused }
+func (s *downStore) Get(context.Context, string) ([]byte, error) {
+	s.calls.Add(1)
+	return nil, errRefused
+}
 func (s *downStore) Set(context.Context, string, []byte, time.Duration) error {
 	s.calls.Add(1)
 	return errRefused
 }
-func (s *downStore) DeleteIf(context.Context, string, []byte) error { s.calls.Add(1); return errRefused }
+func (s *downStore) DeleteIf(context.Context, string, []byte) error {
+	s.calls.Add(1)
+	return errRefused
+}
 func (s *downStore) Lock(context.Context, string, time.Duration) (func(context.Context) error, bool, error) {
 	s.calls.Add(1)
 	return nil, false, errRefused
