@@ -130,7 +130,7 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: Store: %w", err)
 		}
-		sh = &shared{st: cfg.Store, seal: seal, timeout: cmp.Or(cfg.StoreTimeout, defaultStoreTimeout), logger: c.logger, tel: c.tel}
+		sh = &shared{st: cfg.Store, health: healthOf(cfg.Store), seal: seal, timeout: cmp.Or(cfg.StoreTimeout, defaultStoreTimeout), logger: c.logger, tel: c.tel}
 		c.lwa.sh, c.rdts.sh = sh, sh
 	}
 	if !cfg.NoRateLimit {

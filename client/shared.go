@@ -4,117 +4,111 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
 // defaultStoreTimeout bounds one Store call when Config.StoreTimeout is 0:
 // far above a Redis round trip on a network, far below anything a caller
-// would notice as a hang.
+// would notice as a hang. A call that times out is tried again (see
+// storeHealth): one slow reply does not put the store aside.
 const defaultStoreTimeout = 100 * time.Millisecond
-
-// Breaker timings: a failed store is left alone for storeRetryMin, doubling
-// up to storeRetryMax while it keeps failing, and a warning is logged at
-// most once per storeWarnEvery.
-const (
-	storeRetryMin  = 5 * time.Second
-	storeRetryMax  = 30 * time.Second
-	storeWarnEvery = time.Minute
-)
 
 // Sharing timings: how long the lock on a token fetch lives (long enough
 // for an LWA fetch with its retries, short enough that a holder that died
-// does not stall the fleet for long), and how often a process that waits
-// for another's fetch looks again.
+// does not stall the fleet for long), how often a process that waits for
+// another's fetch looks again, and how long it waits in all before it
+// fetches on its own (a holder that is slow or stuck never holds the others
+// for ever, whatever the lock's TTL says).
 const (
-	fetchLockTTL = 10 * time.Second
-	fetchPoll    = 20 * time.Millisecond
+	fetchLockTTL  = 10 * time.Second
+	fetchPoll     = 20 * time.Millisecond
+	fetchWaitMax  = 12 * time.Second
+	storeMaxTries = 20 // unanswered calls in a row in one loop before a fetch goes local
 )
 
 // errStoreDown is what a call returns while the store is being left alone.
 var errStoreDown = errors.New("store: unavailable, using in-process state")
 
 // shared is the client's use of a Store. The store is never trusted to be
-// up: each call is bounded by a timeout; a call that fails (not because its
-// caller gave up) puts the store aside for a while, during which the client
-// runs on its in-process state; a warning is logged at most once a minute;
-// and sharing resumes by itself once a call succeeds again. So the store
-// never makes a call fail or hang.
+// up: each call is bounded by a timeout; calls that go unanswered for a
+// while put the store aside (its health is shared by every Client of the
+// process on that Store), during which the client runs on its in-process
+// state; a warning is logged at most once a minute per Store; and sharing
+// resumes by itself once a probe is answered. So the store never makes a
+// call fail or hang.
 type shared struct {
 	st      Store
+	health  *storeHealth
 	seal    *sealer
 	timeout time.Duration
 	logger  *slog.Logger
 	tel     *telemetry
-
-	worked atomic.Bool // a call has succeeded: the fleet has been sharing
-
-	mu        sync.Mutex
-	downUntil time.Time
-	backoff   time.Duration
-	warnedAt  time.Time
-	failing   bool
 }
 
 // use runs f against the store with the timeout, and keeps the breaker.
 // Its error is errStoreDown while the store is put aside, ctx's error when
-// the caller gave up, or the store's.
+// the caller gave up, or the store's (see noReply: an unanswered call may
+// be tried again while the store is not put aside).
 func (s *shared) use(ctx context.Context, what string, f func(context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if time.Now().Before(s.downUntil) {
-		s.mu.Unlock()
+	ok, probe := s.health.admit(time.Now())
+	if !ok {
 		s.tel.storeFallback(ctx, what)
 		return errStoreDown
 	}
-	s.mu.Unlock()
+	if !s.health.checked.Load() {
+		s.checkConfig()
+	}
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	start := time.Now()
 	err := f(cctx)
 	cancel()
 	s.tel.storeCall(ctx, what, time.Since(start), err)
 	switch {
-	case err == nil:
-		s.succeeded()
-	case ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
+		s.health.left(probe)
 		return ctx.Err() // the caller left: says nothing about the store
+	case err == nil || !noReply(err):
+		if s.health.answered() && s.logger != nil {
+			s.logger.Info("sp-api: store available again; sharing state with the fleet")
+		}
+		if err != nil {
+			s.tel.storeFallback(ctx, what)
+		}
+	case probe:
+		s.health.unanswered(time.Now(), true)
+		s.tel.storeFallback(ctx, what)
 	default:
-		s.failed(ctx, what, err)
+		s.health.unanswered(time.Now(), false)
+		if s.health.suspect(time.Now()) {
+			go s.confirm(ctx, what, err)
+		}
 		s.tel.storeFallback(ctx, what)
 	}
 	return err
 }
 
-func (s *shared) succeeded() {
-	s.worked.Store(true)
-	s.mu.Lock()
-	was := s.failing
-	s.failing, s.backoff, s.downUntil = false, 0, time.Time{}
-	s.mu.Unlock()
-	if was && s.logger != nil {
-		s.logger.Info("sp-api: store available again; sharing state with the fleet")
+// confirm asks a store that has gone unanswered for a while one last
+// question with a generous timeout (a Get of a key that need not exist),
+// in the background: an answer, however slow, shows it is busy, not down;
+// none puts it aside and logs the warning.
+func (s *shared) confirm(ctx context.Context, what string, cause error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeConfirmTimeout)
+	defer cancel()
+	_, err := s.st.Get(cctx, s.seal.key("health"))
+	answered := err == nil || !noReply(err)
+	if pause, warn := s.health.confirmed(time.Now(), answered); warn {
+		logTrip(ctx, s.logger, what, cause, pause)
 	}
 }
 
-func (s *shared) failed(ctx context.Context, what string, err error) {
-	now := time.Now()
-	s.mu.Lock()
-	s.failing = true
-	s.backoff = min(max(2*s.backoff, storeRetryMin), storeRetryMax)
-	s.downUntil = now.Add(s.backoff)
-	warn := now.Sub(s.warnedAt) >= storeWarnEvery
-	if warn {
-		s.warnedAt = now
-	}
-	retryIn := s.backoff
-	s.mu.Unlock()
-	if warn && s.logger != nil {
-		s.logger.LogAttrs(ctx, slog.LevelWarn, "sp-api: store failed; using in-process state (not shared with the fleet) and trying again later",
-			slog.String("call", what), slog.String("error", err.Error()), slog.Duration("retry_in", retryIn))
-	}
+// retry reports whether a loop that got err from use should try the store
+// again: the call went unanswered but the store is not put aside, and the
+// loop has not tried tries times already.
+func (s *shared) retry(err error, tries int) bool {
+	return err != nil && !errors.Is(err, errStoreDown) && noReply(err) && tries < storeMaxTries && !s.health.isDown()
 }
 
 // get reads and opens name's value; nil when absent or unreadable.
@@ -133,19 +127,20 @@ func (s *shared) get(ctx context.Context, key string) (plain, sealed []byte, err
 }
 
 // set seals plain and stores it for ttl, best effort; it returns the sealed
-// bytes (for a later DeleteIf), or nil if they were not stored.
-func (s *shared) set(ctx context.Context, key string, plain []byte, ttl time.Duration) []byte {
+// bytes (for a later DeleteIf), or nil and the error if they were not
+// stored.
+func (s *shared) set(ctx context.Context, key string, plain []byte, ttl time.Duration) ([]byte, error) {
 	if ttl <= 0 {
-		return nil
+		return nil, nil
 	}
 	sealed := s.seal.seal(key, plain)
 	if len(sealed) > MaxStoreValueSize {
-		return nil // a Store would refuse it: this process keeps it to itself
+		return nil, nil // a Store would refuse it: this process keeps it to itself
 	}
-	if s.use(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }) != nil {
-		return nil
+	if err := s.use(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }); err != nil {
+		return nil, err
 	}
-	return sealed
+	return sealed, nil
 }
 
 // deleteIf drops key if it still holds sealed (a token the API rejected).
@@ -160,9 +155,12 @@ func (s *shared) deleteIf(ctx context.Context, key string, sealed []byte) {
 // says it is good, else fetches it, once across the fleet: under a short
 // lock, after a second look, and stores it for the others. A process that
 // finds the lock taken looks again every fetchPoll until the value is
-// there, or the lock is free (its holder failed or died). When the store
-// fails, the process fetches on its own. sealed is what the store holds
-// (nil when not stored), for a later DeleteIf.
+// there, or the lock is free (its holder failed or died), for at most
+// fetchWaitMax in all. A call that goes unanswered is tried again while the
+// store is not put aside (a slow store is not a down one: falling back on
+// one timeout would fetch a second token); when the store is put aside, or
+// answers with an error, the process fetches on its own. sealed is what the
+// store holds (nil when not stored), for a later DeleteIf.
 func (s *shared) fetchShared(ctx context.Context, name string, valid func(plain []byte) bool,
 	fetch func(context.Context) (plain []byte, ttl time.Duration, err error)) (plain, sealed []byte, err error) {
 	key := s.seal.key(name)
@@ -170,38 +168,58 @@ func (s *shared) fetchShared(ctx context.Context, name string, valid func(plain 
 		p, _, err := fetch(ctx)
 		return p, nil, err
 	}
+	giveUp := time.Now().Add(fetchWaitMax)
+	tries := 0
 	for {
 		plain, sealed, err := s.get(ctx, key)
 		switch {
 		case ctx.Err() != nil:
 			return nil, nil, ctx.Err()
+		case s.retry(err, tries):
+			tries++
 		case err != nil:
 			return local()
 		case plain != nil && valid(plain):
 			return plain, sealed, nil
+		default:
+			var unlock func(context.Context) error
+			var ok bool
+			err = s.use(ctx, "lock", func(ctx context.Context) error {
+				var err error
+				unlock, ok, err = s.st.Lock(ctx, key+":lock", fetchLockTTL)
+				return err
+			})
+			switch {
+			case ctx.Err() != nil:
+				return nil, nil, ctx.Err()
+			case s.retry(err, tries):
+				tries++
+			case err != nil:
+				return local()
+			case ok:
+				return s.fetchLocked(ctx, key, valid, fetch, unlock)
+			default:
+				tries = 0
+			}
 		}
-		var unlock func(context.Context) error
-		var ok bool
-		err = s.use(ctx, "lock", func(ctx context.Context) error {
-			var err error
-			unlock, ok, err = s.st.Lock(ctx, key+":lock", fetchLockTTL)
-			return err
-		})
-		switch {
-		case ctx.Err() != nil:
-			return nil, nil, ctx.Err()
-		case err != nil:
-			return local()
-		case ok:
-			return s.fetchLocked(ctx, key, valid, fetch, unlock)
+		if time.Now().After(giveUp) {
+			return local() // the holder is stuck, or the lock broken
 		}
-		t := time.NewTimer(fetchPoll)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, nil, ctx.Err()
+		if err := pause(ctx, fetchPoll); err != nil {
+			return nil, nil, err
 		}
+	}
+}
+
+// pause waits d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -214,12 +232,24 @@ func (s *shared) fetchLocked(ctx context.Context, key string, valid func([]byte)
 		_ = unlock(uctx)
 	}()
 	// Another process may have stored it between our look and the lock.
-	if plain, sealed, err := s.get(ctx, key); err == nil && plain != nil && valid(plain) {
-		return plain, sealed, nil
+	for tries := 0; ; tries++ {
+		plain, sealed, err := s.get(ctx, key)
+		if err == nil && plain != nil && valid(plain) {
+			return plain, sealed, nil
+		}
+		if !s.retry(err, tries) {
+			break
+		}
 	}
 	plain, ttl, err := fetch(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return plain, s.set(ctx, key, plain, ttl), nil
+	// Stored before the lock goes, or the others would fetch again.
+	for tries := 0; ; tries++ {
+		sealed, err := s.set(ctx, key, plain, ttl)
+		if !s.retry(err, tries) {
+			return plain, sealed, nil
+		}
+	}
 }

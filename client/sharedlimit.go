@@ -23,10 +23,12 @@ type sharedLimiter struct {
 	mu       sync.Mutex
 	told     map[string]float64 // the learned rate last stored, by operation
 	fellBack map[string]bool    // operations running on the local bucket since the store failed
-	taken    map[string]bool    // operations this process has taken from the shared bucket (i16c)
+	taken    map[string]bool    // operations this process has taken from the shared bucket
+
+	deg degraded // this process's share of the budget while the store is down
 }
 
-// --- bucket math (i16c): Wait, take, refund, Observe's rate ---
+// --- bucket math: Wait, take, refund, Observe's rate ---
 
 // Wait implements RateLimiter: a Take from the shared bucket, then the wait
 // it says, cut short by ctx. A caller that leaves before its turn gives its
@@ -35,6 +37,8 @@ type sharedLimiter struct {
 // every other late waiter at once.
 func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 	plan := l.local.effective(op)
+	l.beat()
+	l.rejoin(ctx, op, plan.storeRate())
 	for {
 		if err := ctx.Err(); err != nil {
 			return &limitWaitError{op: op, err: err}
@@ -45,7 +49,20 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 				return &limitWaitError{op: op, err: context.DeadlineExceeded}
 			}
 		}
-		wait, ok, err := l.take(ctx, op, plan, maxWait)
+		// A Take that went unanswered is tried again, a few times, while
+		// the store is not put aside: a slow store is not a down one, and
+		// the local bucket is no substitute for the fleet's. Only a few
+		// times: each may still reach the store (a stopped Redis runs its
+		// backlog when it resumes) and spend a token of the fleet's.
+		var wait time.Duration
+		var ok bool
+		var err error
+		for tries := 0; ; tries++ {
+			wait, ok, err = l.take(ctx, op, plan, maxWait)
+			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
+				break
+			}
+		}
 		switch {
 		case ctx.Err() != nil:
 			if err == nil && ok {
@@ -53,8 +70,11 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 			}
 			return &limitWaitError{op: op, err: ctx.Err()}
 		case err != nil:
-			l.fallBack(op)
-			return l.local.Wait(ctx, op)
+			outage := l.sh.health.isDown()
+			if outage {
+				l.fallBack(op) // an outage, not one slow reply
+			}
+			return l.degradedWait(ctx, op, outage)
 		case !ok:
 			return &limitWaitError{op: op, err: context.DeadlineExceeded}
 		}
@@ -134,7 +154,7 @@ func (l *sharedLimiter) know(op string) {
 // staleAfter is tokenBucket.staleAfter for plan.
 func staleAfter(plan marginPlan) time.Duration { return staleAfterOf(plan.rate, plan.capacity) }
 
-// --- end of bucket math (i16c) ---
+// --- end of bucket math ---
 
 // fallBack starts op on the in-process bucket, emptied first if the fleet
 // has been sharing: the other processes have been spending the same budget,
@@ -151,7 +171,7 @@ func (l *sharedLimiter) fallBack(op string) {
 		l.fellBack[op] = true
 	}
 	l.mu.Unlock()
-	if first && l.sh.worked.Load() {
+	if first && l.sh.health.worked.Load() {
 		l.local.Observe(op, 0, true)
 	}
 }
@@ -159,10 +179,14 @@ func (l *sharedLimiter) fallBack(op string) {
 // recovered notes that op is on the shared bucket again.
 func (l *sharedLimiter) recovered(op string) {
 	l.mu.Lock()
-	if l.fellBack[op] {
+	was := l.fellBack[op]
+	if was {
 		delete(l.fellBack, op)
 	}
 	l.mu.Unlock()
+	if was {
+		l.degradedForget(op)
+	}
 }
 
 // Observe implements RateLimiter: the in-process limiter always hears it
@@ -171,12 +195,13 @@ func (l *sharedLimiter) recovered(op string) {
 // state.
 func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 	l.local.Observe(op, perSecond, throttled)
+	l.degradedObserve(op, throttled) // a 429 while degraded slows this process further
 	if !validRate(perSecond) {
 		perSecond = 0
 	}
 	plan := l.local.effective(op)
 	// The rate stored is the one the bucket runs at: slowed by the margin
-	// for a burst of 1, as the in-process bucket does (i16c).
+	// for a burst of 1, as the in-process bucket does.
 	var learned float64
 	if perSecond > 0 {
 		learned = perSecond * marginFactor(perSecond, max(plan.burst, 1))

@@ -430,17 +430,21 @@ func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, e
 		ch     = make(chan result, 1)
 	)
 	go func() {
+		defer testHookDone()
 		v, err := f(ctx)
+		testHookReplied()
+		// The check and the send are one step under mu: a caller that
+		// gives up between them would otherwise never receive the
+		// result, and a lock it took would be held until its TTL.
 		mu.Lock()
 		late := gaveUp
-		mu.Unlock()
-		if late {
-			if err == nil && abandoned != nil {
-				abandoned(v)
-			}
-			return
+		if !late {
+			ch <- result{v, err} // buffered: never blocks
 		}
-		ch <- result{v, err}
+		mu.Unlock()
+		if late && err == nil && abandoned != nil {
+			abandoned(v)
+		}
 	}()
 	select {
 	case r := <-ch:
@@ -454,10 +458,16 @@ func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, e
 		default:
 		}
 		gaveUp = true
+		testHookGaveUp()
 		var zero T
 		return zero, ctx.Err()
 	}
 }
+
+// Test seams of bounded: testHookReplied runs in the call's goroutine when
+// the reply is in, testHookGaveUp when the caller has given up on it, and
+// testHookDone when the call's goroutine ends.
+var testHookReplied, testHookGaveUp, testHookDone = func() {}, func() {}, func() {}
 
 // opError names the operation and the key (never a value) in err.
 func opError(op, key string, err error) error {

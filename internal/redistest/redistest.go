@@ -49,6 +49,7 @@ type Server struct {
 	port    int
 	dir     string
 	cluster bool
+	extra   []string // more redis-server arguments (StartWith), kept by Restart
 
 	mu   sync.Mutex
 	proc *process // nil after Kill
@@ -77,10 +78,18 @@ func StartCluster(t testing.TB) *Server {
 	return start(t, true)
 }
 
-func start(t testing.TB, cluster bool) *Server {
+// StartWith is Start with more redis-server arguments, kept by Restart:
+// for example "--enable-debug-command", "local" (for DEBUG SLEEP), or
+// "--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru".
+func StartWith(t testing.TB, args ...string) *Server {
+	t.Helper()
+	return start(t, false, args...)
+}
+
+func start(t testing.TB, cluster bool, extra ...string) *Server {
 	t.Helper()
 	Require(t)
-	s := &Server{dir: t.TempDir(), cluster: cluster}
+	s := &Server{dir: t.TempDir(), cluster: cluster, extra: extra}
 	t.Cleanup(s.Kill)
 	// The port is free when we ask, but another process may take it before
 	// redis-server binds it: try a few ports.
@@ -184,7 +193,8 @@ func (s *Server) signal(t testing.TB, sig os.Signal) {
 }
 
 // Restart kills the server if it runs and starts an empty one on the same
-// port (a cluster server gets its slots again).
+// port (a cluster server gets its slots again). A dump.rdb written before
+// (SAVE) is loaded: a restart from an old copy.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
 	s.Kill()
@@ -226,6 +236,7 @@ func (s *Server) launch() error {
 		"--daemonize", "no",
 		"--loglevel", "warning",
 	}
+	args = append(args, s.extra...)
 	if s.cluster {
 		conf := filepath.Join(s.dir, "nodes-"+strconv.Itoa(s.port)+".conf")
 		// A restarted node starts empty, as a new cluster.

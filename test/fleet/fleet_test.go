@@ -148,12 +148,15 @@ func TestFleetSharesTheTokensBudget(t *testing.T) {
 		t.Errorf("%d ok, %d failed; first error: %s", ok, failed, run.firstErr())
 	}
 	if n429 > 1 {
-		t.Errorf("%d 429s across the fleet, want at most 1", n429)
+		t.Errorf("%d 429s across the fleet, want at most 1; logs: %q", n429, run.logs)
 	}
 	if got := srv.LWACalls(); got != 1 {
 		t.Errorf("LWA calls = %d across 4 processes, want 1", got)
 	}
-	if limit := time.Duration(1.15 * 4.5 * float64(time.Second)); run.wall > limit {
+	// A speed claim, checked only when asked (FLEET_TIMING=1): on a loaded
+	// machine the wall time says how busy it is, not how good the client
+	// is (issue 15).
+	if limit := time.Duration(1.15 * 4.5 * float64(time.Second)); os.Getenv("FLEET_TIMING") != "" && run.wall > limit {
 		t.Errorf("wall %v, want at most %v (1.15 x the 4.5 s bound)", run.wall, limit)
 	}
 }

@@ -107,8 +107,12 @@ func TestStoreAbsentFromTheStart(t *testing.T) {
 	wall, srv := run(redisstore.New(rdb), &logs, &warnings)
 	t.Logf("20 Tokens calls at 4/s: no Store %v, Redis absent %v (%.3f x); warnings %d; LWA calls %d", base, wall,
 		wall.Seconds()/base.Seconds(), warnings.Load(), srv.LWACalls())
-	if r := wall.Seconds() / base.Seconds(); r > 1.10 || r < 0.90 {
-		t.Errorf("wall %v with Redis absent, %v without a Store: want within 10%%", wall, base)
+	// A store that does not answer is judged down only after a second of
+	// unanswered calls (a slow store is not a down one; issue 16), during
+	// which calls go at the rate, not the burst. Speed is the benchmarks'
+	// business (issue 15); this bound only catches a stall.
+	if limit := base + 3*time.Second; wall > limit {
+		t.Errorf("wall %v with Redis absent, %v without a Store: want at most %v", wall, base, limit)
 	}
 	if warnings.Load() != 1 {
 		t.Errorf("%d warnings, want 1:\n%s", warnings.Load(), logs.String())
@@ -169,6 +173,10 @@ func TestStoreDumpHoldsNoSecret(t *testing.T) {
 		case "hash":
 			for f, v := range rdb.HGetAll(ctx, k).Val() {
 				dump.WriteString(f + "=" + v + "\n")
+			}
+		case "zset": // the fleet's members: random process ids
+			for _, m := range rdb.ZRange(ctx, k, 0, -1).Val() {
+				dump.WriteString(m + "\n")
 			}
 		default:
 			t.Errorf("key %q is a %s", k, typ)
@@ -321,7 +329,12 @@ func TestStoreTelemetry(t *testing.T) {
 		get()
 	}
 	down := sums()
-	if down["spapi.client.store.fallbacks take"] != 5 || down["spapi.client.store.duration take error"] != 1 {
-		t.Errorf("with Redis gone: %v; want 5 fallbacks, after 1 failed take", down)
+	// A Take that gets no reply is tried up to 3 times before the call
+	// goes on in-process (a slow store is not a down one), and the store
+	// is put aside only after a second of silence: each failed take is a
+	// fallback, at least one per call, at most three.
+	fb, te := down["spapi.client.store.fallbacks take"], down["spapi.client.store.duration take error"]
+	if fb != te || fb < 5 || fb > 15 {
+		t.Errorf("with Redis gone: %v; want as many take fallbacks as failed takes, 5 to 15 for 5 calls", down)
 	}
 }

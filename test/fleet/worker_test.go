@@ -36,6 +36,10 @@ type job struct {
 	InFlight      int
 	StartAt       int64 // Unix nanoseconds: every worker starts its calls then
 	Worker        int
+	// Sellers, if set, makes the worker serve that many sellers (refresh
+	// tokens sellers(Sellers*Workers)[Worker*Sellers:]), one Client each
+	// on one Store; call i goes to seller i % Sellers.
+	Sellers, Workers int
 }
 
 // result is what a worker saw.
@@ -88,9 +92,22 @@ func work(j job, logw io.Writer) (result, error) {
 		defer rdb.Close()
 		cfg.Store = redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))
 	}
-	c, err := client.New(cfg)
-	if err != nil {
-		return result{}, err
+	cs := []*client.Client{}
+	if j.Sellers == 0 {
+		c, err := client.New(cfg)
+		if err != nil {
+			return result{}, err
+		}
+		cs = append(cs, c)
+	}
+	for _, rt := range sellers(j.Sellers * j.Workers)[j.Worker*j.Sellers : (j.Worker+1)*j.Sellers] {
+		cfg := cfg
+		cfg.RefreshToken = rt
+		c, err := client.New(cfg)
+		if err != nil {
+			return result{}, err
+		}
+		cs = append(cs, c)
 	}
 	time.Sleep(time.Until(time.Unix(0, j.StartAt)))
 
@@ -110,7 +127,7 @@ func work(j job, logw io.Writer) (result, error) {
 		wg.Go(func() {
 			for i := range work {
 				first.CompareAndSwap(0, time.Now().UnixNano())
-				err := call(c, j, i)
+				err := call(cs[i%len(cs)], j, i)
 				if now := time.Now().UnixNano(); now > last.Load() {
 					last.Store(now) // racy max is fine: the calls end far apart
 				}

@@ -1,0 +1,51 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/spapi-go/tokens/client"
+)
+
+var _ client.FleetMembers = (*Store)(nil)
+
+// heartbeatScript keeps the live members of a fleet in a sorted set scored
+// by when each one's heartbeat runs out (µs, Redis's clock): it drops the
+// members whose time has passed, adds or renews ARGV[1] for ARGV[2] µs,
+// keeps the set as long as its newest member, and returns how many are
+// left. One key, one round trip.
+var heartbeatScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.17g', now))
+redis.call('ZADD', KEYS[1], string.format('%.17g', now + ttl), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.ceil(ttl / 1000))
+return redis.call('ZCARD', KEYS[1])
+`)
+
+// Heartbeat implements client.FleetMembers: member is alive under key for
+// ttl (rounded up to a millisecond); it returns the members alive now,
+// member included. The client calls it about once a second per seller
+// while it makes calls, so that a process that loses Redis knows its share
+// of the budget.
+func (s *Store) Heartbeat(ctx context.Context, key, member string, ttl time.Duration) (int, error) {
+	k := s.prefix + key
+	if ttl <= 0 {
+		return 0, opError("heartbeat", k, fmt.Errorf("ttl %v is not positive", ttl))
+	}
+	n, err := bounded(ctx, s, func(ctx context.Context) (int64, error) {
+		return heartbeatScript.Run(ctx, s.rdb, []string{k}, member, ceilMs(ttl).Microseconds()).Int64()
+	}, nil)
+	if err != nil {
+		return 0, opError("heartbeat", k, err)
+	}
+	if n < 1 {
+		return 0, opError("heartbeat", k, fmt.Errorf("%d members counted, want at least 1", n))
+	}
+	return int(n), nil
+}
