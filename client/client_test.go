@@ -161,8 +161,10 @@ func TestCancelDuringBackoff(t *testing.T) {
 	cancel()
 	start := time.Now()
 	err := <-done
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("returned %v after cancel, want within 100ms", d)
+	// Promptly, not after the 30 s Retry-After; 2 s leaves room for a
+	// busy machine, where 100 ms did not.
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("returned %v after cancel, want within 2s", d)
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want one matching context.Canceled", err)

@@ -135,9 +135,13 @@ func (s *Server) SpendBudgetOf(op string) {
 	now := time.Now()
 	for _, o := range s.table.lookup(op) {
 		if b := s.buckets[o.index]; b != nil {
-			if n := int(b.lim.TokensAt(now)); n > 0 {
-				b.lim.AllowN(now, n)
-			}
+			// Empty, not a fraction of a token short: spending the whole
+			// tokens (AllowN) left up to 0.99 of one, so the next request
+			// passed up to a full interval early. A burst of 0 clamps the
+			// tokens to 0 at the next update, which the second call is.
+			burst := b.lim.Burst()
+			b.lim.SetBurstAt(now, 0)
+			b.lim.SetBurstAt(now, burst)
 		}
 	}
 }

@@ -143,6 +143,14 @@ type faultWant struct {
 	within   time.Duration
 }
 
+// faultPrompt is how soon a call must return once it has nothing left to
+// wait for (its context ended, its attempts timed out). The rows make the
+// wrong behaviour take several times longer (a 10 s stall, a 30 s
+// Retry-After, a 10 s limiter wait), so the bound tells a client that waits
+// from one that does not on any machine; a bound of 100 ms only told a
+// quiet machine from a busy one.
+const faultPrompt = 2 * time.Second
+
 type faultRow struct {
 	name    string
 	opts    sptest.Options
@@ -255,7 +263,7 @@ func TestFaultMatrix(t *testing.T) {
 				e.cancel()
 				e.ctx, e.cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 			},
-			want: faultWant{is: context.DeadlineExceeded, attempts: 1, lwaCalls: 1, within: time.Second},
+			want: faultWant{is: context.DeadlineExceeded, attempts: 1, lwaCalls: 1, within: faultPrompt},
 			check: func(t *testing.T, e *faultEnv, _ *client.RestrictedDataToken, err error) {
 				if errors.Is(err, context.Canceled) {
 					t.Errorf("deadline error also matches context.Canceled: %v", err)
@@ -276,7 +284,7 @@ func TestFaultMatrix(t *testing.T) {
 			arrange: faultScript(faultOpRDT, sptest.Fault{Status: 429, Header: http.Header{"Retry-After": {"30"}}}),
 			// The error may also carry the 429 of the attempt before
 			// (errors.As *APIError), as the client reports since 0a37a1b.
-			want: faultWant{is: context.Canceled, mayAPI: 429, attempts: 1, lwaCalls: 1, within: 100 * time.Millisecond},
+			want: faultWant{is: context.Canceled, mayAPI: 429, attempts: 1, lwaCalls: 1, within: faultPrompt},
 			check: func(t *testing.T, e *faultEnv, _ *client.RestrictedDataToken, _ error) {
 				e.mu.Lock()
 				defer e.mu.Unlock()
@@ -291,11 +299,11 @@ func TestFaultMatrix(t *testing.T) {
 				e.srv.Script("lwa", sptest.Fault{Delay: 10 * time.Second})
 				faultCancelWhen(t, e, func() bool { return e.srv.LWACalls() == 1 })
 			},
-			want: faultWant{is: context.Canceled, attempts: 0, lwaCalls: 1, within: 100 * time.Millisecond},
+			want: faultWant{is: context.Canceled, attempts: 0, lwaCalls: 1, within: faultPrompt},
 			check: func(t *testing.T, e *faultEnv, _ *client.RestrictedDataToken, _ error) {
 				// The shared fetch is cancelled once its only waiter gave
 				// up: the server sees the LWA request end without a reply.
-				if !faultEventually(2*time.Second, func() bool { return e.srv.CallsByStatus("lwa", 0) == 1 }) {
+				if !faultEventually(faultPrompt, func() bool { return e.srv.CallsByStatus("lwa", 0) == 1 }) {
 					t.Errorf("the LWA request is still running after its only caller gave up")
 				}
 			},
@@ -328,7 +336,7 @@ func TestFaultMatrix(t *testing.T) {
 					}
 				}()
 			},
-			want: faultWant{is: context.Canceled, attempts: 0, lwaCalls: 1, within: 100 * time.Millisecond, text: "reading the HTTP 200 reply"},
+			want: faultWant{is: context.Canceled, attempts: 0, lwaCalls: 1, within: faultPrompt, text: "reading the HTTP 200 reply"},
 			check: func(t *testing.T, e *faultEnv, _ *client.RestrictedDataToken, _ error) {
 				if got := e.extra.calls.Load(); got != 1 {
 					t.Errorf("stalling server saw %d requests, want 1", got)
@@ -479,8 +487,8 @@ func TestFaultMatrix(t *testing.T) {
 				cfg.AttemptTimeout = 100 * time.Millisecond
 				cfg.MaxRetries = 1
 			},
-			arrange: faultAlways(faultOpRDT, sptest.Fault{Delay: time.Second}),
-			want:    faultWant{attempts: 2, lwaCalls: 1, within: 900 * time.Millisecond},
+			arrange: faultAlways(faultOpRDT, sptest.Fault{Delay: 4 * faultPrompt}),
+			want:    faultWant{attempts: 2, lwaCalls: 1, within: faultPrompt},
 			check: func(t *testing.T, e *faultEnv, _ *client.RestrictedDataToken, err error) {
 				if errors.Is(err, context.Canceled) {
 					t.Errorf("timeout reported as a cancellation: %v", err)
@@ -529,6 +537,10 @@ func TestFaultMatrix(t *testing.T) {
 		},
 		{
 			name: "limiter wait past the context deadline",
+			// The server states the same slow rate, so the client does
+			// not learn a faster one (sptest's Tokens default is 1/s)
+			// and its next token stays 10 s away.
+			opts: sptest.Options{Rate: 0.1, Burst: 1},
 			config: func(_ *testing.T, _ *faultEnv, cfg *client.Config) {
 				cfg.NoRateLimit = false
 				cfg.RateLimiter = client.NewRateLimiter(map[string]client.Rate{faultOpRDT: {PerSecond: 0.1, Burst: 1}})
@@ -537,18 +549,26 @@ func TestFaultMatrix(t *testing.T) {
 				if _, err := faultCreate(t, e); err != nil {
 					t.Fatalf("first call: %v", err)
 				}
-				ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+				// The limiter's next token is 10 s away, past the deadline:
+				// the call fails at once instead of waiting the deadline out.
+				ctx, cancel := context.WithTimeout(e.ctx, 2*faultPrompt)
 				defer cancel()
 				e.faultMark()
 				return e.c.CreateRestrictedDataToken(ctx, faultRequest())
 			},
-			want: faultWant{is: context.DeadlineExceeded, text: "rate limit", attempts: 1, lwaCalls: 1, within: 100 * time.Millisecond},
+			want: faultWant{is: context.DeadlineExceeded, text: "rate limit", attempts: 1, lwaCalls: 1, within: faultPrompt},
 		},
 		{
 			name: "limiter wait cancelled",
+			// The server states the same slow rate, so the client does
+			// not learn a faster one (sptest's Tokens default is 1/s,
+			// which a late cancel could outwait) and its next token
+			// stays 5 s away: before the row's 10 s deadline, long after
+			// the cancel.
+			opts: sptest.Options{Rate: 0.2, Burst: 1},
 			config: func(_ *testing.T, _ *faultEnv, cfg *client.Config) {
 				cfg.NoRateLimit = false
-				cfg.RateLimiter = client.NewRateLimiter(map[string]client.Rate{faultOpRDT: {PerSecond: 0.1, Burst: 1}})
+				cfg.RateLimiter = client.NewRateLimiter(map[string]client.Rate{faultOpRDT: {PerSecond: 0.2, Burst: 1}})
 			},
 			act: func(t *testing.T, e *faultEnv) (*client.RestrictedDataToken, error) {
 				if _, err := faultCreate(t, e); err != nil {
@@ -557,7 +577,7 @@ func TestFaultMatrix(t *testing.T) {
 				time.AfterFunc(50*time.Millisecond, e.faultCancelNow)
 				return faultCreate(t, e)
 			},
-			want: faultWant{is: context.Canceled, attempts: 1, lwaCalls: 1, within: 100 * time.Millisecond},
+			want: faultWant{is: context.Canceled, attempts: 1, lwaCalls: 1, within: faultPrompt},
 		},
 		{
 			name:    "HTTPClient: getOrderAddress 503 then 200",

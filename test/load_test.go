@@ -150,8 +150,44 @@ func loadExecute(sc loadScenario) (loadResult, error) {
 	if sc.Config != nil {
 		sc.Config(&cfg)
 	}
+	if sc.Spend != nil {
+		loadRespend(srv, &cfg)
+	}
 	return loadRun(srv, cfg, sc)
 }
+
+// loadRespend makes ours' first Tokens request spend the server's budget
+// again on its way out, after ours' limiter and probe gate let it go. The
+// spender emptied the bucket before ours was even made, and it refills
+// while ours starts (client.New, the LWA fetch): 200 ms at 5/s is a token,
+// which a busy machine gave it. Ours' first request then succeeded, opened
+// the gate, and the next two in flight found the bucket empty: 2 429s where
+// TestLoadRegressionSpentBudgetLiteral allows 1 (seen with the second-client
+// spender, timers 150 ms late). The scenario is "the budget is spent when
+// ours starts", now true however long starting took.
+func loadRespend(srv *sptest.Server, cfg *client.Config) {
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		*hc = *cfg.HTTPClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	var once sync.Once
+	hc.Transport = loadRoundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/tokens/2021-03-01/restrictedDataToken" {
+			once.Do(srv.SpendBudget)
+		}
+		return base.RoundTrip(r)
+	})
+	cfg.HTTPClient = hc
+}
+
+// loadRoundTrip is a function as an http.RoundTripper.
+type loadRoundTrip func(*http.Request) (*http.Response, error)
+
+func (f loadRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // loadRun makes sc.Calls Tokens calls, sc.InFlight at a time, through a
 // client made from cfg (an OnRetry that counts is added), and reports what
