@@ -13,10 +13,10 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 # is part of what ships); warn: they are printed as warnings.
 VULNCHECK_STDLIB ?= error
 # Paths that go generate writes.
-GENERATED := gen internal/ops examples/orders
+GENERATED := gen internal/ops apis
 FUZZTIME ?= 10s
 
-.PHONY: all generate check-generate test vet lint bench fuzz vulncheck vulndb
+.PHONY: all generate check-generate models test vet lint bench fuzz vulncheck vulndb
 
 all: check-generate lint test
 
@@ -28,6 +28,31 @@ check-generate: generate
 	git diff --exit-code -- $(GENERATED)
 	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	  if [ -n "$$untracked" ]; then echo "generated but not committed: $$untracked"; exit 1; fi
+
+# Refresh api/models from a newer checkout of Amazon's models, then
+# regenerate everything made from them:
+#   git clone https://github.com/amzn/selling-partner-api-models ../spapi-models
+#   make models MODELS=../spapi-models
+# Copies models/**/*.json (and the .md notes beside them) in their folder
+# layout, LICENSE and NOTICE, byte for byte; SOURCE.md names the commit when
+# the checkout is a git repository. Review `git diff api/models` and commit.
+MODELS ?=
+models:
+	@[ -n "$(MODELS)" ] && [ -d "$(MODELS)/models" ] || \
+	  { echo "usage: make models MODELS=<checkout of amzn/selling-partner-api-models>"; exit 2; }
+	@tmp=$$(mktemp -d api/models.tmp-XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$(MODELS)/models" && find . -type f \( -name '*.json' -o -name '*.md' \) -print0) | \
+	    (cd "$(MODELS)/models" && xargs -0 cp --parents -t "$(CURDIR)/$$tmp") && \
+	  cp "$(MODELS)/LICENSE" "$(MODELS)/NOTICE" "$$tmp"/ && \
+	  commit=$$(git -C "$(MODELS)" rev-parse HEAD 2>/dev/null || echo unknown) && \
+	  date=$$(git -C "$(MODELS)" log -1 --format=%cs 2>/dev/null || echo unknown) && \
+	  { echo "# Amazon's SP-API models"; echo; \
+	    echo "Every operation model of Amazon's \`amzn/selling-partner-api-models\` repository, byte for byte, at"; \
+	    echo "commit $$commit ($$date), in its own folder layout"; \
+	    echo "(\`<api>-model/<file>.json\`). Licensed under the Apache License 2.0 (LICENSE, NOTICE beside this"; \
+	    echo "file). Refreshed with \`make models MODELS=<checkout>\`; never hand-edit."; } >"$$tmp/SOURCE.md" && \
+	  rm -rf api/models && mv "$$tmp" api/models
+	$(GO) generate ./...
 
 # The README's test command.
 test:
@@ -52,6 +77,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAPIError$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzLWAReply$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzRetryWait$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckResponse$$' -fuzztime $(FUZZTIME) ./client/
 
 # govulncheck over ./... against the database built from VULNDB_VERSION.
 # Fails on a reachable vulnerability in a module we require, and in the

@@ -28,6 +28,17 @@
 //   - A document-wide produces list applies to the operations that have none;
 //     openapi2conv would assume application/json for them.
 //
+// and two changes of names, so that oapi-codegen can generate a client that
+// compiles from every one of Amazon's models as they are:
+//
+//   - An operationId that the model uses for more than one method gets the
+//     method appended (shippingV2's linkCarrierAccount, PUT and POST, become
+//     linkCarrierAccountPUT and linkCarrierAccountPOST), the rule of the
+//     operations table's names (shippingV2.linkCarrierAccount.PUT).
+//   - An inline enum whose generated type would take a schema's name
+//     (Transaction.status and the schema TransactionStatus) gets a distinct
+//     one in x-go-type-name (TransactionStatusEnum).
+//
 // The output is indented JSON with sorted keys, the same bytes for the same
 // model, so that it can be committed and checked by regenerating.
 //
@@ -112,6 +123,7 @@ func toV3(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("not a Swagger 2.0 model (swagger: %q)", doc2.Swagger)
 	}
 	inheritProduces(&doc2)
+	splitSharedOperationIDs(&doc2)
 	doc3, err := openapi2conv.ToV3(&doc2)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
@@ -119,6 +131,7 @@ func toV3(raw []byte) ([]byte, error) {
 	if err := applyCollectionFormats(&doc2, doc3); err != nil {
 		return nil, err
 	}
+	nameInlineEnums(doc3)
 	js, err := json.Marshal(doc3)
 	if err != nil {
 		return nil, err

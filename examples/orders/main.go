@@ -1,10 +1,10 @@
-// Command orders prints the shipping address of orders with a client that
-// oapi-codegen generated from Amazon's Orders v0 model (package ordersv0),
-// wired to client.HTTPClient. The generated client knows nothing of tokens:
-// HTTPClient gives getOrderAddress, a restricted operation, a Restricted
-// Data Token minted once for /orders/v0/orders/{orderId}/address and reused
-// for every order, keeps each operation under its rate limit and retries
-// throttled calls.
+// Command orders prints the shipping address of orders with the typed
+// Orders v0 client of this module (apis/ordersv0, generated from Amazon's
+// model), wired to client.HTTPClient by ordersv0.New. The generated client
+// knows nothing of tokens: HTTPClient gives getOrderAddress, a restricted
+// operation, a Restricted Data Token minted once for
+// /orders/v0/orders/{orderId}/address and reused for every order, keeps
+// each operation under its rate limit and retries throttled calls.
 //
 // Usage:
 //
@@ -19,7 +19,7 @@
 // getOrder with an RDT for the buyerInfo and shippingAddress dataElements
 // (Config.DataElements), which the application must be approved for.
 //
-// See generate.go in ordersv0 for how the client is generated. Amazon has
+// apis/ordersv0 is generated from api/models by go generate. Amazon has
 // marked these Orders v0 reads deprecated in favour of Orders 2026-01-01;
 // the recipe is the same for any model.
 package main
@@ -34,8 +34,8 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/spapi-go/tokens/apis/ordersv0"
 	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/examples/orders/ordersv0"
 	"github.com/spapi-go/tokens/sptest"
 )
 
@@ -115,9 +115,9 @@ func printOrders(ctx context.Context, cfg client.Config, ids []string, withBuyer
 	if err != nil {
 		return err
 	}
-	// The server URL must be c.Endpoint(): HTTPClient puts a token only on
-	// requests to it.
-	orders, err := ordersv0.NewClientWithResponses(c.Endpoint(), ordersv0.WithHTTPClient(c.HTTPClient()))
+	// New wires the client to c.Endpoint() and c.HTTPClient(), which puts a
+	// token only on requests to that endpoint.
+	orders, err := ordersv0.New(c)
 	if err != nil {
 		return err
 	}

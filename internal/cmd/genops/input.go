@@ -6,13 +6,18 @@ import (
 	"fmt"
 )
 
-// inputs holds the raw bytes of the three JSON files, so that render is a
-// pure function of them and a test can check the committed output.
+// inputs holds what render reads: the operations of Amazon's models (read
+// from api/models by fromModels) and the raw bytes of our two JSON lists, so
+// that render is a pure function of them and a test can check the committed
+// output.
 type inputs struct {
-	plans, restricted, retrySafe []byte
+	source                string // "owner/repo at commit" of the models; may be empty
+	plans                 []plan
+	restricted, retrySafe []byte
 }
 
-// plansDoc is the shape of api/usage-plans.json.
+// plansDoc is the shape of api/usage-plans.json, the reference the
+// models' operations are checked against.
 type plansDoc struct {
 	About  string `json:"_about"`
 	Source struct {

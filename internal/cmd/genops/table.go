@@ -36,14 +36,10 @@ type table struct {
 	literals []string
 }
 
-// buildTable decodes and validates the three documents and merges them: the
-// usage-plan entries in file order, then every restricted operation whose
-// method and path are not among them.
+// buildTable validates the models' operations and the two documents and
+// merges them: the models' operations in order (path, then method), then
+// every restricted operation whose method and path are not among them.
 func buildTable(in inputs) (*table, error) {
-	var pd plansDoc
-	if err := decodeStrict(in.plans, &pd); err != nil {
-		return nil, fmt.Errorf("usage plans: %w", err)
-	}
 	var rd restrictedDoc
 	if err := decodeStrict(in.restricted, &rd); err != nil {
 		return nil, fmt.Errorf("restricted operations: %w", err)
@@ -52,16 +48,13 @@ func buildTable(in inputs) (*table, error) {
 	if err := decodeStrict(in.retrySafe, &sd); err != nil {
 		return nil, fmt.Errorf("retry-safe operations: %w", err)
 	}
-	if len(pd.Operations) == 0 {
+	if len(in.plans) == 0 {
 		return nil, fmt.Errorf("usage plans: no operations")
 	}
 
-	t := &table{}
-	if pd.Source.Repository != "" || pd.Source.Commit != "" {
-		t.source = strings.TrimSpace(pd.Source.Repository + " at " + pd.Source.Commit)
-	}
+	t := &table{source: in.source}
 	byShape := make(map[string]int) // method + " " + erased path -> index in t.entries
-	for i, p := range pd.Operations {
+	for i, p := range in.plans {
 		e, err := planEntry(p)
 		if err != nil {
 			return nil, fmt.Errorf("usage plans: operations[%d] (%s %s): %w", i, p.Model, p.OperationID, err)
