@@ -27,8 +27,15 @@
 //   - Orders v0 getOrders, getOrder and getOrderItems (PII only for the
 //     dataElements an RDT names; the LWA access token gives none),
 //     getOrderAddress, Reports getReportDocument and Sellers
-//     getMarketplaceParticipations answer like the models; every other
-//     operation answers 200 {"payload":{}}.
+//     getMarketplaceParticipations answer like the models. Every other
+//     operation answers as its model documents (sandbox.gen.json, generated
+//     from api/models by internal/cmd/gensandbox): its first documented 2xx
+//     status, with the model's x-amzn-api-sandbox or examples body where one
+//     fits the response schema, else a body built from the schema that the
+//     typed clients decode; a request without a required query parameter,
+//     header or body gets 400 InvalidInput naming it. Script or Always with
+//     a Fault{Status, Body} replaces a reply. cancelShipmentOld, in no
+//     model, answers 200 {"payload":{}}.
 //   - Tokens: a restricted operation needs an RDT that covers the request
 //     (same method; the specific path, or a template whose {param} segments
 //     stand for the request's; getReportDocument only the specific path);

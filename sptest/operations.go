@@ -87,7 +87,7 @@ func (s *Server) handleOp(op *operation, p principal, res []RestrictedResource, 
 	case opGetMarketplaceParticipations:
 		return okJSON(participationsReply{Payload: []participation{{Marketplace: marketplace{ID: "ATVPDKIKX0DER"}}}})
 	}
-	return reply{status: http.StatusOK, body: []byte(`{"payload":{}}`)}
+	return answerFromModel(op, r, body)
 }
 
 // covering returns the resources of rdt that cover r: same method, and the

@@ -120,10 +120,18 @@ func TestEveryOperation(t *testing.T) {
 			if op.method == http.MethodGet || op.method == http.MethodDelete {
 				body = nil
 			}
+			// Every operation answers the 2xx its model documents, given
+			// its required parameters.
+			path, status := concrete(op.path), 200
+			var header http.Header
+			if e, ok := modelReplyOf(t, op.method, op.path); ok && !handled[op.name] {
+				path, header = withRequired(e, path)
+				status = e.Status
+			}
 			before := srv.Calls(op.name)
-			r := do(t, srv, op.method, concrete(op.path), token, body)
-			if r.status != 200 || !json.Valid(r.body) {
-				t.Errorf("%s: reply = %v", op.name, r)
+			r := doWith(t, srv, op.method, path, token, body, header)
+			if r.status != status || (len(r.body) > 0 || status != 204) && !json.Valid(r.body) {
+				t.Errorf("%s: reply = %v, want %d", op.name, r, status)
 			}
 			if got := srv.Calls(op.name) - before; got != 1 {
 				t.Errorf("Calls(%q) went up by %d, want 1", op.name, got)
@@ -146,21 +154,23 @@ func TestEveryOperation(t *testing.T) {
 	}
 }
 
-// TestGenericReply: an operation without a handler of its own answers
-// {"payload":{}}, whatever its method.
+// TestGenericReply: an operation without a handler of its own answers the
+// status and body of the generated table (its model's), whatever its method.
 func TestGenericReply(t *testing.T) {
 	srv := sptest.Start(t, sptest.Options{})
 	tok := accessToken(t, srv)
-	for _, tt := range []struct{ method, path, op string }{
-		{http.MethodGet, "/listings/2021-08-01/items/A1SELLER/SKU-1", "getListingsItem"},
-		{http.MethodPut, "/listings/2021-08-01/items/A1SELLER/SKU-1", "listingsItems_2021-08-01.putListingsItem"},
-		{http.MethodPatch, "/listings/2021-08-01/items/A1SELLER/SKU-1", "listingsItems_2021-08-01.patchListingsItem"},
-		{http.MethodDelete, "/listings/2021-08-01/items/A1SELLER/SKU-1", "listingsItems_2021-08-01.deleteListingsItem"},
-		{http.MethodPost, "/reports/2021-06-30/reports", "createReport"},
-		{http.MethodGet, "/orders/2026-01-01/orders/" + orderID, "orders_2026-01-01.getOrder"},
+	const listing = "/listings/2021-08-01/items/{sellerId}/{sku}"
+	for _, tt := range []struct{ method, template, path, op string }{
+		{http.MethodGet, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "getListingsItem"},
+		{http.MethodPut, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "listingsItems_2021-08-01.putListingsItem"},
+		{http.MethodPatch, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "listingsItems_2021-08-01.patchListingsItem"},
+		{http.MethodDelete, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "listingsItems_2021-08-01.deleteListingsItem"},
+		{http.MethodPost, "/reports/2021-06-30/reports", "/reports/2021-06-30/reports", "createReport"},
+		{http.MethodGet, "/orders/2026-01-01/orders/{orderId}", "/orders/2026-01-01/orders/" + orderID, "orders_2026-01-01.getOrder"},
 	} {
 		t.Run(tt.op, func(t *testing.T) {
-			wantReply(t, do(t, srv, tt.method, tt.path, tok, []byte(`{}`)), 200, `{"payload":{}}`)
+			e, _ := modelReplyOf(t, tt.method, tt.template)
+			wantReply(t, do(t, srv, tt.method, tt.path, tok, []byte(`{}`)), e.Status, string(e.Reply))
 			if srv.Calls(tt.op) != 1 {
 				t.Errorf("Calls(%q) = %d", tt.op, srv.Calls(tt.op))
 			}
@@ -206,8 +216,8 @@ func TestMatching(t *testing.T) {
 				if h := r.header.Values("x-amzn-RateLimit-Limit"); h != nil {
 					t.Errorf("404 has rate header %q", h)
 				}
-			} else if r.status != 200 {
-				t.Errorf("reply = %v", r)
+			} else if r.status == http.StatusNotFound {
+				t.Errorf("reply = %v", r) // a 400 for a missing parameter is fine here
 			}
 		})
 	}
@@ -221,9 +231,13 @@ func TestTokenCoverage(t *testing.T) {
 	const (
 		shipment = "/mfn/v0/shipments/SHIP-1"
 		dfOrder  = "/vendor/directFulfillment/orders/v1/purchaseOrders/PO-1"
-		listing  = "/listings/2021-08-01/items/A1SELLER/SKU-1"
+		listing  = "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER"
 		cancel   = "/mfn/v0/shipments/SHIP-1/cancel"
 	)
+	model := func(method, template string) string {
+		e, _ := modelReplyOf(t, method, template)
+		return string(e.Reply)
+	}
 	shipmentRDT := rdtFor(t, srv, tok, get("/mfn/v0/shipments/{shipmentId}"))
 	dfRDT := rdtFor(t, srv, tok, get(dfOrder))
 	otherShipment := rdtFor(t, srv, tok, get("/mfn/v0/shipments/SHIP-2"))
@@ -243,11 +257,11 @@ func TestTokenCoverage(t *testing.T) {
 		{"RDT for another method", http.MethodGet, shipment, deleteRDT, 403, errUnauthorized},
 		{"RDT on a non-restricted op", http.MethodGet, listing, shipmentRDT, 403, errUnauthorized},
 		{"RDT on the Tokens call", http.MethodPost, rdtPath, shipmentRDT, 403, errUnauthorized},
-		{"RDT template", http.MethodGet, shipment, shipmentRDT, 200, `{"payload":{}}`},
-		{"RDT specific path", http.MethodGet, dfOrder, dfRDT, 200, `{"payload":{}}`},
-		{"RDT for DELETE", http.MethodDelete, shipment, deleteRDT, 200, `{"payload":{}}`},
-		{"RDT on cancelShipmentOld", http.MethodPut, cancel, cancelRDT, 200, `{"payload":{}}`},
-		{"LWA token on a non-restricted op", http.MethodGet, listing, tok, 200, `{"payload":{}}`},
+		{"RDT template", http.MethodGet, shipment, shipmentRDT, 200, model(http.MethodGet, "/mfn/v0/shipments/{shipmentId}")},
+		{"RDT specific path", http.MethodGet, dfOrder, dfRDT, 200, model(http.MethodGet, "/vendor/directFulfillment/orders/v1/purchaseOrders/{purchaseOrderNumber}")},
+		{"RDT for DELETE", http.MethodDelete, shipment, deleteRDT, 200, model(http.MethodDelete, "/mfn/v0/shipments/{shipmentId}")},
+		{"RDT on cancelShipmentOld", http.MethodPut, cancel, cancelRDT, 200, `{"payload":{}}`}, // in no model
+		{"LWA token on a non-restricted op", http.MethodGet, listing, tok, 200, model(http.MethodGet, "/listings/2021-08-01/items/{sellerId}/{sku}")},
 		{"rejected token on an unknown path", http.MethodGet, "/no/such/path", "Atza|made-up", 403, errDenied},
 		{"RDT on an unknown path", http.MethodGet, "/no/such/path", shipmentRDT, 404, errNotFound},
 	}
@@ -282,7 +296,8 @@ func TestGrantlessToken(t *testing.T) {
 	if err := json.Unmarshal(r.body, &lwa); err != nil || r.status != 200 {
 		t.Fatalf("grantless LWA: %v", r)
 	}
-	wantReply(t, do(t, srv, http.MethodGet, "/notifications/v1/destinations", lwa.AccessToken, nil), 200, `{"payload":{}}`)
+	e, _ := modelReplyOf(t, http.MethodGet, "/notifications/v1/destinations")
+	wantReply(t, do(t, srv, http.MethodGet, "/notifications/v1/destinations", lwa.AccessToken, nil), 200, string(e.Reply))
 	if srv.Calls("getDestinations") != 1 {
 		t.Errorf("Calls(getDestinations) = %d", srv.Calls("getDestinations"))
 	}
