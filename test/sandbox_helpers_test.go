@@ -24,7 +24,6 @@ type modelOp struct {
 	op                 *models.Operation
 	status             int    // the first documented 2xx
 	topType            string // the 2xx schema's JSON type: object, array, "" for none
-	schema204          bool   // the documented 2xx is 204 and yet has a schema
 	query, header      []string
 	body               bool // a request body is required
 	restricted         bool // restricted-operations.json lists it
@@ -69,9 +68,7 @@ var loadModelOps = sync.OnceValues(func() ([]modelOp, error) {
 		}
 		mo.status = atoi(codes[0])
 		if r := o.Op.Responses.Value(codes[0]); r != nil && r.Schema != nil {
-			if mo.status == 204 {
-				mo.schema204 = true
-			} else {
+			if mo.status != 204 { // a 204 has no body, whatever the model says
 				mo.topType = topType(o.Model.Spec, r.Schema)
 			}
 		}

@@ -1559,6 +1559,9 @@ func ParseDeleteNotificationsHTTPResponse(rsp *http.Response) (*DeleteNotificati
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1748,6 +1751,9 @@ func ParseRecordActionFeedbackHTTPResponse(rsp *http.Response) (*RecordActionFee
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

@@ -9242,6 +9242,9 @@ func ParseCancelInboundHTTPResponse(rsp *http.Response) (*CancelInboundHTTPRespo
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9448,6 +9451,9 @@ func ParseConfirmInboundHTTPResponse(rsp *http.Response) (*ConfirmInboundHTTPRes
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11617,6 +11623,9 @@ func ParseConfirmOutboundHTTPResponse(rsp *http.Response) (*ConfirmOutboundHTTPR
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

@@ -2566,6 +2566,9 @@ func ParseGetBrowseNodeReturnTopicsHTTPResponse(rsp *http.Response) (*GetBrowseN
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2778,6 +2781,9 @@ func ParseGetBrowseNodeReturnTrendsHTTPResponse(rsp *http.Response) (*GetBrowseN
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
@@ -2992,6 +2998,9 @@ func ParseGetBrowseNodeReviewTopicsHTTPResponse(rsp *http.Response) (*GetBrowseN
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3204,6 +3213,9 @@ func ParseGetBrowseNodeReviewTrendsHTTPResponse(rsp *http.Response) (*GetBrowseN
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
@@ -3418,6 +3430,9 @@ func ParseGetItemBrowseNodeHTTPResponse(rsp *http.Response) (*GetItemBrowseNodeH
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3631,6 +3646,9 @@ func ParseGetItemReviewTopicsHTTPResponse(rsp *http.Response) (*GetItemReviewTop
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3843,6 +3861,9 @@ func ParseGetItemReviewTrendsHTTPResponse(rsp *http.Response) (*GetItemReviewTre
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList

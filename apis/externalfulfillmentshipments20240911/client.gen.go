@@ -5560,6 +5560,9 @@ func ParseProcessShipmentHTTPResponse(rsp *http.Response) (*ProcessShipmentHTTPR
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6226,6 +6229,9 @@ func ParseCreatePackagesHTTPResponse(rsp *http.Response) (*CreatePackagesHTTPRes
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6449,6 +6455,9 @@ func ParseUpdatePackageStatusHTTPResponse(rsp *http.Response) (*UpdatePackageSta
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6672,6 +6681,9 @@ func ParseUpdatePackageHTTPResponse(rsp *http.Response) (*UpdatePackageHTTPRespo
 	}
 
 	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

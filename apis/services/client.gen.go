@@ -4739,8 +4739,6 @@ type CancelReservationHTTPResponse503Headers struct {
 type CancelReservationHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON204 the response for an HTTP 204 `application/json` response
-	JSON204 *CancelReservationResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *CancelReservationResponse
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -4775,11 +4773,6 @@ type CancelReservationHTTPResponse struct {
 	Headers500 *CancelReservationHTTPResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CancelReservationHTTPResponse503Headers
-}
-
-// GetJSON204 returns the response for an HTTP 204 `application/json` response
-func (r CancelReservationHTTPResponse) GetJSON204() *CancelReservationResponse {
-	return r.JSON204
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -5927,8 +5920,6 @@ type SetAppointmentFulfillmentDataHTTPResponse503Headers struct {
 type SetAppointmentFulfillmentDataHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON204 the response for an HTTP 204 `application/json` response
-	JSON204 *string
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ErrorList
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -5967,11 +5958,6 @@ type SetAppointmentFulfillmentDataHTTPResponse struct {
 	Headers500 *SetAppointmentFulfillmentDataHTTPResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SetAppointmentFulfillmentDataHTTPResponse503Headers
-}
-
-// GetJSON204 returns the response for an HTTP 204 `application/json` response
-func (r SetAppointmentFulfillmentDataHTTPResponse) GetJSON204() *string {
-	return r.JSON204
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8282,12 +8268,8 @@ func ParseCancelReservationHTTPResponse(rsp *http.Response) (*CancelReservationH
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 204:
-		var dest CancelReservationResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON204 = &dest
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest CancelReservationResponse
@@ -9705,12 +9687,8 @@ func ParseSetAppointmentFulfillmentDataHTTPResponse(rsp *http.Response) (*SetApp
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 204:
-		var dest string
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON204 = &dest
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList

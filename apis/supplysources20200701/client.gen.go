@@ -1595,8 +1595,6 @@ type ArchiveSupplySourceHTTPResponse503Headers struct {
 type ArchiveSupplySourceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON204 the response for an HTTP 204 `application/json` response
-	JSON204 *ErrorList
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ErrorList
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -1631,11 +1629,6 @@ type ArchiveSupplySourceHTTPResponse struct {
 	Headers500 *ArchiveSupplySourceHTTPResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ArchiveSupplySourceHTTPResponse503Headers
-}
-
-// GetJSON204 returns the response for an HTTP 204 `application/json` response
-func (r ArchiveSupplySourceHTTPResponse) GetJSON204() *ErrorList {
-	return r.JSON204
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -1931,8 +1924,6 @@ type UpdateSupplySourceHTTPResponse503Headers struct {
 type UpdateSupplySourceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON204 the response for an HTTP 204 `application/json` response
-	JSON204 *ErrorList
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ErrorList
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -1967,11 +1958,6 @@ type UpdateSupplySourceHTTPResponse struct {
 	Headers500 *UpdateSupplySourceHTTPResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateSupplySourceHTTPResponse503Headers
-}
-
-// GetJSON204 returns the response for an HTTP 204 `application/json` response
-func (r UpdateSupplySourceHTTPResponse) GetJSON204() *ErrorList {
-	return r.JSON204
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -2099,8 +2085,6 @@ type UpdateSupplySourceStatusHTTPResponse503Headers struct {
 type UpdateSupplySourceStatusHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON204 the response for an HTTP 204 `application/json` response
-	JSON204 *ErrorList
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ErrorList
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2135,11 +2119,6 @@ type UpdateSupplySourceStatusHTTPResponse struct {
 	Headers500 *UpdateSupplySourceStatusHTTPResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateSupplySourceStatusHTTPResponse503Headers
-}
-
-// GetJSON204 returns the response for an HTTP 204 `application/json` response
-func (r UpdateSupplySourceStatusHTTPResponse) GetJSON204() *ErrorList {
-	return r.JSON204
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -2804,12 +2783,8 @@ func ParseArchiveSupplySourceHTTPResponse(rsp *http.Response) (*ArchiveSupplySou
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 204:
-		var dest ErrorList
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON204 = &dest
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
@@ -3266,12 +3241,8 @@ func ParseUpdateSupplySourceHTTPResponse(rsp *http.Response) (*UpdateSupplySourc
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 204:
-		var dest ErrorList
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON204 = &dest
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList
@@ -3497,12 +3468,8 @@ func ParseUpdateSupplySourceStatusHTTPResponse(rsp *http.Response) (*UpdateSuppl
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 204:
-		var dest ErrorList
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON204 = &dest
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorList

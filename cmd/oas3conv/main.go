@@ -27,6 +27,8 @@
 //     and tsv, which OpenAPI 3 cannot express, is an error.
 //   - A document-wide produces list applies to the operations that have none;
 //     openapi2conv would assume application/json for them.
+//   - A 204 response has no body: its schema, which some models give it, is
+//     dropped, or the generated client would fail to decode the empty reply.
 //
 // and two changes of names, so that oapi-codegen can generate a client that
 // compiles from every one of Amazon's models as they are:
@@ -123,6 +125,7 @@ func toV3(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("not a Swagger 2.0 model (swagger: %q)", doc2.Swagger)
 	}
 	inheritProduces(&doc2)
+	dropNoContentBodies(&doc2)
 	splitSharedOperationIDs(&doc2)
 	doc3, err := openapi2conv.ToV3(&doc2)
 	if err != nil {
@@ -156,6 +159,22 @@ func inheritProduces(doc2 *openapi2.T) {
 		for _, op := range item.Operations() {
 			if len(op.Produces) == 0 {
 				op.Produces = doc2.Produces
+			}
+		}
+	}
+}
+
+// dropNoContentBodies removes the schema and examples of every 204
+// response: a 204 has no body (RFC 9110, 15.3.5), yet some of Amazon's
+// models give theirs a schema, and oapi-codegen's client then decodes the
+// empty body and fails with "unexpected end of JSON input" on the very
+// reply the model documents (supplySources' archiveSupplySource, for one).
+func dropNoContentBodies(doc2 *openapi2.T) {
+	for _, item := range doc2.Paths {
+		for _, op := range item.Operations() {
+			if r := op.Responses.Value("204"); r != nil {
+				r.Schema = nil
+				r.Examples = nil
 			}
 		}
 	}
