@@ -21,12 +21,12 @@ type takeRecorder struct {
 	waits chan time.Duration
 }
 
-func (s *takeRecorder) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, known bool) (time.Duration, bool, error) {
-	w, ok, err := s.Store.TakeBucket(ctx, key, p, maxWait, known)
+func (s *takeRecorder) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
+	r, err := s.Store.TakeBucket(ctx, key, p, maxWait, seen)
 	if err == nil && strings.HasSuffix(key, "rate:"+client.OpCreateRestrictedDataToken) {
-		s.waits <- w
+		s.waits <- r.Wait
 	}
-	return w, ok, err
+	return r, err
 }
 
 // With a Store, callers that leave before their turn give their tokens

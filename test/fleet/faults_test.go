@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -57,6 +58,7 @@ func TestFleetFaults(t *testing.T) {
 			}
 		}, false},
 		{"eviction pressure (allkeys-lru)", []string{"--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"}, func(t *testing.T, rds *redistest.Server) {
+			defer watchEvictions(t, rds)()
 			v := strings.Repeat("x", 64<<10)
 			for i := range 200 { // 12.8 MB of filler through a 4 MB limit
 				if _, err := redistest.Do(rds.Addr(), "SET", fmt.Sprintf("filler:%d", i), v); err != nil {
@@ -106,4 +108,48 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "..." + s[len(s)-n:]
+}
+
+// watchEvictions logs which of the fleet's keys Redis evicts until the
+// returned func is called (keyspace notifications of evicted keys), by
+// kind: rate buckets, the members' heartbeat set, LWA token, RDTs.
+func watchEvictions(t *testing.T, rds *redistest.Server) (stop func()) {
+	t.Helper()
+	ctx := context.Background()
+	rdb := rds.Client(t)
+	if err := rdb.ConfigSet(ctx, "notify-keyspace-events", "Ee").Err(); err != nil {
+		t.Errorf("notify-keyspace-events: %v", err)
+		return func() {}
+	}
+	sub := rdb.PSubscribe(ctx, "__keyevent@*__:evicted")
+	if _, err := sub.Receive(ctx); err != nil { // the subscription is in place
+		t.Errorf("subscribe: %v", err)
+		return func() {}
+	}
+	counts := map[string]int{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m := range sub.Channel() {
+			switch k := m.Payload; {
+			case strings.HasPrefix(k, "filler:"):
+				counts["filler"]++
+			case strings.Contains(k, ":rate:"):
+				counts["bucket "+k[strings.LastIndex(k, ":")+1:]]++
+			case strings.HasSuffix(k, ":members"):
+				counts["members"]++
+			case strings.HasSuffix(k, ":lwa"):
+				counts["lwa"]++
+			case strings.Contains(k, ":rdt:"):
+				counts["rdt"]++
+			default:
+				counts["other"]++
+			}
+		}
+	}()
+	return func() {
+		_ = sub.Close()
+		<-done
+		t.Logf("evicted keys by kind: %v", counts)
+	}
 }
