@@ -343,7 +343,9 @@ func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWa
 			seen.Version, seenUs, formatFloat(seen.Tokens),
 			formatFloat(maxUs), minIdle).Int64Slice()
 	}, nil)
-	if err == nil && !(len(res) == 2 && res[1] == 0 || len(res) == 5 && res[1] == 1) {
+	// {wait, ok} (nothing written: no limit, or a wait over maxWait), or
+	// {wait, 1, version, time, µtokens}.
+	if err == nil && !(len(res) == 2 || len(res) == 5 && res[1] == 1) {
 		err = fmt.Errorf("unexpected reply %v", res)
 	}
 	if err != nil {
@@ -352,7 +354,7 @@ func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWa
 	// The script bounds the wait by what the plan allows; a negative one
 	// (a reply from something else than the script) is no wait.
 	r := client.BucketTake{Wait: time.Duration(max(res[0], 0)) * time.Microsecond, OK: res[1] == 1}
-	if r.OK {
+	if len(res) == 5 {
 		r.View = client.BucketView{Version: res[2], Time: time.UnixMicro(res[3]), Tokens: float64(res[4]) / 1e6}
 	}
 	return r, nil

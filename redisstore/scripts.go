@@ -163,7 +163,7 @@ end
 // takeScript spends one token and returns {wait µs, ok 1}, followed by
 // what the caller should pass as its view next time: {version, time µs,
 // tokens left in millionths, rounded down}; or {wait µs, 0} when it spent
-// nothing.
+// nothing, and {0, 1} with no limit.
 //
 // ARGV[7] is the longest wait accepted, in µs (0: no cap); ARGV[8]
 // min_idle.
