@@ -15,18 +15,23 @@ import (
 )
 
 // takeRecorder is a redisstore.Store that reports the wait of every Take
-// from the Tokens call's bucket.
+// from the Tokens call's bucket, and the whole result if takes is set.
 type takeRecorder struct {
 	*redisstore.Store
 	waits chan time.Duration
+	takes chan client.BucketTake
 }
 
-func (s *takeRecorder) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, known bool) (time.Duration, bool, error) {
-	w, ok, err := s.Store.TakeBucket(ctx, key, p, maxWait, known)
+func (s *takeRecorder) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
+	r, err := s.Store.TakeBucket(ctx, key, p, maxWait, seen)
 	if err == nil && strings.HasSuffix(key, "rate:"+client.OpCreateRestrictedDataToken) {
-		s.waits <- w
+		if s.takes != nil {
+			s.takes <- r
+		} else {
+			s.waits <- r.Wait
+		}
 	}
-	return w, ok, err
+	return r, err
 }
 
 // With a Store, callers that leave before their turn give their tokens

@@ -21,9 +21,9 @@ type sharedLimiter struct {
 	local *TokenBucketLimiter
 
 	mu       sync.Mutex
-	told     map[string]float64 // the learned rate last stored, by operation
-	fellBack map[string]bool    // operations running on the local bucket since the store failed
-	taken    map[string]bool    // operations this process has taken from the shared bucket
+	told     map[string]float64    // the learned rate last stored, by operation
+	fellBack map[string]bool       // operations running on the local bucket since the store failed
+	views    map[string]BucketView // what this process's last take saw of each operation's shared bucket
 
 	deg degraded // this process's share of the budget while the store is down
 }
@@ -100,23 +100,30 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 }
 
 // take is one Take from op's shared bucket: TakeBucket, with the margin as
-// time and what this process knows of the bucket, when the Store has it.
+// time and what this process last saw of the bucket, when the Store has
+// it, so that a bucket that vanished or went back in time does not hand
+// out again the turns this process knows were given.
 func (l *sharedLimiter) take(ctx context.Context, op string, plan marginPlan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
 	key := l.sh.seal.key("rate:" + op)
 	bs, isBS := l.sh.st.(BucketStore)
-	known := isBS && l.knows(op)
+	var seen BucketView
+	if isBS {
+		seen = l.view(op)
+	}
 	err = l.sh.use(ctx, "take", func(ctx context.Context) error {
 		var err error
 		if isBS {
-			wait, ok, err = bs.TakeBucket(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.rate, Burst: plan.burst}, Margin: plan.margin}, maxWait, known)
+			var r BucketTake
+			r, err = bs.TakeBucket(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.rate, Burst: plan.burst}, Margin: plan.margin}, maxWait, seen)
+			wait, ok = r.Wait, r.OK
+			if err == nil && r.OK {
+				l.saw(op, r.View)
+			}
 		} else {
 			wait, ok, err = l.sh.st.Take(ctx, key, plan.storeRate(), maxWait)
 		}
 		return err
 	})
-	if err == nil && isBS && !known {
-		l.know(op)
-	}
 	return wait, ok, err
 }
 
@@ -133,22 +140,26 @@ func (l *sharedLimiter) refund(ctx context.Context, op string, plan marginPlan) 
 	})
 }
 
-// knows reports whether this process has taken from op's shared bucket:
-// if the bucket is then missing, it vanished.
-func (l *sharedLimiter) knows(op string) bool {
+// view returns what this process's latest take saw of op's shared bucket
+// (zero: it never took from it).
+func (l *sharedLimiter) view(op string) BucketView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.taken[op]
+	return l.views[op]
 }
 
-// know notes that this process has taken from op's shared bucket.
-func (l *sharedLimiter) know(op string) {
+// saw keeps v as op's view if it is the latest: concurrent takes of this
+// process may return out of order, and the highest version saw the most.
+func (l *sharedLimiter) saw(op string, v BucketView) {
 	l.mu.Lock()
-	if l.taken == nil || len(l.taken) >= maxSharedRates {
-		l.taken = map[string]bool{}
+	defer l.mu.Unlock()
+	if cur, ok := l.views[op]; ok && cur.Version >= v.Version {
+		return
 	}
-	l.taken[op] = true
-	l.mu.Unlock()
+	if l.views == nil || len(l.views) >= maxSharedRates {
+		l.views = map[string]BucketView{}
+	}
+	l.views[op] = v
 }
 
 // staleAfter is tokenBucket.staleAfter for plan.

@@ -72,15 +72,17 @@ type Store interface {
 // fleet wastes no budget; redisstore implements it, and the client uses it
 // whenever its Store does. Without it, a Store's buckets keep the margin as
 // a whole token, a caller that gives up keeps its place spent, and a bucket
-// that vanished starts full.
+// that vanished or went back in time starts full.
 type BucketStore interface {
 	// TakeBucket is Take with the plan's margin and the caller's history.
 	// p.Rate.Burst is the server's burst and p.Margin is taken off it as
-	// time (p.Rate.PerSecond × p.Margin tokens, at most one). known says the
-	// caller has taken from this bucket before: a bucket that is missing
-	// then has vanished (evicted, flushed, a stale replica), and starts
-	// empty, as after a 429, instead of full.
-	TakeBucket(ctx context.Context, key string, p BucketPlan, maxWait time.Duration, known bool) (wait time.Duration, ok bool, err error)
+	// time (p.Rate.PerSecond × p.Margin tokens, at most one). seen is the
+	// View the caller's last TakeBucket on key returned (zero: none). A
+	// bucket behind it (missing, or an older version: evicted, flushed, a
+	// stale replica or an old copy) holds no more than seen's tokens
+	// refilled since, so the turns the fleet had handed out are not given
+	// again; a missing one starts empty at most, as after a 429.
+	TakeBucket(ctx context.Context, key string, p BucketPlan, maxWait time.Duration, seen BucketView) (BucketTake, error)
 	// Refund gives back one token that TakeBucket spent for a request that
 	// will not be sent (its caller left before its turn). The bucket never
 	// holds more than its capacity, and a missing one is left alone.
@@ -91,4 +93,23 @@ type BucketStore interface {
 type BucketPlan struct {
 	Rate   Rate          // the rate (with the client's margin) and the server's burst
 	Margin time.Duration // the safety margin, as time, taken off the burst
+}
+
+// BucketTake is the result of a BucketStore's TakeBucket.
+type BucketTake struct {
+	Wait time.Duration // how long the caller waits for its turn (0: at once)
+	OK   bool          // false: the wait would exceed maxWait, and nothing was spent
+	View BucketView    // the bucket as this take left it (when OK): the next TakeBucket's seen
+}
+
+// BucketView is what a caller saw of a shared bucket as its last take
+// left it. The client keeps one per bucket and passes it to the next
+// TakeBucket, so that a bucket that went back in time (an old copy of
+// Redis, a lagging replica promoted, an eviction) is caught by its version
+// and held to what this process knew: the queue of turns the fleet had
+// handed out is still ahead, whatever the copy says.
+type BucketView struct {
+	Version int64     // the bucket's count of writes; 0: never seen
+	Time    time.Time // when, by the store's clock
+	Tokens  float64   // the tokens left; below 0, the queue of turns handed out
 }

@@ -328,6 +328,11 @@ func TestBucketUntrusted(t *testing.T) {
 		{"time far in the future", hset(fieldTime, "1e300")},
 		{"time far in the past", hset(fieldTime, "-1e300")},
 		{"time missing", func() error { return rdb.HSet(ctx, bucketKey, fieldTokens, "2").Err() }},
+		{"version nan", hset(fieldVersion, "nan")},
+		{"version -1", hset(fieldVersion, "-1")},
+		{"version 1e300", hset(fieldVersion, "1e300")},
+		{"version 0.5", hset(fieldVersion, "0.5")},
+		{"version not a number", hset(fieldVersion, "new")},
 		{"rate 0", hset(fieldRate, "0")},
 		{"rate -1", hset(fieldRate, "-1")},
 		{"rate nan", hset(fieldRate, "nan")},
@@ -349,7 +354,7 @@ func TestBucketUntrusted(t *testing.T) {
 			var last time.Duration
 			start := time.Now()
 			for i := range 60 {
-				wait, ok, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+				wait, ok, err := takeAs(ctx, s, plan, true)
 				if err != nil || !ok {
 					t.Fatalf("Take #%d: ok %v, err %v", i+1, ok, err)
 				}
@@ -387,11 +392,11 @@ func TestBucketRefund(t *testing.T) {
 	s := New(srv.Client(t), WithPrefix(""))
 	ctx := context.Background()
 	start := time.Now()
-	if wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, false); err != nil || wait != 0 {
+	if wait, _, err := takeAs(ctx, s, plan, false); err != nil || wait != 0 {
 		t.Fatalf("first Take: wait %v, err %v; want none", wait, err)
 	}
 	for i := range 10 {
-		wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+		wait, _, err := takeAs(ctx, s, plan, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,7 +409,7 @@ func TestBucketRefund(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+	wait, _, err := takeAs(ctx, s, plan, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,18 +437,29 @@ func TestBucketVanishedAndMargin(t *testing.T) {
 	ctx := context.Background()
 	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 0.5, Burst: 30}, Margin: 50 * time.Millisecond}
 	for i := range 29 {
-		if wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, i > 0); err != nil || wait != 0 {
+		if wait, _, err := takeAs(ctx, s, plan, i > 0); err != nil || wait != 0 {
 			t.Fatalf("Take #%d of a new bucket: wait %v, err %v; want none", i+1, wait, err)
 		}
 	}
-	wait, _, err := s.TakeBucket(ctx, bucketKey, plan, 0, true)
+	wait, _, err := takeAs(ctx, s, plan, true)
 	// (Less if the test's own calls took time: the bucket refills.)
 	if err != nil || wait > 50*time.Millisecond || wait <= 0 {
 		t.Fatalf("30th Take: wait %v, err %v; want 50 ms (the margin), not a whole token's 2 s", wait, err)
 	}
 	srv.Flush(t) // the bucket vanishes
-	wait, _, err = s.TakeBucket(ctx, bucketKey, plan, 0, true)
+	wait, _, err = takeAs(ctx, s, plan, true)
 	if err != nil || wait != 2*time.Second {
 		t.Fatalf("Take of a vanished bucket: wait %v, err %v; want one interval, 2 s", wait, err)
 	}
+}
+
+// takeAs is TakeBucket for a caller that has taken from the bucket before
+// (known) or not, with no view of its state beyond that.
+func takeAs(ctx context.Context, s *Store, plan client.BucketPlan, known bool) (time.Duration, bool, error) {
+	var seen client.BucketView
+	if known {
+		seen.Version = 1
+	}
+	r, err := s.TakeBucket(ctx, bucketKey, plan, 0, seen)
+	return r.Wait, r.OK, err
 }

@@ -10,8 +10,9 @@ import (
 // can hurt a fleet, one sentence each; the client logs them once per Store,
 // at its first use. Every key the client stores has a TTL, so with a
 // maxmemory limit any policy but noeviction (allkeys-* and volatile-*
-// alike) can evict a token (one more LWA call or mint) or a bucket (a
-// bucket that comes back fuller than the server's). A Redis that refuses
+// alike) can evict a token (one more LWA call or mint) or a bucket (which
+// then starts again behind the last turn each process saw: a few 429s,
+// not a burst). A Redis that refuses
 // CONFIG (a managed service, ACLs) gives no warning and no error: nothing
 // is known.
 func (s *Store) ConfigWarnings(ctx context.Context) []string {

@@ -21,8 +21,8 @@
 //     holder has the lock; unlock is the same compare-and-delete, so a
 //     holder whose lock expired never deletes the next holder's;
 //   - rate-limit buckets (Take, Observe): a hash per operation with the
-//     tokens left, the time they were counted (µs, Redis's clock) and the
-//     rate learned from replies. It lives until the bucket would be full
+//     tokens left, the time they were counted (µs, Redis's clock), the
+//     rate learned from replies and a version counted up by each write. It lives until the bucket would be full
 //     again, and at least an hour of no use, so a learned rate survives a
 //     lull.
 //
@@ -53,9 +53,15 @@
 // waste no budget: the client's safety margin taken off the burst as a
 // time (50 ms at 0.5/s is 0.025 token, not a whole one); a token given back
 // by a caller that left before its turn, wherever it stood in the queue; and
-// a bucket that vanished (evicted, flushed, a replica that never had it)
-// starting empty, as after a 429, for a caller that had used it, rather
-// than full, which would be a burst.
+// a bucket that vanished (evicted, flushed, a replica that never had it) or
+// went back in time (an old RDB, a lagging replica promoted) held to what
+// the caller saw after its last take (client.BucketView): a version, kept
+// in the hash and counted up by every write, tells an old copy from the
+// bucket the caller last took from, and such a bucket holds no more than
+// the tokens the caller saw, refilled since. So the queue of turns the
+// fleet had handed out stays ahead of the next caller, rather than coming
+// back full (or empty, with the queue forgotten), which would be a burst;
+// a missing bucket starts empty at most, as after a 429.
 //
 // A bucket's fields are not trusted: anyone who can write to Redis can
 // write them. A key of another type is replaced; a learned rate outside
@@ -299,23 +305,33 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 // up; when ok, it is at most maxWait (maxWait <= 0: no cap). A NaN,
 // infinite or negative rate, or a negative burst, is an error.
 func (s *Store) Take(ctx context.Context, key string, b client.Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
-	return s.take(ctx, key, client.BucketPlan{Rate: b}, maxWait, false)
+	r, err := s.take(ctx, key, client.BucketPlan{Rate: b}, maxWait, client.BucketView{})
+	return r.Wait, r.OK, err
 }
 
 // TakeBucket implements client.BucketStore: Take with the margin taken off
-// the burst as time, and a missing bucket that the caller knew started
-// empty. Like Take, one EVALSHA.
-func (s *Store) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, known bool) (wait time.Duration, ok bool, err error) {
-	return s.take(ctx, key, p, maxWait, known)
+// the burst as time, and a bucket that is behind seen (missing, or of an
+// older version) held to seen's tokens refilled since. Like Take, one
+// EVALSHA. A seen with a negative version or time, or tokens that are not
+// a finite number, is an error.
+func (s *Store) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
+	return s.take(ctx, key, p, maxWait, seen)
 }
 
 // maxMargin bounds the margin a caller may ask for.
 const maxMargin = time.Second
 
-func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, known bool) (wait time.Duration, ok bool, err error) {
+// maxVersion is the highest bucket version: the scripts count in doubles.
+const maxVersion = 1 << 53
+
+func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
 	k := s.prefix + key
 	if err := checkPlan(p, 0); err != nil {
-		return 0, false, opError("take", k, err)
+		return client.BucketTake{}, opError("take", k, err)
+	}
+	seenUs, err := checkView(seen)
+	if err != nil {
+		return client.BucketTake{}, opError("take", k, err)
 	}
 	maxUs := 0.0
 	if maxWait > 0 {
@@ -323,18 +339,44 @@ func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWa
 	}
 	res, err := bounded(ctx, s, func(ctx context.Context) ([]int64, error) {
 		return takeScript.Run(ctx, s.rdb, []string{k},
-			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), boolArg(known),
+			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()),
+			seen.Version, seenUs, formatFloat(seen.Tokens),
 			formatFloat(maxUs), minIdle).Int64Slice()
 	}, nil)
-	if err == nil && len(res) != 2 {
+	// {wait, ok} (nothing written: no limit, or a wait over maxWait), or
+	// {wait, 1, version, time, µtokens}.
+	if err == nil && !(len(res) == 2 || len(res) == 5 && res[1] == 1) {
 		err = fmt.Errorf("unexpected reply %v", res)
 	}
 	if err != nil {
-		return 0, false, opError("take", k, err)
+		return client.BucketTake{}, opError("take", k, err)
 	}
 	// The script bounds the wait by what the plan allows; a negative one
 	// (a reply from something else than the script) is no wait.
-	return time.Duration(max(res[0], 0)) * time.Microsecond, res[1] == 1, nil
+	r := client.BucketTake{Wait: time.Duration(max(res[0], 0)) * time.Microsecond, OK: res[1] == 1}
+	if len(res) == 5 {
+		r.View = client.BucketView{Version: res[2], Time: time.UnixMicro(res[3]), Tokens: float64(res[4]) / 1e6}
+	}
+	return r, nil
+}
+
+// checkView checks what a caller says it saw of a bucket, and returns its
+// time in µs (0 for none).
+func checkView(v client.BucketView) (int64, error) {
+	if v.Version < 0 || v.Version > maxVersion {
+		return 0, fmt.Errorf("invalid view: version %d (want 0 to 2^53)", v.Version)
+	}
+	if math.IsNaN(v.Tokens) || math.IsInf(v.Tokens, 0) {
+		return 0, fmt.Errorf("invalid view: tokens %v (want a finite number)", v.Tokens)
+	}
+	if v.Time.IsZero() {
+		return 0, nil
+	}
+	us := v.Time.UnixMicro()
+	if us < 0 {
+		return 0, fmt.Errorf("invalid view: time %v (want after 1970)", v.Time)
+	}
+	return us, nil
 }
 
 // Refund implements client.BucketStore with one EVALSHA: one token back,
@@ -349,7 +391,7 @@ func (s *Store) Refund(ctx context.Context, key string, p client.BucketPlan) err
 	}
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, refundScript.Run(ctx, s.rdb, []string{k},
-			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), 0, minIdle).Err()
+			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), 0, 0, 0, minIdle).Err()
 	}, nil)
 	return opError("refund", k, err)
 }
@@ -367,7 +409,7 @@ func (s *Store) Observe(ctx context.Context, key string, b client.Rate, learned 
 	}
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, observeScript.Run(ctx, s.rdb, []string{k},
-			formatFloat(b.PerSecond), b.Burst, 0, 0, formatFloat(learned), boolArg(throttled), minIdle).Err()
+			formatFloat(b.PerSecond), b.Burst, 0, 0, 0, 0, formatFloat(learned), boolArg(throttled), minIdle).Err()
 	}, nil)
 	return opError("observe", k, err)
 }

@@ -7,6 +7,12 @@ const (
 	fieldTokens = "tokens" // tokens left; below 0 when callers are queued (reservations)
 	fieldTime   = "ts"     // when tokens was last brought up to date, µs since the epoch by Redis's clock
 	fieldRate   = "rate"   // the rate Observe learned, per second; absent until one is learned
+	// fieldVersion counts the writes to the bucket. A caller passes the
+	// version its last Take returned: a bucket whose version is lower has
+	// gone back in time (restored from an old RDB, a lagging replica
+	// promoted, evicted and made again), and its tokens are not believed
+	// beyond what that caller saw.
+	fieldVersion = "n"
 )
 
 // minIdle is the shortest time a bucket's hash outlives its last use, in
@@ -41,8 +47,9 @@ const minIdle = 3600 * 1000
 // ARGV[1] is the plan's rate per second, ARGV[2] its burst (0: one second's
 // worth of the rate, at least 1), ARGV[3] the margin in seconds (the
 // capacity is the burst less the margin's worth of tokens, at most one,
-// for a burst over 1), ARGV[4] 1 if a missing bucket has vanished (the
-// caller has taken from it before) rather than never existed.
+// for a burst over 1). ARGV[4..6] are what the caller saw of the bucket
+// after its last Take (client.BucketView): the version (0: the caller
+// never took from it), the time (µs, Redis's clock) and the tokens left.
 //
 // A key of another type than a hash is deleted and the bucket starts
 // empty. A learned rate outside [minRate, maxRate] (0, -1, nan, inf,
@@ -54,18 +61,34 @@ const minIdle = 3600 * 1000
 // empty, with one interval to wait, instead of full: the fleet may have
 // spent the server's burst a moment ago. Only a bucket that never existed
 // starts full.
+//
+// A bucket that is behind the caller (its version lower than the one the
+// caller saw: it vanished, or went back in time) holds at most what the
+// caller saw, refilled since: the queue of turns the fleet had handed out
+// then is still ahead, and a bucket that forgot it (an old copy refilled
+// to full, or an empty one) would give those turns again, a burst of
+// 429s. Each process that took more recently than the last writer pushes
+// the bucket back to its own view, so once every process has taken, the
+// queue is the latest any of them saw. A version that is not a whole
+// number in [0, 2^53] counts as 0. The writer stores max(version, the
+// caller's) + 1.
 const bucketLib = `
 local key = KEYS[1]
 local plan_rate, plan_burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local margin, known = tonumber(ARGV[3]), ARGV[4] == '1'
+local margin = tonumber(ARGV[3])
+local seen_n, seen_ts, seen_tokens = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local known = seen_n > 0
 local min_rate, max_rate, max_queue, max_queue_s = 1e-4, 1e5, 1024, 600
 
 local kind = redis.call('TYPE', key)['ok']
 local tokens, ts, learned, bad_rate
+local version = 0
 local broken = false
 if kind == 'hash' then
-  local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `')
+  local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `', '` + fieldVersion + `')
   tokens, ts, learned = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
+  local v = tonumber(h[4])
+  if v and v >= 0 and v <= 9007199254740992 and v == math.floor(v) then version = v end
   if h[3] and not (learned and learned >= min_rate and learned <= max_rate) then
     learned, bad_rate = nil, true
   end
@@ -96,12 +119,19 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
+-- behind: the caller saw a later version of this bucket than the one
+-- here (or it is missing): it vanished or went back in time.
+local behind = known and version < seen_n
+
 -- refill brings tokens up to now at rate. A bucket that never existed
 -- starts full; a broken or vanished one empty; a count that is not a
 -- finite number or a queue deeper than max_queue or max_queue_s is broken.
+--
+-- A bucket behind the caller (see behind) is then held to the caller's view.
 local function refill(rate)
   local cap = cap_of(rate)
-  if tokens ~= nil and not (tokens > -(cap + math.max(max_queue, rate * max_queue_s)) and tokens < math.huge and ts > -math.huge and ts < math.huge) then
+  local deepest = -(cap + math.max(max_queue, rate * max_queue_s))
+  if tokens ~= nil and not (tokens > deepest and tokens < math.huge and ts > -math.huge and ts < math.huge) then
     broken, tokens = true, nil
   end
   if tokens == nil then
@@ -111,21 +141,31 @@ local function refill(rate)
     if elapsed < 0 then elapsed = 0 end -- Redis's clock went back (a failover), or a time from the future
     tokens = math.min(cap, tokens + elapsed * rate / 1000000)
   end
+  if behind then
+    local elapsed = now - seen_ts
+    if elapsed < 0 then elapsed = 0 end -- the clock went back: the view as it was
+    local bound = math.max(deepest, seen_tokens + elapsed * rate / 1000000)
+    if tokens > bound then tokens = bound end
+  end
 end
 
 -- save writes tokens as of now and keeps the hash until the bucket would be
 -- full again, and at least min_idle ms.
 local function save(rate, min_idle)
-  redis.call('HSET', key, '` + fieldTokens + `', string.format('%.17g', tokens), '` + fieldTime + `', string.format('%.17g', now))
+  version = math.min(math.max(version, seen_n) + 1, 9007199254740992)
+  redis.call('HSET', key, '` + fieldTokens + `', string.format('%.17g', tokens), '` + fieldTime + `', string.format('%.17g', now), '` + fieldVersion + `', string.format('%.17g', version))
   if bad_rate then redis.call('HDEL', key, '` + fieldRate + `') end
   local full_ms = (cap_of(rate) - tokens) * 1000 / rate
   redis.call('PEXPIRE', key, math.ceil(math.max(min_idle, full_ms)))
 end
 `
 
-// takeScript spends one token and returns {wait µs, ok 1/0}.
+// takeScript spends one token and returns {wait µs, ok 1}, followed by
+// what the caller should pass as its view next time: {version, time µs,
+// tokens left in millionths, rounded down}; or {wait µs, 0} when it spent
+// nothing, and {0, 1} with no limit.
 //
-// ARGV[5] is the longest wait accepted, in µs (0: no cap); ARGV[6]
+// ARGV[7] is the longest wait accepted, in µs (0: no cap); ARGV[8]
 // min_idle.
 //
 // The rate is the learned one, else the plan's; with neither there is no
@@ -140,16 +180,16 @@ refill(rate)
 local wait = 0
 if tokens < 1 then
   wait = math.ceil((1 - tokens) * 1000000 / rate)
-  local max_wait = tonumber(ARGV[5])
+  local max_wait = tonumber(ARGV[7])
   if max_wait > 0 and wait > max_wait then return {wait, 0} end
 end
 tokens = tokens - 1
-save(rate, tonumber(ARGV[6]))
-return {wait, 1}
+save(rate, tonumber(ARGV[8]))
+return {wait, 1, version, now, math.floor(tokens * 1000000)}
 `)
 
 // refundScript gives back one token that Take spent for a request that was
-// not sent, up to the capacity; ARGV[5] is min_idle. It returns 1 if it
+// not sent, up to the capacity; ARGV[7] is min_idle. It returns 1 if it
 // wrote: a bucket that is missing or broken is left alone.
 var refundScript = redis.NewScript(bucketLib + `
 local rate = learned or plan_rate
@@ -157,19 +197,19 @@ if rate <= 0 or tokens == nil then return 0 end
 refill(rate)
 if broken then return 0 end
 tokens = math.min(cap_of(rate), tokens + 1)
-save(rate, tonumber(ARGV[5]))
+save(rate, tonumber(ARGV[7]))
 return 1
 `)
 
-// observeScript records a reply: ARGV[5] the rate it stated (0: none),
-// ARGV[6] 1 if it was a 429; ARGV[7] min_idle. It returns 1 if it wrote.
+// observeScript records a reply: ARGV[7] the rate it stated (0: none),
+// ARGV[8] 1 if it was a 429; ARGV[9] min_idle. It returns 1 if it wrote.
 //
 // Tokens are first brought up to now at the old rate, so a new rate prices
 // only the time after it was learned. A 429 takes every whole and partial
 // token left (tokens - ceil(tokens)), so the next caller waits at least one
 // full interval; a bucket already at or below 0 keeps its queue.
 var observeScript = redis.NewScript(bucketLib + `
-local new_rate = tonumber(ARGV[5])
+local new_rate = tonumber(ARGV[7])
 local old_rate = learned or plan_rate
 local rate = old_rate
 if new_rate > 0 then rate = new_rate end
@@ -180,12 +220,12 @@ if old_rate > 0 then
 else
   refill(rate)
 end
-if ARGV[6] == '1' and tokens > 0 then tokens = tokens - math.ceil(tokens) end
+if ARGV[8] == '1' and tokens > 0 then tokens = tokens - math.ceil(tokens) end
 if new_rate > 0 then
   redis.call('HSET', key, '` + fieldRate + `', string.format('%.17g', new_rate))
   bad_rate = false
 end
-save(rate, tonumber(ARGV[7]))
+save(rate, tonumber(ARGV[9]))
 return 1
 `)
 

@@ -49,6 +49,10 @@ type result struct {
 	Retries429  int
 	Warnings    int
 	FirstErr    string
+	// LastStart is when the last call started (Unix ns); Takes are when
+	// each Take from a shared bucket was answered (Unix ns), in order.
+	LastStart int64
+	Takes     []int64
 }
 
 func TestMain(m *testing.M) {
@@ -82,6 +86,7 @@ func work(j job, logw io.Writer) (result, error) {
 		Logger: countingLogger(logw, &warnings), // retries and waits: the defaults
 	}
 	var retries429 atomic.Int32
+	var takes *takeTimes
 	cfg.OnRetry = func(ri client.RetryInfo) {
 		if ri.StatusCode == http.StatusTooManyRequests {
 			retries429.Add(1)
@@ -90,7 +95,8 @@ func work(j job, logw io.Writer) (result, error) {
 	if j.Redis != "" {
 		rdb := redis.NewClient(&redis.Options{Addr: j.Redis, ContextTimeoutEnabled: true})
 		defer rdb.Close()
-		cfg.Store = redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))
+		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
+		cfg.Store = takes
 	}
 	cs := []*client.Client{}
 	if j.Sellers == 0 {
@@ -114,6 +120,7 @@ func work(j job, logw io.Writer) (result, error) {
 	var (
 		ok, failed  atomic.Int32
 		first, last atomic.Int64
+		lastStart   atomic.Int64
 		errOnce     sync.Once
 		firstErr    string
 	)
@@ -127,6 +134,9 @@ func work(j job, logw io.Writer) (result, error) {
 		wg.Go(func() {
 			for i := range work {
 				first.CompareAndSwap(0, time.Now().UnixNano())
+				if now := time.Now().UnixNano(); now > lastStart.Load() {
+					lastStart.Store(now) // racy max, as for last
+				}
 				err := call(cs[i%len(cs)], j, i)
 				if now := time.Now().UnixNano(); now > last.Load() {
 					last.Store(now) // racy max is fine: the calls end far apart
@@ -141,8 +151,37 @@ func work(j job, logw io.Writer) (result, error) {
 		})
 	}
 	wg.Wait()
-	return result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
-		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr}, nil
+	res := result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
+		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr, LastStart: lastStart.Load()}
+	if takes != nil {
+		res.Takes = takes.times()
+	}
+	return res, nil
+}
+
+// takeTimes is a redisstore Store that notes when each TakeBucket was
+// answered: the fault tests tell from it when a process shared its budget
+// again after Redis came back.
+type takeTimes struct {
+	*redisstore.Store
+	mu sync.Mutex
+	at []int64
+}
+
+func (s *takeTimes) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
+	r, err := s.Store.TakeBucket(ctx, key, p, maxWait, seen)
+	if err == nil {
+		s.mu.Lock()
+		s.at = append(s.at, time.Now().UnixNano())
+		s.mu.Unlock()
+	}
+	return r, err
+}
+
+func (s *takeTimes) times() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int64(nil), s.at...)
 }
 
 // call makes call i of a job.

@@ -1,0 +1,148 @@
+package redisstore
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/redistest"
+)
+
+// A bucket that goes back in time (an old copy restored: a restart from an
+// old RDB, a lagging replica promoted) or vanishes (evicted, flushed) while
+// the fleet has a queue of turns handed out keeps that queue for a caller
+// that saw it: the next turn comes after the last one that caller was
+// given. Before (issue 16), an old copy refilled from its old time and an
+// evicted bucket started empty: either way the queue was forgotten and its
+// turns given again, a burst (18 and 25 429s in TestFleetFaults). Refunds,
+// which move a bucket back legitimately, are kept.
+//
+// The expected waits are computed from the store's own clock (the views'
+// times), so the test holds however slow the machine: at 1/s a queue of 10
+// turns is 10 s deep, and the old code's wait was at most one interval.
+func TestBucketBehindKeepsTheQueue(t *testing.T) {
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1, Burst: 2}, Margin: 50 * time.Millisecond}
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := New(rdb, WithPrefix(""))
+	ctx := context.Background()
+
+	// take is one TakeBucket with seen; it returns the result.
+	take := func(t *testing.T, seen client.BucketView) client.BucketTake {
+		t.Helper()
+		r, err := s.TakeBucket(ctx, bucketKey, plan, 0, seen)
+		if err != nil || !r.OK {
+			t.Fatalf("TakeBucket: %+v, %v", r, err)
+		}
+		if r.View.Version <= seen.Version {
+			t.Fatalf("TakeBucket left version %d, after the caller's %d", r.View.Version, seen.Version)
+		}
+		return r
+	}
+	// queue spends the burst, snapshots the bucket (DUMP), then takes 10
+	// more turns as two callers in turn (a, b), and returns the snapshot
+	// and each caller's last take.
+	queue := func(t *testing.T) (snapshot string, a, b client.BucketTake) {
+		t.Helper()
+		srv.Flush(t)
+		a = take(t, client.BucketView{})
+		a = take(t, a.View)
+		snapshot, err := rdb.Dump(ctx, bucketKey).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			if i%2 == 0 {
+				a = take(t, a.View)
+			} else {
+				b = take(t, b.View)
+			}
+		}
+		return snapshot, a, b
+	}
+	// after is the wait a take at now must have to come one interval after
+	// last, the latest turn handed out.
+	after := func(last client.BucketTake, now time.Time) time.Duration {
+		return last.Wait + time.Second - now.Sub(last.View.Time)
+	}
+
+	faults := []struct {
+		name  string
+		fault func(t *testing.T, snapshot string)
+	}{
+		{"restored from an old copy", func(t *testing.T, snapshot string) {
+			if err := rdb.RestoreReplace(ctx, bucketKey, 0, snapshot).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"an old copy, then a 429 on it", func(t *testing.T, snapshot string) {
+			if err := rdb.RestoreReplace(ctx, bucketKey, 0, snapshot).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Observe(ctx, bucketKey, plan.Rate, 0, true); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"evicted", func(t *testing.T, _ string) {
+			if err := rdb.Del(ctx, bucketKey).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, f := range faults {
+		t.Run(f.name, func(t *testing.T) {
+			snapshot, a, b := queue(t)
+			f.fault(t, snapshot)
+			// a took before b: a's next turn comes after its own last one,
+			// then b's after b's, the latest of the queue.
+			ra := take(t, a.View)
+			if want := after(a, ra.View.Time); ra.Wait < want-time.Millisecond {
+				t.Errorf("the first caller after the fault waits %v, want at least %v: the queue was forgotten", ra.Wait, want)
+			}
+			rb := take(t, b.View)
+			if want := after(b, rb.View.Time); rb.Wait < want-time.Millisecond {
+				t.Errorf("the second caller waits %v, want at least %v: its later view was not kept", rb.Wait, want)
+			}
+			// Never more than one interval past what the latest view
+			// needs: the bucket is not made worse than the fleet's queue.
+			if most := after(b, rb.View.Time) + time.Second; rb.Wait > most+time.Millisecond {
+				t.Errorf("the second caller waits %v, want at most %v", rb.Wait, most)
+			}
+		})
+	}
+
+	// Refunds move the bucket back, but its version forward: a caller's
+	// older view does not undo them.
+	t.Run("refunds are kept", func(t *testing.T) {
+		_, a, b := queue(t)
+		for range 6 {
+			if err := s.Refund(ctx, bucketKey, plan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := take(t, a.View)
+		// The queue ended with b's turn; six turns came back.
+		if want := after(b, r.View.Time) - 6*time.Second; r.Wait > want+time.Millisecond {
+			t.Errorf("after 6 refunds the next caller waits %v, want at most %v: the refunds were undone", r.Wait, want)
+		}
+	})
+}
+
+// A view that is no view is an error naming the field, before anything is
+// sent.
+func TestTakeBucketBadView(t *testing.T) {
+	s := New(nil)
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1, Burst: 1}}
+	for _, v := range []client.BucketView{
+		{Version: -1},
+		{Version: 1 << 60},
+		{Version: 1, Tokens: math.NaN()},
+		{Version: 1, Time: time.Unix(-10, 0)},
+	} {
+		if _, err := s.TakeBucket(context.Background(), bucketKey, plan, 0, v); err == nil {
+			t.Errorf("view %+v: no error", v)
+		}
+	}
+}
