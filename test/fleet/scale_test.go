@@ -56,15 +56,17 @@ func TestFleetScale(t *testing.T) {
 			run := runFleet(t, n, job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:",
 				Mode: "address", Calls: total / n, InFlight: inFlight}, nil)
 			ok, failed, warnings := run.total()
-			fallbacks, fellBack := 0, 0
+			fallbacks, fellBack := map[string]int{}, 0
 			for _, r := range run.results {
-				fallbacks += r.Fallbacks
-				if r.Fallbacks > 0 {
+				for call, k := range r.Fallbacks {
+					fallbacks[call] += k
+				}
+				if len(r.Fallbacks) > 0 {
 					fellBack++
 				}
 			}
 			n429 := srv.CallsByStatus("getOrderAddress", 429)
-			t.Logf("%d processes x %d goroutines, %d getOrderAddress: wall %v, ideal %v, ratio %.3f, 429s %d, LWA calls %d, mints %d, warnings %d, store fallbacks %d (in %d processes), ok %d, failed %d",
+			t.Logf("%d processes x %d goroutines, %d getOrderAddress: wall %v, ideal %v, ratio %.3f, 429s %d, LWA calls %d, mints %d, warnings %d, store fallbacks %v (in %d processes), ok %d, failed %d",
 				n, inFlight, total, run.wall.Round(time.Millisecond), ideal, run.wall.Seconds()/ideal.Seconds(),
 				n429, srv.LWACalls(), srv.RDTCalls(), warnings, fallbacks, fellBack, ok, failed)
 			if failed != 0 || ok != total {
@@ -79,16 +81,17 @@ func TestFleetScale(t *testing.T) {
 
 // fallbackCounter gives a worker a MeterProvider and a func that says how
 // many Store calls the client answered from in-process state
-// (spapi.client.store.fallbacks): the scale measurement reports them.
-func fallbackCounter() (metric.MeterProvider, func() int) {
+// (spapi.client.store.fallbacks), by call (take, get, set...): the scale
+// measurement reports them.
+func fallbackCounter() (metric.MeterProvider, func() map[string]int) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	return mp, func() int {
+	return mp, func() map[string]int {
 		var rm metricdata.ResourceMetrics
 		if err := reader.Collect(context.Background(), &rm); err != nil {
-			return -1
+			return map[string]int{"collect error": 1}
 		}
-		n := 0
+		n := map[string]int{}
 		for _, sm := range rm.ScopeMetrics {
 			for _, m := range sm.Metrics {
 				if m.Name != "spapi.client.store.fallbacks" {
@@ -96,7 +99,8 @@ func fallbackCounter() (metric.MeterProvider, func() int) {
 				}
 				if d, ok := m.Data.(metricdata.Sum[int64]); ok {
 					for _, p := range d.DataPoints {
-						n += int(p.Value)
+						call, _ := p.Attributes.Value("spapi.store.call")
+						n[call.AsString()] += int(p.Value)
 					}
 				}
 			}

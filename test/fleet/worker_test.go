@@ -53,7 +53,7 @@ type result struct {
 	// each Take from a shared bucket was answered (Unix ns), in order.
 	LastStart int64
 	Takes     []int64
-	Fallbacks int // Store calls answered from in-process state (see fallbackCounter)
+	Fallbacks map[string]int // Store calls answered from in-process state, by call (see fallbackCounter)
 }
 
 func TestMain(m *testing.M) {
