@@ -29,7 +29,9 @@ import (
 // logs, for each n, the wall time from the first call to the last across
 // processes, its ratio to the ideal, the 429s, LWA calls, mints, warnings
 // and store fallbacks. FLEET_SCALE_PROCS (e.g. "16" or "2,4,8,16") picks
-// the fleet sizes; the default is 2, 4, 8 and 16. What it does assert
+// the fleet sizes; the default is 2, 4, 8 and 16. FLEET_SCALE_STORE_TIMEOUT
+// (a duration) overrides the default StoreTimeout, to tell a machine too
+// loaded for the default from a client that is slow. What it does assert
 // holds under any scheduling: every call succeeds, one LWA call, one mint.
 func TestFleetScale(t *testing.T) {
 	if testing.Short() || os.Getenv("FLEET_SCALE") == "" {
@@ -49,12 +51,20 @@ func TestFleetScale(t *testing.T) {
 			procs = append(procs, n)
 		}
 	}
+	var storeTimeout time.Duration
+	if s := os.Getenv("FLEET_SCALE_STORE_TIMEOUT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			t.Fatalf("FLEET_SCALE_STORE_TIMEOUT: %q is not a positive duration", s)
+		}
+		storeTimeout = d
+	}
 	for _, n := range procs {
 		t.Run(fmt.Sprintf("%d processes", n), func(t *testing.T) {
 			rds := redistest.Start(t)
 			srv := sptest.Start(t, sptest.Options{RateScale: scale})
 			run := runFleet(t, n, job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:",
-				Mode: "address", Calls: total / n, InFlight: inFlight}, nil)
+				Mode: "address", Calls: total / n, InFlight: inFlight, StoreTimeout: storeTimeout}, nil)
 			ok, failed, warnings := run.total()
 			fallbacks, fellBack := map[string]int{}, 0
 			for _, r := range run.results {
@@ -69,6 +79,17 @@ func TestFleetScale(t *testing.T) {
 			t.Logf("%d processes x %d goroutines, %d getOrderAddress: wall %v, ideal %v, ratio %.3f, 429s %d, LWA calls %d, mints %d, warnings %d, store fallbacks %v (in %d processes), ok %d, failed %d",
 				n, inFlight, total, run.wall.Round(time.Millisecond), ideal, run.wall.Seconds()/ideal.Seconds(),
 				n429, srv.LWACalls(), srv.RDTCalls(), warnings, fallbacks, fellBack, ok, failed)
+			// Redis's own time per command: a few microseconds means the
+			// slow replies the clients saw were their own machine's.
+			if stats, err := redistest.Do(rds.Addr(), "INFO", "commandstats"); err == nil {
+				var lines []string
+				for _, l := range strings.Split(stats, "\n") {
+					if strings.HasPrefix(l, "cmdstat_eval") || strings.HasPrefix(l, "cmdstat_fcall") {
+						lines = append(lines, strings.TrimSpace(l))
+					}
+				}
+				t.Logf("Redis: %s", strings.Join(lines, "; "))
+			}
 			if failed != 0 || ok != total {
 				t.Errorf("%d ok, %d failed; first error: %s\nworker 0's log:\n%s", ok, failed, run.firstErr(), tail(run.logs[0], 3000))
 			}

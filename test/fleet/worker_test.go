@@ -40,6 +40,7 @@ type job struct {
 	// tokens sellers(Sellers*Workers)[Worker*Sellers:]), one Client each
 	// on one Store; call i goes to seller i % Sellers.
 	Sellers, Workers int
+	StoreTimeout     time.Duration // Config.StoreTimeout; 0: the default
 }
 
 // result is what a worker saw.
@@ -86,6 +87,7 @@ func work(j job, logw io.Writer) (result, error) {
 		Endpoint: j.Endpoint, LWAEndpoint: j.LWA,
 		Logger: countingLogger(logw, &warnings), // retries and waits: the defaults
 	}
+	cfg.StoreTimeout = j.StoreTimeout
 	mp, fallbacks := fallbackCounter()
 	cfg.MeterProvider = mp
 	var retries429 atomic.Int32
