@@ -40,6 +40,7 @@ type job struct {
 	// tokens sellers(Sellers*Workers)[Worker*Sellers:]), one Client each
 	// on one Store; call i goes to seller i % Sellers.
 	Sellers, Workers int
+	StoreTimeout     time.Duration // Config.StoreTimeout; 0: the default
 }
 
 // result is what a worker saw.
@@ -53,6 +54,7 @@ type result struct {
 	// each Take from a shared bucket was answered (Unix ns), in order.
 	LastStart int64
 	Takes     []int64
+	Fallbacks map[string]int // Store calls answered from in-process state, by call (see fallbackCounter)
 }
 
 func TestMain(m *testing.M) {
@@ -85,6 +87,9 @@ func work(j job, logw io.Writer) (result, error) {
 		Endpoint: j.Endpoint, LWAEndpoint: j.LWA,
 		Logger: countingLogger(logw, &warnings), // retries and waits: the defaults
 	}
+	cfg.StoreTimeout = j.StoreTimeout
+	mp, fallbacks := fallbackCounter()
+	cfg.MeterProvider = mp
 	var retries429 atomic.Int32
 	var takes *takeTimes
 	cfg.OnRetry = func(ri client.RetryInfo) {
@@ -153,6 +158,7 @@ func work(j job, logw io.Writer) (result, error) {
 	wg.Wait()
 	res := result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
 		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr, LastStart: lastStart.Load()}
+	res.Fallbacks = fallbacks()
 	if takes != nil {
 		res.Takes = takes.times()
 	}
