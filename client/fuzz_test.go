@@ -133,10 +133,17 @@ func fuzzCheckInvalid(t *testing.T, req CreateRestrictedDataTokenRequest, err er
 }
 
 // fuzzPlainPath reports whether p uses only characters that a restricted
-// path needs: letters, digits, '/', '-', '_', '{', '}' (no "..").
+// path needs: letters, digits, '/', '-', '_', '{', '}', '.', in segments
+// that are neither empty (no "//", no trailing '/', not "/" alone) nor "."
+// or "..".
 func fuzzPlainPath(p string) bool {
 	if strings.Contains(p, "..") {
 		return false
+	}
+	for _, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		if seg == "" || seg == "." {
+			return false
+		}
 	}
 	for _, r := range p {
 		switch {
