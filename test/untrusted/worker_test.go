@@ -46,7 +46,7 @@ type job struct {
 	// first store call, and would fall back (slow versus down is another
 	// test's).
 	StoreTimeout time.Duration
-	NoRateLimit  bool  // Config.NoRateLimit
+	NoRateLimit  bool // Config.NoRateLimit
 	Worker       int
 }
 
