@@ -17,7 +17,7 @@ import (
 // Env is os.Environ plus extra, with the race detector's exit pause
 // turned off: a binary built with -race sleeps atexit_sleep_ms (1 s by
 // default) before it exits, which made 60 worker processes one after
-// another take 68 s instead of 8 (issue 15). Options already in GORACE
+// another take 68 s instead of 5 (issue 15). Options already in GORACE
 // are kept.
 func Env(extra ...string) []string {
 	env := make([]string, 0, len(os.Environ())+len(extra)+1)
