@@ -16,15 +16,17 @@ var _ client.FleetMembers = (*Store)(nil)
 // heartbeatScript keeps the live members of a fleet in a sorted set scored
 // by when each one's heartbeat runs out (µs, Redis's clock): it drops the
 // members whose time has passed, adds or renews ARGV[1] for ARGV[2] µs,
-// keeps the set as long as its newest member, and returns how many are
-// left. One key, one round trip.
+// keeps the set as long as the member that runs out last (not the one
+// just renewed: a short heartbeat must not drop the others' with the key),
+// and returns how many are left. One key, one round trip.
 var heartbeatScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local ttl = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.17g', now))
 redis.call('ZADD', KEYS[1], string.format('%.17g', now + ttl), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], math.ceil(ttl / 1000))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(last[2]) - now) / 1000)))
 return redis.call('ZCARD', KEYS[1])
 `)
 

@@ -13,7 +13,8 @@ import (
 // ttl has passed.
 func TestHeartbeatCountsLiveMembers(t *testing.T) {
 	srv := redistest.Start(t)
-	s := redisstore.New(srv.Client(t))
+	rdb := srv.Client(t)
+	s := redisstore.New(rdb)
 	ctx := context.Background()
 	for i, m := range []string{"a", "b", "c", "a"} {
 		ttl := time.Hour
@@ -26,6 +27,12 @@ func TestHeartbeatCountsLiveMembers(t *testing.T) {
 		}
 		if want := []int{1, 2, 3}[min(i, 2)]; i < 3 && n != want {
 			t.Errorf("heartbeat %d (%s): %d live, want %d", i, m, n, want)
+		}
+		// The set lives as long as its longest member, not as c's
+		// millisecond (issue 15: on a loaded machine the key expired
+		// with c, and a and b with it).
+		if pttl, err := rdb.PTTL(ctx, redisstore.DefaultPrefix+"{x}:members").Result(); err != nil || pttl < 59*time.Minute {
+			t.Fatalf("after heartbeat %d (%s): members key PTTL = %v, %v; want about an hour (a's and b's)", i, m, pttl, err)
 		}
 	}
 	// c's millisecond has passed by the time Redis runs the next script

@@ -5,20 +5,18 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/tokens/internal/testproc"
 	"github.com/spapi-go/tokens/sptest"
 )
 
@@ -54,57 +52,43 @@ type fleetRun struct {
 	wall    time.Duration // from the first call's start to the last call's end, across processes
 }
 
-// runFleet starts n workers on j (each gets its Worker number), waits for
-// them, and returns what they saw. during, if set, runs while they work,
-// given the common start time.
+// runFleet starts n workers on j (each gets its Worker number), lets them
+// start their calls together once all are ready (a barrier, not a fixed
+// delay: internal/testproc), waits for them, and returns what they saw.
+// during, if set, runs while they work, given the time they were let go.
 func runFleet(t *testing.T, n int, j job, during func(start time.Time)) fleetRun {
 	t.Helper()
-	start := time.Now().Add(1500 * time.Millisecond) // time for every process to start
-	j.StartAt = start.UnixNano()
-	type out struct {
-		res    result
-		stderr string
-		err    error
-	}
-	outs := make([]out, n)
-	var wg sync.WaitGroup
+	envs := make([][]string, n)
 	for i := range n {
 		jj := j
 		jj.Worker = i
 		spec, _ := json.Marshal(jj)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), workerEnv+"=1", "FLEET_JOB="+string(spec))
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting worker %d: %v", i, err)
-		}
-		wg.Go(func() {
-			err := cmd.Wait()
-			o := out{stderr: stderr.String(), err: err}
-			if err == nil {
-				err = json.Unmarshal(stdout.Bytes(), &o.res)
-				o.err = err
-			}
-			outs[i] = o
-		})
+		envs[i] = testproc.Env(workerEnv+"=1", "FLEET_JOB="+string(spec))
 	}
+	var started func()
 	if during != nil {
-		during(start)
+		started = func() { during(time.Now()) }
 	}
-	wg.Wait()
+	outs, err := testproc.Run(envs, started)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var run fleetRun
 	var first, last int64
 	for i, o := range outs {
-		if o.err != nil {
-			t.Fatalf("worker %d: %v\n%s", i, o.err, o.stderr)
+		var res result
+		if o.Err == nil {
+			o.Err = json.Unmarshal(o.Stdout, &res)
 		}
-		run.results = append(run.results, o.res)
-		run.logs = append(run.logs, o.stderr)
-		if first == 0 || (o.res.First != 0 && o.res.First < first) {
-			first = o.res.First
+		if o.Err != nil {
+			t.Fatalf("worker %d: %v\n%s", i, o.Err, o.Stderr)
 		}
-		last = max(last, o.res.Last)
+		run.results = append(run.results, res)
+		run.logs = append(run.logs, string(o.Stderr))
+		if first == 0 || (res.First != 0 && res.First < first) {
+			first = res.First
+		}
+		last = max(last, res.Last)
 	}
 	run.wall = time.Duration(last - first)
 	return run
@@ -137,7 +121,15 @@ func TestFleetSharesTheTokensBudget(t *testing.T) {
 		t.Skip("multi-process load test: about 7 s")
 	}
 	rds := redistest.Start(t)
-	srv := sptest.Start(t, sptest.Options{Rate: 20, Burst: 10})
+	// The server's burst is 20, the clients assume the published 10 (no
+	// header states a burst). The fleet's shared bucket grants a token, and
+	// the request reaches the server when the process next runs: on a busy
+	// machine more than the client's 50 ms margin later, so that requests
+	// granted apart arrive together (issue 15: 2 429s in 1 run of 5 with
+	// every core busy). No client can bound that delay; 10 more tokens at
+	// the server absorb half a second of it, and a fleet that did not share
+	// (4 buckets of 9 at 20/s each) still overruns it by dozens.
+	srv := sptest.Start(t, sptest.Options{Rate: 20, Burst: 20})
 	run := runFleet(t, 4, job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:",
 		Mode: "tokens", Calls: 25, InFlight: 5}, nil)
 	ok, failed, _ := run.total()

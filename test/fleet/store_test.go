@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -109,10 +110,14 @@ func TestStoreAbsentFromTheStart(t *testing.T) {
 		wall.Seconds()/base.Seconds(), warnings.Load(), srv.LWACalls())
 	// A store that does not answer is judged down only after a second of
 	// unanswered calls (a slow store is not a down one; issue 16), during
-	// which calls go at the rate, not the burst. Speed is the benchmarks'
-	// business (issue 15); this bound only catches a stall.
-	if limit := base + 3*time.Second; wall > limit {
+	// which calls go at the rate, not the burst. Two wall times measured
+	// one after the other on a loaded machine compare the load, not the
+	// client (issue 15): the speed claim runs with FLEET_TIMING=1.
+	if limit := base + 3*time.Second; os.Getenv("FLEET_TIMING") != "" && wall > limit {
 		t.Errorf("wall %v with Redis absent, %v without a Store: want at most %v", wall, base, limit)
+	}
+	if ok := srv.CallsByStatus("createRestrictedDataToken", 200); ok != calls {
+		t.Errorf("the server answered %d calls 200, want %d", ok, calls)
 	}
 	if warnings.Load() != 1 {
 		t.Errorf("%d warnings, want 1:\n%s", warnings.Load(), logs.String())
@@ -192,24 +197,37 @@ func TestStoreDumpHoldsNoSecret(t *testing.T) {
 	t.Logf("%d keys, e.g. %q", len(keys), keys[0])
 }
 
-// Two sellers on one Redis: two LWA tokens, and each its own budget, so
-// 30 Tokens calls each finish in the time of one seller's 30, not of 60.
+// Two sellers on one Redis: two LWA tokens, and each its own budget: the
+// two clients' token buckets in Redis are distinct keys, each seller's
+// calls reach the server with its own token, and none is answered 429.
+// What the server and Redis saw, not the wall time (issue 15: "seller 1
+// took 3.18s, want about 2s" on a loaded machine); the speed claim runs
+// with FLEET_TIMING=1.
 func TestTwoSellersOneRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test: about 3 s")
 	}
 	const second = "Atzr|sptest-second-seller"
 	rds := redistest.Start(t)
-	srv := sptest.Start(t, sptest.Options{Rate: 10, Burst: 10, Sellers: []string{second}})
+	// The server's burst is twice the published 10 the clients assume (it
+	// sends no burst header), so a request that a starved process sends a
+	// while after its bucket granted it still finds a token: a 429 here
+	// means a client overran its seller's budget by 10 requests, not that
+	// the machine was busy (the 50 ms margin covers an idle one).
+	srv := sptest.Start(t, sptest.Options{Rate: 10, Burst: 20, Sellers: []string{second}})
 	var clients []*client.Client
+	var recs []*keyRecorder
 	for _, refresh := range []string{sptest.RefreshToken, second} {
-		cfg := storeConfig(srv, redisstore.New(rds.Client(t)))
+		rdb := rds.Client(t)
+		rec := newKeyRecorder(":rate:")
+		rdb.AddHook(rec)
+		cfg := storeConfig(srv, redisstore.New(rdb))
 		cfg.RefreshToken = refresh
 		c, err := client.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		clients = append(clients, c)
+		clients, recs = append(clients, c), append(recs, rec)
 	}
 	var wg sync.WaitGroup
 	walls := make([]time.Duration, 2)
@@ -223,19 +241,49 @@ func TestTwoSellersOneRedis(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	n429 := srv.CallsByStatus("createRestrictedDataToken", 429)
 	bound := time.Duration(float64(30-10) / 10 * float64(time.Second)) // one seller's budget: 2 s
-	t.Logf("two sellers x 30 Tokens calls at 10/s burst 10: walls %v, one seller's bound %v; LWA calls %d, 429s %d",
-		walls, bound, srv.LWACalls(), srv.CallsByStatus("createRestrictedDataToken", 429))
+	t.Logf("two sellers x 30 Tokens calls at 10/s burst 10: walls %v, one seller's bound %v; LWA calls %d, 429s %d; rate keys %v %v",
+		walls, bound, srv.LWACalls(), n429, recs[0].taken(), recs[1].taken())
 	if srv.LWACalls() != 2 {
 		t.Errorf("LWA calls = %d, want 2 (one per seller)", srv.LWACalls())
 	}
-	for i, w := range walls {
-		if w > time.Duration(1.25*float64(bound)) {
-			t.Errorf("seller %d took %v, want about %v: the sellers shared a budget", i+1, w, bound)
+	// Each seller's bucket is its own key: none that both touched.
+	keys := []map[string]int{recs[0].taken(), recs[1].taken()}
+	for i, ks := range keys {
+		if len(ks) == 0 {
+			t.Errorf("seller %d touched no token bucket in Redis", i+1)
+		}
+		for k := range ks {
+			if _, both := keys[1-i][k]; both && i == 0 {
+				t.Errorf("both sellers took from %q: they shared a budget", k)
+			}
 		}
 	}
-	if n := srv.CallsByStatus("createRestrictedDataToken", 429); n > 2 {
-		t.Errorf("%d 429s, want at most 2", n)
+	// The server saw each seller's 30 calls with that seller's token.
+	perToken := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Op == "createRestrictedDataToken" && r.Status == 200 {
+			perToken[r.Header.Get("x-amz-access-token")]++
+		}
+	}
+	if len(perToken) != 2 {
+		t.Errorf("calls answered 200 under %d access tokens, want 2", len(perToken))
+	}
+	for _, n := range perToken {
+		if n != 30 {
+			t.Errorf("a seller had %d calls answered 200, want 30", n)
+		}
+	}
+	if n429 != 0 {
+		t.Errorf("%d 429s, want none: a client overran its seller's budget", n429)
+	}
+	if os.Getenv("FLEET_TIMING") != "" {
+		for i, w := range walls {
+			if w > time.Duration(1.25*float64(bound)) {
+				t.Errorf("seller %d took %v, want about %v: the sellers shared a budget", i+1, w, bound)
+			}
+		}
 	}
 }
 
@@ -278,6 +326,13 @@ func TestStoreTelemetry(t *testing.T) {
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	cfg := storeConfig(srv, redisstore.New(rds.Client(t)))
 	cfg.MeterProvider = mp
+	// This test counts calls, not their speed: with the default 100 ms a
+	// loaded machine's Redis replies late, and a late reply is a fallback
+	// (issue 15: 3 take errors and fallbacks with Redis up). A second is
+	// what the client itself waits before it calls a silent store down;
+	// longer only slows the part with Redis gone (go-redis dials again
+	// until the timeout).
+	cfg.StoreTimeout = time.Second
 	c, err := client.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -332,9 +387,12 @@ func TestStoreTelemetry(t *testing.T) {
 	// A Take that gets no reply is tried up to 3 times before the call
 	// goes on in-process (a slow store is not a down one), and the store
 	// is put aside only after a second of silence: each failed take is a
-	// fallback, at least one per call, at most three.
-	fb, te := down["spapi.client.store.fallbacks take"], down["spapi.client.store.duration take error"]
-	if fb != te || fb < 5 || fb > 15 {
-		t.Errorf("with Redis gone: %v; want as many take fallbacks as failed takes, 5 to 15 for 5 calls", down)
+	// fallback, and so is each take not tried while the store is put
+	// aside (which happens here only if the 5 calls take over a second, as
+	// on a loaded machine: issue 15), at least one per call, at most three.
+	fb := down["spapi.client.store.fallbacks take"] - live["spapi.client.store.fallbacks take"]
+	te := down["spapi.client.store.duration take error"] - live["spapi.client.store.duration take error"]
+	if te > fb || fb < 5 || fb > 15 {
+		t.Errorf("with Redis gone: %v; want every failed take a fallback (%d failed, %d fallbacks), 5 to 15 fallbacks for 5 calls", down, te, fb)
 	}
 }

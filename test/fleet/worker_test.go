@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/testproc"
 	"github.com/spapi-go/tokens/redisstore"
 	"github.com/spapi-go/tokens/sptest"
 )
@@ -34,7 +35,6 @@ type job struct {
 	Mode          string // "tokens": createRestrictedDataToken; "address": getOrderAddress via HTTPClient
 	Calls         int
 	InFlight      int
-	StartAt       int64 // Unix nanoseconds: every worker starts its calls then
 	Worker        int
 	// Sellers, if set, makes the worker serve that many sellers (refresh
 	// tokens sellers(Sellers*Workers)[Worker*Sellers:]), one Client each
@@ -120,7 +120,7 @@ func work(j job, logw io.Writer) (result, error) {
 		}
 		cs = append(cs, c)
 	}
-	time.Sleep(time.Until(time.Unix(0, j.StartAt)))
+	testproc.AwaitStart()
 
 	var (
 		ok, failed  atomic.Int32

@@ -10,10 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +18,7 @@ import (
 
 	"github.com/spapi-go/tokens/client"
 	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/tokens/internal/testproc"
 	"github.com/spapi-go/tokens/redisstore"
 	"github.com/spapi-go/tokens/sptest"
 )
@@ -34,70 +32,49 @@ const maxMemory = 32 << 20
 const storeTimeout = 5 * time.Second
 
 // runFleet starts one worker per job, all starting their calls at the same
-// time, waits for them and returns what they saw. A worker that fails
-// (a panic included) fails the test.
+// time (a barrier, not a fixed delay), waits for them and returns what
+// they saw. A worker that fails (a panic included) fails the test.
 func runFleet(t *testing.T, jobs []job) []result {
 	t.Helper()
-	start := time.Now().Add(time.Duration(1500+50*len(jobs)) * time.Millisecond) // time for every process to start
-	type out struct {
-		res    result
-		stderr string
-		err    error
+	for i := range jobs {
+		jobs[i].Worker = i
 	}
-	outs := make([]out, len(jobs))
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		j.StartAt, j.Worker = start.UnixNano(), i
-		spec, _ := json.Marshal(j)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), workerEnv+"=1", "UNTRUSTED_JOB="+string(spec))
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting worker %d: %v", i, err)
-		}
-		wg.Go(func() {
-			err := cmd.Wait()
-			o := out{stderr: stderr.String(), err: err}
-			if err == nil {
-				o.err = json.Unmarshal(stdout.Bytes(), &o.res)
-			}
-			outs[i] = o
-		})
-	}
-	wg.Wait()
-	results := make([]result, len(jobs))
-	warned := false
-	for i, o := range outs {
-		if o.err != nil {
-			t.Fatalf("worker %d: %v\n%s", i, o.err, o.stderr)
-		}
-		results[i] = o.res
-		if o.res.Warnings > 0 && !warned {
-			warned = true
-			t.Logf("worker %d logged:\n%s", i, o.stderr)
-		}
-	}
-	return results
+	return run(t, jobs)
 }
 
 // runWorkerNow runs one worker to its end, starting its calls at once.
 func runWorkerNow(t *testing.T, j job) result {
 	t.Helper()
-	spec, _ := json.Marshal(j)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), workerEnv+"=1", "UNTRUSTED_JOB="+string(spec))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var r result
-	if err == nil {
-		err = json.Unmarshal(out, &r)
+	return run(t, []job{j})[0]
+}
+
+// run runs jobs as they are, one worker each.
+func run(t *testing.T, jobs []job) []result {
+	t.Helper()
+	envs := make([][]string, len(jobs))
+	for i, j := range jobs {
+		spec, _ := json.Marshal(j)
+		envs[i] = testproc.Env(workerEnv+"=1", "UNTRUSTED_JOB="+string(spec))
 	}
+	outs, err := testproc.Run(envs, nil)
 	if err != nil {
-		t.Fatalf("worker %d: %v\n%s", j.Worker, err, stderr.String())
+		t.Fatal(err)
 	}
-	return r
+	results := make([]result, len(jobs))
+	warned := false
+	for i, o := range outs {
+		if o.Err == nil {
+			o.Err = json.Unmarshal(o.Stdout, &results[i])
+		}
+		if o.Err != nil {
+			t.Fatalf("worker %d: %v\n%s", i, o.Err, o.Stderr)
+		}
+		if results[i].Warnings > 0 && !warned {
+			warned = true
+			t.Logf("worker %d logged:\n%s", i, o.Stderr)
+		}
+	}
+	return results
 }
 
 // totals sums the workers' results; mem is the largest worker's.

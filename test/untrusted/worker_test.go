@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/tokens/internal/testproc"
 	"github.com/spapi-go/tokens/redisstore"
 	"github.com/spapi-go/tokens/sptest"
 )
@@ -45,8 +46,7 @@ type job struct {
 	// first store call, and would fall back (slow versus down is another
 	// test's).
 	StoreTimeout time.Duration
-	NoRateLimit  bool  // Config.NoRateLimit
-	StartAt      int64 // Unix nanoseconds: every worker starts its calls then
+	NoRateLimit  bool // Config.NoRateLimit
 	Worker       int
 }
 
@@ -107,7 +107,7 @@ func work(j job, logw io.Writer) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	time.Sleep(time.Until(time.Unix(0, j.StartAt)))
+	testproc.AwaitStart()
 
 	var (
 		ok, failed atomic.Int32
