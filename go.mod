@@ -1,4 +1,4 @@
-module github.com/spapi-go/tokens
+module github.com/spapi-go/spapi
 
 go 1.26.0
 
@@ -7,9 +7,9 @@ toolchain go1.27.3
 tool (
 	github.com/golang/mock/mockgen
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
-	github.com/spapi-go/tokens/cmd/oas3conv
-	github.com/spapi-go/tokens/internal/cmd/gensandbox
-	github.com/spapi-go/tokens/internal/cmd/genops
+	github.com/spapi-go/spapi/cmd/oas3conv
+	github.com/spapi-go/spapi/internal/cmd/gensandbox
+	github.com/spapi-go/spapi/internal/cmd/genops
 	honnef.co/go/tools/cmd/staticcheck
 )
 

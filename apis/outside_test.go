@@ -32,8 +32,8 @@ func TestOutsideModule(t *testing.T) {
 	}
 	dir := t.TempDir()
 	gomod := "module example.com/typed\n\ngo 1.26.0\n\n" +
-		"require github.com/spapi-go/tokens v0.0.0\n\n" +
-		"replace github.com/spapi-go/tokens => " + root + "\n"
+		"require github.com/spapi-go/spapi v0.0.0\n\n" +
+		"replace github.com/spapi-go/spapi => " + root + "\n"
 	for name, data := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum, "main.go": src} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/spapi-go/tokens/gen"
+	"github.com/spapi-go/spapi/gen"
 )
 
 // tokenFunc returns the token to send with req (an LWA access token or an

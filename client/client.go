@@ -11,8 +11,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/spapi-go/tokens/gen"
-	urlredact "github.com/spapi-go/tokens/internal/redact"
+	"github.com/spapi-go/spapi/gen"
+	urlredact "github.com/spapi-go/spapi/internal/redact"
 )
 
 // tokensPath is the Tokens API operation's path.

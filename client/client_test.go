@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 func TestCreateRestrictedDataToken(t *testing.T) {

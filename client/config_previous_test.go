@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // TestPreviousClientSecretNeverFormatted: the previous client secret, kept

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/spapi-go/tokens/gen"
+	"github.com/spapi-go/spapi/gen"
 )
 
 // ErrInvalidRequest is matched (errors.Is) by every error that rejects a

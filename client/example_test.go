@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // A client needs the LWA credentials of the seller's authorization; here

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // The golden vectors of what a fleet shares through a Store: a fixed Config
@@ -20,7 +20,7 @@ import (
 // keep one LWA token, one RDT per path and one bucket per operation, so
 // none of these may change without a plan for the fleets that mix builds
 // (README's upgrade notes). They were captured on 2026-12-07, before the
-// module moved from github.com/spapi-go/tokens to github.com/spapi-go/spapi.
+// module moved from github.com/spapi-go/spapi to github.com/spapi-go/spapi.
 const (
 	goldenEndpoint = "https://sellingpartnerapi-na.amazon.com"
 	goldenNS       = "{c318eed7178260b0b21207ae5d5b642b}"

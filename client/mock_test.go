@@ -7,8 +7,8 @@ import (
 
 	"github.com/golang/mock/gomock"
 
-	"github.com/spapi-go/tokens/gen"
-	"github.com/spapi-go/tokens/gen/mock"
+	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/gen/mock"
 )
 
 // tokenFor is code a user might write against the generated interface

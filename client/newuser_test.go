@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // A credential read from a file keeps its newline: ConfigFromEnv trims it,

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/spapi-go/tokens/internal/ops"
-	"github.com/spapi-go/tokens/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/ops"
+	"github.com/spapi-go/spapi/internal/pathtmpl"
 )
 
 // RDTPolicy says which token HTTPClient sends to an operation.

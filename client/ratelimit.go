@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 // RateLimiter decides when a request for an operation may be sent. The

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // TestSecretsNeverFormatted formats every value that holds a secret in

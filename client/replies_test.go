@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/gen"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // What each path returns for a final 429, as APIError's doc says: the Tokens

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"reflect"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 // ErrNotAResponse is returned (wrapped) by CheckResponse for a value that is

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/spapi-go/tokens/apis/reports20210630"
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/apis/reports20210630"
+	"github.com/spapi-go/spapi/client"
 )
 
 // ExampleCheckResponse turns a typed reply that is not 2xx, from any

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/gen"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/gen"
 )
 
 // reply builds a generated reply of the Tokens client with the given

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 // RestrictedDataToken returns an RDT for req from the cache while it has

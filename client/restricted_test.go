@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // get calls path through c.HTTPClient and decodes a JSON reply.

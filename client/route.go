@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"sync"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 // maxWarnedHosts bounds the hosts hostRouter remembers having warned about.

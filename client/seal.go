@@ -50,13 +50,16 @@ type sealKey struct {
 
 // The labels version the derivations: changing one changes every key or
 // every seal, so old entries are ignored, never misread. v1 names were
-// unkeyed SHA-256 and v1 values had no key id.
+// unkeyed SHA-256 and v1 values had no key id. They start with the
+// module's first name, and keep it: they are bytes that a running fleet's
+// keys and seals are made of, not an import path (TestGoldenStoreNamesAndSeals).
 const (
-	sealInfo  = "github.com/spapi-go/tokens store seal v2"
-	nameInfo  = "github.com/spapi-go/tokens store names v2"
-	nsLabel   = "github.com/spapi-go/tokens store namespace v2"
-	rdtLabel  = "github.com/spapi-go/tokens store rdt name v2"
-	keyIDInfo = "github.com/spapi-go/tokens store key id v2"
+	labelRoot = "github.com/spapi-go/" + "tokens store "
+	sealInfo  = labelRoot + "seal v2"
+	nameInfo  = labelRoot + "names v2"
+	nsLabel   = labelRoot + "namespace v2"
+	rdtLabel  = labelRoot + "rdt name v2"
+	keyIDInfo = labelRoot + "key id v2"
 )
 
 // Sealed value layout: sealVersion, the key id, the GCM nonce, then the

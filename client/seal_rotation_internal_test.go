@@ -47,7 +47,7 @@ func TestSealerKeyedNames(t *testing.T) {
 	}
 	for _, guess := range []string{
 		public(nsLabel, na, id, "scope\x00sellingpartnerapi::notifications"),
-		public("github.com/spapi-go/tokens store namespace v1", na, id, "scope\x00sellingpartnerapi::notifications"),
+		public(labelRoot+"namespace v1", na, id, "scope\x00sellingpartnerapi::notifications"),
 		public(grant), hex.EncodeToString(func() []byte { s := sha256.Sum256([]byte(grant)); return s[:] }()),
 	} {
 		for _, name := range []string{grantless1.ns, seller1.hashName(grant)} {

@@ -3,8 +3,8 @@ package client_test
 import (
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // setup returns a client wired to a fresh sptest server. Options change the

@@ -18,12 +18,12 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 // scopeName is the instrumentation scope of every instrument and span: the
 // module path.
-const scopeName = "github.com/spapi-go/tokens"
+const scopeName = "github.com/spapi-go/spapi"
 
 // Instrument names. http.client.request.duration follows the HTTP semantic
 // conventions; the others are this client's own, under "spapi.client.".

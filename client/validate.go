@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/spapi-go/tokens/gen"
+	"github.com/spapi-go/spapi/gen"
 )
 
 // MaxRestrictedResources is the API's limit on resources in one request.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 func TestValidationRejectsBeforeSending(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/internal/redistest"
 )
 
 // A bucket that goes back in time (an old copy restored: a restart from an

@@ -7,9 +7,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/redisstore"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/redisstore"
 )
 
 // benchClients are the ways a Store meets a context: none to watch, a

@@ -8,7 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/spapi/internal/redistest"
 )
 
 // Issue 16, cause 7: a Lock whose caller gives up after the reply came in

@@ -7,8 +7,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/redisstore"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/redisstore"
 )
 
 // A fleet shares one Redis: every process makes its Store the same way.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/redisstore"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/redisstore"
 )
 
 // hostile writes what anyone with write access to Redis could leave under

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/redisstore"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/redisstore"
 )
 
 // Heartbeat counts the members alive under a key, and forgets one whose

@@ -119,7 +119,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // DefaultPrefix starts every key unless WithPrefix says otherwise.

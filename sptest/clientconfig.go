@@ -3,7 +3,7 @@ package sptest
 import (
 	"time"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // defaultRetryWait is the client's backoff base when Config.RetryWait is 0.

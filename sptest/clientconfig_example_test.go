@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // ExampleServer_ClientConfig makes a client for the fake in one line: the

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // Example_modelReplies calls operations that have no handler of their own:

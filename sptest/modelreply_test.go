@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // modelEntry is one line of sandbox.gen.json, the generated table behind

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // mustPanic runs f and returns its panic message, failing when f does not

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const (

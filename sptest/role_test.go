@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // errNoRole is Amazon's reply to an application without the restricted role,

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/spapi-go/tokens/api"
+	"github.com/spapi-go/spapi/api"
 )
 
 // sandboxExample is one x-amzn-api-sandbox static example of

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/api"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/api"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const (

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/api"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/api"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const errUnauthorized = `{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":""}]}`

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/spapi-go/tokens/api"
+	"github.com/spapi-go/spapi/api"
 )
 
 // operation is one SP-API operation the fake answers, read from the embedded

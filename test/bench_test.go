@@ -41,11 +41,11 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/gen"
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/redisstore"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/redisstore"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // benchResetEvery bounds what sptest records (every request, with its

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/redisstore"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/redisstore"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // edgeHosts is an in-memory world of three hosts: LWA, the SP-API endpoint

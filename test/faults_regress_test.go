@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // TestFaultRegressions holds the rows of the fault matrix that once failed:

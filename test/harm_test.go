@@ -28,8 +28,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // harmRT is an in-memory SP-API and LWA: LWA always issues a token, and

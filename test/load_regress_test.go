@@ -13,8 +13,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // The assertion as written: the default limiter started at the

@@ -31,8 +31,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const loadOp = client.OpCreateRestrictedDataToken

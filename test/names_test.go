@@ -3,8 +3,8 @@ package test
 import (
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // The client names operations from its generated table, and sptest from

@@ -11,8 +11,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi2"
 
-	"github.com/spapi-go/tokens/api"
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/api"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // modelOp is what a model documents about one operation, read here from

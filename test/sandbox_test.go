@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // sandboxClient is a client on srv with no limiter, asking for PII so that

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // secretRandom is a fresh random hex string.

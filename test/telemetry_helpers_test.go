@@ -12,7 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // otelCapture is an OpenTelemetry SDK whose metrics and spans a test reads:
@@ -49,7 +49,7 @@ func (c *otelCapture) metrics(t *testing.T) map[string]metricdata.Metrics {
 	}
 	out := map[string]metricdata.Metrics{}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != "github.com/spapi-go/tokens" {
+		if sm.Scope.Name != "github.com/spapi-go/spapi" {
 			t.Errorf("instrumentation scope %q, want the module path", sm.Scope.Name)
 		}
 		for _, m := range sm.Metrics {

@@ -5,7 +5,7 @@ package appintegrations20240401
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Third party application integrations API (2024-04-01) that sends its requests to

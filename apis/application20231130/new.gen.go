@@ -5,7 +5,7 @@ package application20231130
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Application Management API (2023-11-30) that sends its requests to

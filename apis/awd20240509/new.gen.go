@@ -5,7 +5,7 @@ package awd20240509
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Amazon Warehousing and Distribution API (2024-05-09) that sends its requests to

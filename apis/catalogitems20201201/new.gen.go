@@ -5,7 +5,7 @@ package catalogitems20201201
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Catalog Items API (2020-12-01) that sends its requests to

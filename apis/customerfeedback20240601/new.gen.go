@@ -5,7 +5,7 @@ package customerfeedback20240601
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the CustomerFeedback API (2024-06-01) that sends its requests to

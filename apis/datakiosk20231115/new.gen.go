@@ -5,7 +5,7 @@ package datakiosk20231115
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Data Kiosk API (2023-11-15) that sends its requests to

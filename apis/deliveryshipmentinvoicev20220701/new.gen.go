@@ -5,7 +5,7 @@ package deliveryshipmentinvoicev20220701
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Delivery Shipment Invoicing API (2022-07-01) that sends its requests to

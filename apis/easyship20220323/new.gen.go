@@ -5,7 +5,7 @@ package easyship20220323
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Easy Ship API (2022-03-23) that sends its requests to

@@ -5,7 +5,7 @@ package externalfulfillmentreturns20240911
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Amazon External Fulfillment Return Item Processing API (2024-09-11) that sends its requests to

@@ -5,7 +5,7 @@ package externalfulfillmentshipments20240911
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Amazon External Fulfillment Shipments Processing API (2024-09-11) that sends its requests to

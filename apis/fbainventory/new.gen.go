@@ -5,7 +5,7 @@ package fbainventory
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the FBA Inventory API (v1) that sends its requests to

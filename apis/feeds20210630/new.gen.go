@@ -5,7 +5,7 @@ package feeds20210630
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Feeds API (2021-06-30) that sends its requests to

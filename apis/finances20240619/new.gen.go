@@ -5,7 +5,7 @@ package finances20240619
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Finances API (2024-06-19) that sends its requests to

@@ -5,7 +5,7 @@ package financesinvoices20260625
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Invoices API (2026-06-25) that sends its requests to

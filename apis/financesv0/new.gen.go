@@ -5,7 +5,7 @@ package financesv0
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Finances API (v0) that sends its requests to

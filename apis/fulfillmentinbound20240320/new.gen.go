@@ -5,7 +5,7 @@ package fulfillmentinbound20240320
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the FBA inbound operations API (2024-03-20) that sends its requests to

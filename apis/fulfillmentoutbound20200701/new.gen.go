@@ -5,7 +5,7 @@ package fulfillmentoutbound20200701
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Fulfillment Outbound API (2020-07-01) that sends its requests to

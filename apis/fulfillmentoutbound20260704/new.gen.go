@@ -5,7 +5,7 @@ package fulfillmentoutbound20260704
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Fulfillment Outbound API (2026-07-04) that sends its requests to

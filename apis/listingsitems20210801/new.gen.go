@@ -5,7 +5,7 @@ package listingsitems20210801
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Listings Items API (2021-08-01) that sends its requests to

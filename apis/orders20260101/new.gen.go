@@ -5,7 +5,7 @@ package orders20260101
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Orders API (2026-01-01) that sends its requests to

@@ -5,7 +5,7 @@ package ordersv0
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Orders API (v0) that sends its requests to

@@ -5,7 +5,7 @@ package productpricing20220501
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Pricing API (2022-05-01) that sends its requests to

@@ -5,7 +5,7 @@ package replenishment20221107
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Replenishment API (2022-11-07) that sends its requests to

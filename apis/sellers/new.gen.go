@@ -5,7 +5,7 @@ package sellers
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Sellers API (v1) that sends its requests to

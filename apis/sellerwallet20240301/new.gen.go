@@ -5,7 +5,7 @@ package sellerwallet20240301
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Amazon Seller Wallet Open Banking API API (2024-03-01) that sends its requests to

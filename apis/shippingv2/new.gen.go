@@ -5,7 +5,7 @@ package shippingv2
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Amazon Shipping API API (v2) that sends its requests to

@@ -5,7 +5,7 @@ package supplysources20200701
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Supply Sources API (2020-07-01) that sends its requests to

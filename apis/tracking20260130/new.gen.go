@@ -5,7 +5,7 @@ package tracking20260130
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Tracking services provided by Amazon API (2026-01-30) that sends its requests to

@@ -5,7 +5,7 @@ package transfers20240601
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Transfers API (2024-06-01) that sends its requests to

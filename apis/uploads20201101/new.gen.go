@@ -5,7 +5,7 @@ package uploads20201101
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Uploads API (2020-11-01) that sends its requests to

@@ -5,7 +5,7 @@ package vehicles20241101
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Automotive API (2024-11-01) that sends its requests to

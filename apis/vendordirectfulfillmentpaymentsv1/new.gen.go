@@ -5,7 +5,7 @@ package vendordirectfulfillmentpaymentsv1
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Direct Fulfillment Payments API (v1) that sends its requests to

@@ -5,7 +5,7 @@ package vendordirectfulfillmentsandboxdata20211028
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Vendor Direct Fulfillment Sandbox Test Data API (2021-10-28) that sends its requests to

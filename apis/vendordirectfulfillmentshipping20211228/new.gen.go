@@ -5,7 +5,7 @@ package vendordirectfulfillmentshipping20211228
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Direct Fulfillment Shipping API (2021-12-28) that sends its requests to

@@ -5,7 +5,7 @@ package vendordirectfulfillmenttransactionsv1
 import (
 	"errors"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // New returns a client of the Direct Fulfillment Transaction Status API (v1) that sends its requests to

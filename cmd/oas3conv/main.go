@@ -5,9 +5,9 @@
 //
 // Usage:
 //
-//	go run github.com/spapi-go/tokens/cmd/oas3conv -in ordersV0.json -out orders.openapi3.json
+//	go run github.com/spapi-go/spapi/cmd/oas3conv -in ordersV0.json -out orders.openapi3.json
 //
-// or, pinned in go.mod (go get -tool github.com/spapi-go/tokens/cmd/oas3conv)
+// or, pinned in go.mod (go get -tool github.com/spapi-go/spapi/cmd/oas3conv)
 // so that generation needs no network, from a //go:generate line:
 //
 //	//go:generate go tool oas3conv -in ordersV0.json -out orders.openapi3.json

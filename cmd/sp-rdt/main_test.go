@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // envVars are every variable ConfigFromEnv reads.

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/spapi-go/tokens/client"
+	"github.com/spapi-go/spapi/client"
 )
 
 // tokenJSON is the -json output.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // closedAddr is a loopback address where nothing listens.

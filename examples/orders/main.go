@@ -34,9 +34,9 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/spapi-go/tokens/apis/ordersv0"
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/apis/ordersv0"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const usage = "usage: orders [-local] [-data-elements] ORDER_ID..."

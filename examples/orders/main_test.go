@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/apis/ordersv0"
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/apis/ordersv0"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // addressTemplate is the resource one RDT must cover for every order.

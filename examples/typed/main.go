@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/spapi-go/tokens/apis/ordersv0"
-	"github.com/spapi-go/tokens/apis/reports20210630"
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/apis/ordersv0"
+	"github.com/spapi-go/spapi/apis/reports20210630"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 func main() {

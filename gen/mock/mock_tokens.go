@@ -11,7 +11,7 @@ import (
 	reflect "reflect"
 
 	gomock "github.com/golang/mock/gomock"
-	gen "github.com/spapi-go/tokens/gen"
+	gen "github.com/spapi-go/spapi/gen"
 )
 
 // MockHttpRequestDoer is a mock of HttpRequestDoer interface.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 // The tests read the JSON files themselves, independently of the generator,

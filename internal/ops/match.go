@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spapi-go/tokens/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/pathtmpl"
 )
 
 // Matcher recognises operations from a request's method and path. The

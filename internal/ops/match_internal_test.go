@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/pathtmpl"
 )
 
 // The real table has no two templates of one method that can match the

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 func TestShape(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/ops"
+	"github.com/spapi-go/spapi/internal/ops"
 )
 
 func TestTableMatchesJSON(t *testing.T) {

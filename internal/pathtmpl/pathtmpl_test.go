@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/pathtmpl"
 )
 
 func TestCheck(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/internal/redistest"
+	"github.com/spapi-go/spapi/internal/redistest"
 )
 
 func TestStart(t *testing.T) {

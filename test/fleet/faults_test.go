@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // Multi-process fault tests (issue 16): 4 processes × 5 goroutines make

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/internal/testproc"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/internal/testproc"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // countingLogger logs text to w and counts the records at Warn or above.

@@ -13,8 +13,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // A busy but healthy Redis at scale (issue 16: "16 processes × 10

@@ -12,10 +12,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/redisstore"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/redisstore"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // stallOnce is a Store whose first Get, Lock and Take each get no reply

@@ -19,10 +19,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/internal/testproc"
-	"github.com/spapi-go/tokens/redisstore"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/internal/testproc"
+	"github.com/spapi-go/spapi/redisstore"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 const workerEnv = "FLEET_WORKER"

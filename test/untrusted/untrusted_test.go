@@ -16,11 +16,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/tokens/client"
-	"github.com/spapi-go/tokens/internal/redistest"
-	"github.com/spapi-go/tokens/internal/testproc"
-	"github.com/spapi-go/tokens/redisstore"
-	"github.com/spapi-go/tokens/sptest"
+	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/internal/redistest"
+	"github.com/spapi-go/spapi/internal/testproc"
+	"github.com/spapi-go/spapi/redisstore"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // maxMemory bounds what one worker process allocates on its heap over its

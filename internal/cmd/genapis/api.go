@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // api is one package to generate.

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // loadAPIs builds the package list as run does, once for all tests.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // tokensPackage is the Tokens API's model, whose client is gen/.

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // fromModels reads the models under dir (api/models) and returns their

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spapi-go/tokens/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/pathtmpl"
 )
 
 // entry is one row of the generated table, with every field of

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // testModel builds a model from a Swagger 2.0 document's JSON.

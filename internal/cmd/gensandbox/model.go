@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/spapi-go/tokens/internal/models"
+	"github.com/spapi-go/spapi/internal/models"
 )
 
 // model is one Swagger 2.0 model file, read as far as the sandbox needs.

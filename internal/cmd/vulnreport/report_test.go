@@ -61,7 +61,7 @@ func TestClassifyAffectedSample(t *testing.T) {
 		if v.Module != "github.com/getkin/kin-openapi" || v.Version != "v0.142.0" {
 			t.Errorf("%s found in %s@%s, want github.com/getkin/kin-openapi@v0.142.0", v.ID, v.Module, v.Version)
 		}
-		if len(v.Example) < 2 || v.Example[len(v.Example)-1].Module != "github.com/spapi-go/tokens" {
+		if len(v.Example) < 2 || v.Example[len(v.Example)-1].Module != "github.com/spapi-go/spapi" {
 			t.Errorf("%s: example %v does not start in our module", v.ID, v.Example)
 		}
 	}
@@ -190,7 +190,7 @@ func TestUnfixedModuleVulnerability(t *testing.T) {
 {"osv": {"id": "GO-2099-0001", "summary": "no fix yet"}}
 {"finding": {"osv": "GO-2099-0001", "trace": [
   {"module": "example.com/m/v2", "version": "v2.0.0", "package": "example.com/m/v2", "function": "F", "receiver": "*T"},
-  {"module": "github.com/spapi-go/tokens", "package": "github.com/spapi-go/tokens/client", "function": "New",
+  {"module": "github.com/spapi-go/spapi", "package": "github.com/spapi-go/spapi/client", "function": "New",
    "position": {"filename": "client/client.go", "line": 7}}]}}`
 	var out, errOut bytes.Buffer
 	if code := run(strings.NewReader(input), &out, &errOut, false); code != 1 {
