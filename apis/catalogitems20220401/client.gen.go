@@ -40,51 +40,11 @@ const (
 	ItemImageVariantSWCH ItemImageVariant = "SWCH"
 )
 
-// Valid indicates whether the value is a known member of the ItemImageVariant enum.
-func (e ItemImageVariant) Valid() bool {
-	switch e {
-	case ItemImageVariantMAIN:
-		return true
-	case ItemImageVariantPT01:
-		return true
-	case ItemImageVariantPT02:
-		return true
-	case ItemImageVariantPT03:
-		return true
-	case ItemImageVariantPT04:
-		return true
-	case ItemImageVariantPT05:
-		return true
-	case ItemImageVariantPT06:
-		return true
-	case ItemImageVariantPT07:
-		return true
-	case ItemImageVariantPT08:
-		return true
-	case ItemImageVariantSWCH:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemRelationshipType.
 const (
 	ItemRelationshipTypePACKAGEHIERARCHY ItemRelationshipType = "PACKAGE_HIERARCHY"
 	ItemRelationshipTypeVARIATION        ItemRelationshipType = "VARIATION"
 )
-
-// Valid indicates whether the value is a known member of the ItemRelationshipType enum.
-func (e ItemRelationshipType) Valid() bool {
-	switch e {
-	case ItemRelationshipTypePACKAGEHIERARCHY:
-		return true
-	case ItemRelationshipTypeVARIATION:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ItemSummaryByMarketplaceItemClassification.
 const (
@@ -93,22 +53,6 @@ const (
 	ItemSummaryByMarketplaceItemClassificationPRODUCTBUNDLE   ItemSummaryByMarketplaceItemClassification = "PRODUCT_BUNDLE"
 	ItemSummaryByMarketplaceItemClassificationVARIATIONPARENT ItemSummaryByMarketplaceItemClassification = "VARIATION_PARENT"
 )
-
-// Valid indicates whether the value is a known member of the ItemSummaryByMarketplaceItemClassification enum.
-func (e ItemSummaryByMarketplaceItemClassification) Valid() bool {
-	switch e {
-	case ItemSummaryByMarketplaceItemClassificationBASEPRODUCT:
-		return true
-	case ItemSummaryByMarketplaceItemClassificationOTHER:
-		return true
-	case ItemSummaryByMarketplaceItemClassificationPRODUCTBUNDLE:
-		return true
-	case ItemSummaryByMarketplaceItemClassificationVARIATIONPARENT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ItemVendorDetailsByMarketplaceReplenishmentCategory.
 const (
@@ -124,34 +68,6 @@ const (
 	ItemVendorDetailsByMarketplaceReplenishmentCategoryPLANNEDREPLENISHMENT   ItemVendorDetailsByMarketplaceReplenishmentCategory = "PLANNED_REPLENISHMENT"
 )
 
-// Valid indicates whether the value is a known member of the ItemVendorDetailsByMarketplaceReplenishmentCategory enum.
-func (e ItemVendorDetailsByMarketplaceReplenishmentCategory) Valid() bool {
-	switch e {
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryALLOCATED:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryBASICREPLENISHMENT:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryINSEASON:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryLIMITEDREPLENISHMENT:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryMANUFACTUREROUTOFSTOCK:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryNEWPRODUCT:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryNONREPLENISHABLE:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryNONSTOCKUPABLE:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryOBSOLETE:
-		return true
-	case ItemVendorDetailsByMarketplaceReplenishmentCategoryPLANNEDREPLENISHMENT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SearchCatalogItemsParamsIdentifiersType.
 const (
 	SearchCatalogItemsParamsIdentifiersTypeASIN   SearchCatalogItemsParamsIdentifiersType = "ASIN"
@@ -163,30 +79,6 @@ const (
 	SearchCatalogItemsParamsIdentifiersTypeSKU    SearchCatalogItemsParamsIdentifiersType = "SKU"
 	SearchCatalogItemsParamsIdentifiersTypeUPC    SearchCatalogItemsParamsIdentifiersType = "UPC"
 )
-
-// Valid indicates whether the value is a known member of the SearchCatalogItemsParamsIdentifiersType enum.
-func (e SearchCatalogItemsParamsIdentifiersType) Valid() bool {
-	switch e {
-	case SearchCatalogItemsParamsIdentifiersTypeASIN:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeEAN:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeGTIN:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeISBN:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeJAN:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeMINSAN:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeSKU:
-		return true
-	case SearchCatalogItemsParamsIdentifiersTypeUPC:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchCatalogItemsParamsIncludedData.
 const (
@@ -202,34 +94,6 @@ const (
 	SearchCatalogItemsParamsIncludedDataVendorDetails   SearchCatalogItemsParamsIncludedData = "vendorDetails"
 )
 
-// Valid indicates whether the value is a known member of the SearchCatalogItemsParamsIncludedData enum.
-func (e SearchCatalogItemsParamsIncludedData) Valid() bool {
-	switch e {
-	case SearchCatalogItemsParamsIncludedDataAttributes:
-		return true
-	case SearchCatalogItemsParamsIncludedDataClassifications:
-		return true
-	case SearchCatalogItemsParamsIncludedDataDimensions:
-		return true
-	case SearchCatalogItemsParamsIncludedDataIdentifiers:
-		return true
-	case SearchCatalogItemsParamsIncludedDataImages:
-		return true
-	case SearchCatalogItemsParamsIncludedDataProductTypes:
-		return true
-	case SearchCatalogItemsParamsIncludedDataRelationships:
-		return true
-	case SearchCatalogItemsParamsIncludedDataSalesRanks:
-		return true
-	case SearchCatalogItemsParamsIncludedDataSummaries:
-		return true
-	case SearchCatalogItemsParamsIncludedDataVendorDetails:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetCatalogItemParamsIncludedData.
 const (
 	GetCatalogItemParamsIncludedDataAttributes      GetCatalogItemParamsIncludedData = "attributes"
@@ -243,34 +107,6 @@ const (
 	GetCatalogItemParamsIncludedDataSummaries       GetCatalogItemParamsIncludedData = "summaries"
 	GetCatalogItemParamsIncludedDataVendorDetails   GetCatalogItemParamsIncludedData = "vendorDetails"
 )
-
-// Valid indicates whether the value is a known member of the GetCatalogItemParamsIncludedData enum.
-func (e GetCatalogItemParamsIncludedData) Valid() bool {
-	switch e {
-	case GetCatalogItemParamsIncludedDataAttributes:
-		return true
-	case GetCatalogItemParamsIncludedDataClassifications:
-		return true
-	case GetCatalogItemParamsIncludedDataDimensions:
-		return true
-	case GetCatalogItemParamsIncludedDataIdentifiers:
-		return true
-	case GetCatalogItemParamsIncludedDataImages:
-		return true
-	case GetCatalogItemParamsIncludedDataProductTypes:
-		return true
-	case GetCatalogItemParamsIncludedDataRelationships:
-		return true
-	case GetCatalogItemParamsIncludedDataSalesRanks:
-		return true
-	case GetCatalogItemParamsIncludedDataSummaries:
-		return true
-	case GetCatalogItemParamsIncludedDataVendorDetails:
-		return true
-	default:
-		return false
-	}
-}
 
 // BrandRefinement A brand that you can use to refine your search.
 type BrandRefinement struct {
@@ -299,7 +135,7 @@ type Dimension struct {
 	Unit *string `json:"unit,omitempty"`
 
 	// Value Numeric value of the dimension.
-	Value *float32 `json:"value,omitempty"`
+	Value *float64 `json:"value,omitempty"`
 }
 
 // Dimensions Dimensions of an Amazon catalog item or item in its packaging.
@@ -1292,54 +1128,6 @@ type ClientWithResponsesInterface interface {
 	GetCatalogItemWithResponse(ctx context.Context, asin string, params *GetCatalogItemParams, reqEditors ...RequestEditorFn) (*GetCatalogItemHTTPResponse, error)
 }
 
-// SearchCatalogItemsHTTPResponse200Headers the declared response headers of an HTTP 200 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchCatalogItemsHTTPResponse400Headers the declared response headers of an HTTP 400 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchCatalogItemsHTTPResponse403Headers the declared response headers of an HTTP 403 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchCatalogItemsHTTPResponse404Headers the declared response headers of an HTTP 404 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchCatalogItemsHTTPResponse413Headers the declared response headers of an HTTP 413 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchCatalogItemsHTTPResponse415Headers the declared response headers of an HTTP 415 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchCatalogItemsHTTPResponse429Headers the declared response headers of an HTTP 429 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchCatalogItemsHTTPResponse500Headers the declared response headers of an HTTP 500 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchCatalogItemsHTTPResponse503Headers the declared response headers of an HTTP 503 response for SearchCatalogItems
-type SearchCatalogItemsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SearchCatalogItemsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1361,74 +1149,6 @@ type SearchCatalogItemsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchCatalogItemsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SearchCatalogItemsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SearchCatalogItemsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SearchCatalogItemsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SearchCatalogItemsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SearchCatalogItemsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchCatalogItemsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SearchCatalogItemsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SearchCatalogItemsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON200() *ItemSearchResults {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SearchCatalogItemsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SearchCatalogItemsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1445,62 +1165,6 @@ func (r SearchCatalogItemsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SearchCatalogItemsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetCatalogItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCatalogItem
-type GetCatalogItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCatalogItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCatalogItem
-type GetCatalogItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCatalogItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCatalogItem
-type GetCatalogItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCatalogItemHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCatalogItem
-type GetCatalogItemHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCatalogItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetCatalogItem
-type GetCatalogItemHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCatalogItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetCatalogItem
-type GetCatalogItemHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCatalogItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCatalogItem
-type GetCatalogItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCatalogItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCatalogItem
-type GetCatalogItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCatalogItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCatalogItem
-type GetCatalogItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetCatalogItemHTTPResponse struct {
@@ -1524,74 +1188,6 @@ type GetCatalogItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCatalogItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCatalogItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCatalogItemHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCatalogItemHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetCatalogItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetCatalogItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCatalogItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCatalogItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCatalogItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON200() *Item {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCatalogItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCatalogItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1608,14 +1204,6 @@ func (r GetCatalogItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCatalogItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SearchCatalogItemsWithResponse performs a GET /catalog/2022-04-01/items (the `SearchCatalogItems` operationId) request.
@@ -1739,120 +1327,6 @@ func ParseSearchCatalogItemsHTTPResponse(rsp *http.Response) (*SearchCatalogItem
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers SearchCatalogItemsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers SearchCatalogItemsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SearchCatalogItemsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SearchCatalogItemsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SearchCatalogItemsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SearchCatalogItemsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SearchCatalogItemsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SearchCatalogItemsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SearchCatalogItemsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1933,120 +1407,6 @@ func ParseGetCatalogItemHTTPResponse(rsp *http.Response) (*GetCatalogItemHTTPRes
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCatalogItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCatalogItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCatalogItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCatalogItemHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetCatalogItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetCatalogItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCatalogItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCatalogItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCatalogItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -32,52 +32,16 @@ const (
 	ProductTypeDefinitionRequirementsLISTINGPRODUCTONLY ProductTypeDefinitionRequirements = "LISTING_PRODUCT_ONLY"
 )
 
-// Valid indicates whether the value is a known member of the ProductTypeDefinitionRequirements enum.
-func (e ProductTypeDefinitionRequirements) Valid() bool {
-	switch e {
-	case ProductTypeDefinitionRequirementsLISTING:
-		return true
-	case ProductTypeDefinitionRequirementsLISTINGOFFERONLY:
-		return true
-	case ProductTypeDefinitionRequirementsLISTINGPRODUCTONLY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ProductTypeDefinitionRequirementsEnforced.
 const (
 	ProductTypeDefinitionRequirementsEnforcedENFORCED    ProductTypeDefinitionRequirementsEnforced = "ENFORCED"
 	ProductTypeDefinitionRequirementsEnforcedNOTENFORCED ProductTypeDefinitionRequirementsEnforced = "NOT_ENFORCED"
 )
 
-// Valid indicates whether the value is a known member of the ProductTypeDefinitionRequirementsEnforced enum.
-func (e ProductTypeDefinitionRequirementsEnforced) Valid() bool {
-	switch e {
-	case ProductTypeDefinitionRequirementsEnforcedENFORCED:
-		return true
-	case ProductTypeDefinitionRequirementsEnforcedNOTENFORCED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SchemaLinkLinkVerb.
 const (
 	SchemaLinkLinkVerbGET SchemaLinkLinkVerb = "GET"
 )
-
-// Valid indicates whether the value is a known member of the SchemaLinkLinkVerb enum.
-func (e SchemaLinkLinkVerb) Valid() bool {
-	switch e {
-	case SchemaLinkLinkVerbGET:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetDefinitionsProductTypeParamsRequirements.
 const (
@@ -86,37 +50,11 @@ const (
 	GetDefinitionsProductTypeParamsRequirementsLISTINGPRODUCTONLY GetDefinitionsProductTypeParamsRequirements = "LISTING_PRODUCT_ONLY"
 )
 
-// Valid indicates whether the value is a known member of the GetDefinitionsProductTypeParamsRequirements enum.
-func (e GetDefinitionsProductTypeParamsRequirements) Valid() bool {
-	switch e {
-	case GetDefinitionsProductTypeParamsRequirementsLISTING:
-		return true
-	case GetDefinitionsProductTypeParamsRequirementsLISTINGOFFERONLY:
-		return true
-	case GetDefinitionsProductTypeParamsRequirementsLISTINGPRODUCTONLY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetDefinitionsProductTypeParamsRequirementsEnforced.
 const (
 	GetDefinitionsProductTypeParamsRequirementsEnforcedENFORCED    GetDefinitionsProductTypeParamsRequirementsEnforced = "ENFORCED"
 	GetDefinitionsProductTypeParamsRequirementsEnforcedNOTENFORCED GetDefinitionsProductTypeParamsRequirementsEnforced = "NOT_ENFORCED"
 )
-
-// Valid indicates whether the value is a known member of the GetDefinitionsProductTypeParamsRequirementsEnforced enum.
-func (e GetDefinitionsProductTypeParamsRequirementsEnforced) Valid() bool {
-	switch e {
-	case GetDefinitionsProductTypeParamsRequirementsEnforcedENFORCED:
-		return true
-	case GetDefinitionsProductTypeParamsRequirementsEnforcedNOTENFORCED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetDefinitionsProductTypeParamsLocale.
 const (
@@ -160,110 +98,12 @@ const (
 	GetDefinitionsProductTypeParamsLocaleZhTW    GetDefinitionsProductTypeParamsLocale = "zh_TW"
 )
 
-// Valid indicates whether the value is a known member of the GetDefinitionsProductTypeParamsLocale enum.
-func (e GetDefinitionsProductTypeParamsLocale) Valid() bool {
-	switch e {
-	case GetDefinitionsProductTypeParamsLocaleAr:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleArAE:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleDEFAULT:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleDe:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleDeDE:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEn:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnAE:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnAU:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnCA:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnGB:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnIN:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnSG:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEnUS:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEs:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEsES:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEsMX:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleEsUS:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleFr:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleFrCA:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleFrFR:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleIt:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleItIT:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleJa:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleJaJP:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleNl:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleNlNL:
-		return true
-	case GetDefinitionsProductTypeParamsLocalePl:
-		return true
-	case GetDefinitionsProductTypeParamsLocalePlPL:
-		return true
-	case GetDefinitionsProductTypeParamsLocalePt:
-		return true
-	case GetDefinitionsProductTypeParamsLocalePtBR:
-		return true
-	case GetDefinitionsProductTypeParamsLocalePtPT:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleSv:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleSvSE:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleTr:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleTrTR:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleZh:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleZhCN:
-		return true
-	case GetDefinitionsProductTypeParamsLocaleZhTW:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetDefinitionsProductTypeParamsParentageLevel.
 const (
 	GetDefinitionsProductTypeParamsParentageLevelCHILD  GetDefinitionsProductTypeParamsParentageLevel = "CHILD"
 	GetDefinitionsProductTypeParamsParentageLevelNONE   GetDefinitionsProductTypeParamsParentageLevel = "NONE"
 	GetDefinitionsProductTypeParamsParentageLevelPARENT GetDefinitionsProductTypeParamsParentageLevel = "PARENT"
 )
-
-// Valid indicates whether the value is a known member of the GetDefinitionsProductTypeParamsParentageLevel enum.
-func (e GetDefinitionsProductTypeParamsParentageLevel) Valid() bool {
-	switch e {
-	case GetDefinitionsProductTypeParamsParentageLevelCHILD:
-		return true
-	case GetDefinitionsProductTypeParamsParentageLevelNONE:
-		return true
-	case GetDefinitionsProductTypeParamsParentageLevelPARENT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Error Error response returned when the request is unsuccessful.
 type Error struct {
@@ -903,54 +743,6 @@ type ClientWithResponsesInterface interface {
 	GetDefinitionsProductTypeWithResponse(ctx context.Context, productType string, params *GetDefinitionsProductTypeParams, reqEditors ...RequestEditorFn) (*GetDefinitionsProductTypeHTTPResponse, error)
 }
 
-// SearchDefinitionsProductTypesHTTPResponse200Headers the declared response headers of an HTTP 200 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse400Headers the declared response headers of an HTTP 400 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse403Headers the declared response headers of an HTTP 403 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse404Headers the declared response headers of an HTTP 404 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse413Headers the declared response headers of an HTTP 413 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse415Headers the declared response headers of an HTTP 415 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse429Headers the declared response headers of an HTTP 429 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse500Headers the declared response headers of an HTTP 500 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchDefinitionsProductTypesHTTPResponse503Headers the declared response headers of an HTTP 503 response for SearchDefinitionsProductTypes
-type SearchDefinitionsProductTypesHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SearchDefinitionsProductTypesHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -972,74 +764,6 @@ type SearchDefinitionsProductTypesHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchDefinitionsProductTypesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SearchDefinitionsProductTypesHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SearchDefinitionsProductTypesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SearchDefinitionsProductTypesHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SearchDefinitionsProductTypesHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SearchDefinitionsProductTypesHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchDefinitionsProductTypesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SearchDefinitionsProductTypesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SearchDefinitionsProductTypesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON200() *ProductTypeList {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SearchDefinitionsProductTypesHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SearchDefinitionsProductTypesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1056,62 +780,6 @@ func (r SearchDefinitionsProductTypesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SearchDefinitionsProductTypesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetDefinitionsProductTypeHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetDefinitionsProductTypeHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetDefinitionsProductType
-type GetDefinitionsProductTypeHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetDefinitionsProductTypeHTTPResponse struct {
@@ -1135,74 +803,6 @@ type GetDefinitionsProductTypeHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetDefinitionsProductTypeHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetDefinitionsProductTypeHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetDefinitionsProductTypeHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetDefinitionsProductTypeHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetDefinitionsProductTypeHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetDefinitionsProductTypeHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetDefinitionsProductTypeHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetDefinitionsProductTypeHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetDefinitionsProductTypeHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON200() *ProductTypeDefinition {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetDefinitionsProductTypeHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetDefinitionsProductTypeHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1219,14 +819,6 @@ func (r GetDefinitionsProductTypeHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetDefinitionsProductTypeHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SearchDefinitionsProductTypesWithResponse performs a GET /definitions/2020-09-01/productTypes (the `SearchDefinitionsProductTypes` operationId) request.
@@ -1352,120 +944,6 @@ func ParseSearchDefinitionsProductTypesHTTPResponse(rsp *http.Response) (*Search
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers SearchDefinitionsProductTypesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers SearchDefinitionsProductTypesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SearchDefinitionsProductTypesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SearchDefinitionsProductTypesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SearchDefinitionsProductTypesHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SearchDefinitionsProductTypesHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SearchDefinitionsProductTypesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SearchDefinitionsProductTypesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SearchDefinitionsProductTypesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1546,120 +1024,6 @@ func ParseGetDefinitionsProductTypeHTTPResponse(rsp *http.Response) (*GetDefinit
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetDefinitionsProductTypeHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetDefinitionsProductTypeHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetDefinitionsProductTypeHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetDefinitionsProductTypeHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetDefinitionsProductTypeHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetDefinitionsProductTypeHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetDefinitionsProductTypeHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetDefinitionsProductTypeHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetDefinitionsProductTypeHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -31,36 +31,12 @@ const (
 	InvoiceTypeOutbound InvoiceType = "Outbound"
 )
 
-// Valid indicates whether the value is a known member of the InvoiceType enum.
-func (e InvoiceType) Valid() bool {
-	switch e {
-	case InvoiceTypeOutbound:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ProgramType.
 const (
 	ProgramTypeEasyShip  ProgramType = "EasyShip"
 	ProgramTypeFbaOnSite ProgramType = "FbaOnSite"
 	ProgramTypeSelfShip  ProgramType = "SelfShip"
 )
-
-// Valid indicates whether the value is a known member of the ProgramType enum.
-func (e ProgramType) Valid() bool {
-	switch e {
-	case ProgramTypeEasyShip:
-		return true
-	case ProgramTypeFbaOnSite:
-		return true
-	case ProgramTypeSelfShip:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentInvoiceStatus.
 const (
@@ -70,36 +46,10 @@ const (
 	ShipmentInvoiceStatusProcessing ShipmentInvoiceStatus = "Processing"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentInvoiceStatus enum.
-func (e ShipmentInvoiceStatus) Valid() bool {
-	switch e {
-	case ShipmentInvoiceStatusAccepted:
-		return true
-	case ShipmentInvoiceStatusErrored:
-		return true
-	case ShipmentInvoiceStatusNotFound:
-		return true
-	case ShipmentInvoiceStatusProcessing:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetInvoiceStatusParamsInvoiceType.
 const (
 	GetInvoiceStatusParamsInvoiceTypeOutbound GetInvoiceStatusParamsInvoiceType = "Outbound"
 )
-
-// Valid indicates whether the value is a known member of the GetInvoiceStatusParamsInvoiceType enum.
-func (e GetInvoiceStatusParamsInvoiceType) Valid() bool {
-	switch e {
-	case GetInvoiceStatusParamsInvoiceTypeOutbound:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetInvoiceStatusParamsProgramType.
 const (
@@ -107,20 +57,6 @@ const (
 	GetInvoiceStatusParamsProgramTypeFbaOnSite GetInvoiceStatusParamsProgramType = "FbaOnSite"
 	GetInvoiceStatusParamsProgramTypeSelfShip  GetInvoiceStatusParamsProgramType = "SelfShip"
 )
-
-// Valid indicates whether the value is a known member of the GetInvoiceStatusParamsProgramType enum.
-func (e GetInvoiceStatusParamsProgramType) Valid() bool {
-	switch e {
-	case GetInvoiceStatusParamsProgramTypeEasyShip:
-		return true
-	case GetInvoiceStatusParamsProgramTypeFbaOnSite:
-		return true
-	case GetInvoiceStatusParamsProgramTypeSelfShip:
-		return true
-	default:
-		return false
-	}
-}
 
 // Blob Shipment invoice document content.
 type Blob = []byte
@@ -670,59 +606,6 @@ type ClientWithResponsesInterface interface {
 	GetInvoiceStatusWithResponse(ctx context.Context, params *GetInvoiceStatusParams, reqEditors ...RequestEditorFn) (*GetInvoiceStatusHTTPResponse, error)
 }
 
-// SubmitInvoiceHTTPResponse200Headers the declared response headers of an HTTP 200 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoiceHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoiceHTTPResponse401Headers the declared response headers of an HTTP 401 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoiceHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SubmitInvoiceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -746,81 +629,6 @@ type SubmitInvoiceHTTPResponse struct {
 	JSON500 *SubmitInvoiceResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitInvoiceResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SubmitInvoiceHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitInvoiceHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *SubmitInvoiceHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitInvoiceHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitInvoiceHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitInvoiceHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitInvoiceHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitInvoiceHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitInvoiceHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitInvoiceHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON200() *SubmitInvoiceResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON400() *SubmitInvoiceResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON401() *SubmitInvoiceResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON403() *SubmitInvoiceResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON404() *SubmitInvoiceResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON415() *SubmitInvoiceResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON429() *SubmitInvoiceResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON500() *SubmitInvoiceResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON503() *SubmitInvoiceResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitInvoiceHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -837,67 +645,6 @@ func (r SubmitInvoiceHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitInvoiceHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetInvoiceStatusHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceStatusHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceStatusHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceStatusHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceStatusHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceStatusHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceStatusHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceStatusHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceStatusHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceStatusHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetInvoiceStatus
-type GetInvoiceStatusHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetInvoiceStatusHTTPResponse struct {
@@ -923,81 +670,6 @@ type GetInvoiceStatusHTTPResponse struct {
 	JSON500 *GetInvoiceStatusResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetInvoiceStatusResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetInvoiceStatusHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetInvoiceStatusHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetInvoiceStatusHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetInvoiceStatusHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetInvoiceStatusHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetInvoiceStatusHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetInvoiceStatusHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetInvoiceStatusHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetInvoiceStatusHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetInvoiceStatusHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON200() *GetInvoiceStatusResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON400() *GetInvoiceStatusResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON401() *GetInvoiceStatusResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON403() *GetInvoiceStatusResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON404() *GetInvoiceStatusResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON415() *GetInvoiceStatusResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON429() *GetInvoiceStatusResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON500() *GetInvoiceStatusResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetInvoiceStatusHTTPResponse) GetJSON503() *GetInvoiceStatusResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetInvoiceStatusHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1014,14 +686,6 @@ func (r GetInvoiceStatusHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetInvoiceStatusHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SubmitInvoiceWithBodyWithResponse performs a POST /delivery/2022-07-01/invoice (the `SubmitInvoice` operationId) request,
@@ -1173,130 +837,6 @@ func ParseSubmitInvoiceHTTPResponse(rsp *http.Response) (*SubmitInvoiceHTTPRespo
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers SubmitInvoiceHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitInvoiceHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers SubmitInvoiceHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitInvoiceHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitInvoiceHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitInvoiceHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitInvoiceHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitInvoiceHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitInvoiceHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitInvoiceHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1384,130 +924,6 @@ func ParseGetInvoiceStatusHTTPResponse(rsp *http.Response) (*GetInvoiceStatusHTT
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetInvoiceStatusHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetInvoiceStatusHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetInvoiceStatusHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetInvoiceStatusHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetInvoiceStatusHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetInvoiceStatusHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetInvoiceStatusHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetInvoiceStatusHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetInvoiceStatusHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetInvoiceStatusHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

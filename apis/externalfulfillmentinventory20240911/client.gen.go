@@ -22,8 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for HTTPMethod.
@@ -32,38 +30,12 @@ const (
 	HTTPMethodPOST HTTPMethod = "POST"
 )
 
-// Valid indicates whether the value is a known member of the HTTPMethod enum.
-func (e HTTPMethod) Valid() bool {
-	switch e {
-	case HTTPMethodGET:
-		return true
-	case HTTPMethodPOST:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MarketplaceAttributesChannelName.
 const (
 	MarketplaceAttributesChannelNameDF  MarketplaceAttributesChannelName = "DF"
 	MarketplaceAttributesChannelNameFBA MarketplaceAttributesChannelName = "FBA"
 	MarketplaceAttributesChannelNameMFN MarketplaceAttributesChannelName = "MFN"
 )
-
-// Valid indicates whether the value is a known member of the MarketplaceAttributesChannelName enum.
-func (e MarketplaceAttributesChannelName) Valid() bool {
-	switch e {
-	case MarketplaceAttributesChannelNameDF:
-		return true
-	case MarketplaceAttributesChannelNameFBA:
-		return true
-	case MarketplaceAttributesChannelNameMFN:
-		return true
-	default:
-		return false
-	}
-}
 
 // ActionableError Error details you can take action on.
 type ActionableError struct {
@@ -468,59 +440,6 @@ type ClientWithResponsesInterface interface {
 	BatchInventoryWithResponse(ctx context.Context, body BatchInventoryJSONRequestBody, reqEditors ...RequestEditorFn) (*BatchInventoryHTTPResponse, error)
 }
 
-// BatchInventoryHTTPResponse207Headers the declared response headers of an HTTP 207 response for BatchInventory
-type BatchInventoryHTTPResponse207Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// BatchInventoryHTTPResponse400Headers the declared response headers of an HTTP 400 response for BatchInventory
-type BatchInventoryHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// BatchInventoryHTTPResponse401Headers the declared response headers of an HTTP 401 response for BatchInventory
-type BatchInventoryHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// BatchInventoryHTTPResponse403Headers the declared response headers of an HTTP 403 response for BatchInventory
-type BatchInventoryHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// BatchInventoryHTTPResponse404Headers the declared response headers of an HTTP 404 response for BatchInventory
-type BatchInventoryHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// BatchInventoryHTTPResponse413Headers the declared response headers of an HTTP 413 response for BatchInventory
-type BatchInventoryHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// BatchInventoryHTTPResponse415Headers the declared response headers of an HTTP 415 response for BatchInventory
-type BatchInventoryHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// BatchInventoryHTTPResponse429Headers the declared response headers of an HTTP 429 response for BatchInventory
-type BatchInventoryHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// BatchInventoryHTTPResponse500Headers the declared response headers of an HTTP 500 response for BatchInventory
-type BatchInventoryHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// BatchInventoryHTTPResponse503Headers the declared response headers of an HTTP 503 response for BatchInventory
-type BatchInventoryHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type BatchInventoryHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -544,81 +463,6 @@ type BatchInventoryHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers207 the parsed response headers for an HTTP 207 response
-	Headers207 *BatchInventoryHTTPResponse207Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *BatchInventoryHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *BatchInventoryHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *BatchInventoryHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *BatchInventoryHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *BatchInventoryHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *BatchInventoryHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *BatchInventoryHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *BatchInventoryHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *BatchInventoryHTTPResponse503Headers
-}
-
-// GetJSON207 returns the response for an HTTP 207 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON207() *BatchInventoryResponse {
-	return r.JSON207
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r BatchInventoryHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r BatchInventoryHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -635,14 +479,6 @@ func (r BatchInventoryHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r BatchInventoryHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // BatchInventoryWithBodyWithResponse performs a POST /externalFulfillment/inventory/2024-09-11/inventories (the `BatchInventory` operationId) request,
@@ -755,130 +591,6 @@ func ParseBatchInventoryHTTPResponse(rsp *http.Response) (*BatchInventoryHTTPRes
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 207:
-		var headers BatchInventoryHTTPResponse207Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers207 = &headers
-	case rsp.StatusCode == 400:
-		var headers BatchInventoryHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers BatchInventoryHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers BatchInventoryHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers BatchInventoryHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers BatchInventoryHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers BatchInventoryHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers BatchInventoryHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers BatchInventoryHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers BatchInventoryHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

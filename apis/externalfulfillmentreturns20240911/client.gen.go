@@ -32,18 +32,6 @@ const (
 	ReturnPackageDeliveryModeWITHOUTOTP ReturnPackageDeliveryMode = "WITHOUT_OTP"
 )
 
-// Valid indicates whether the value is a known member of the ReturnPackageDeliveryMode enum.
-func (e ReturnPackageDeliveryMode) Valid() bool {
-	switch e {
-	case ReturnPackageDeliveryModeWITHOTP:
-		return true
-	case ReturnPackageDeliveryModeWITHOUTOTP:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ReturnReturnSubType.
 const (
 	ReturnReturnSubTypeEXCHANGE    ReturnReturnSubType = "EXCHANGE"
@@ -51,37 +39,11 @@ const (
 	ReturnReturnSubTypeREPLACEMENT ReturnReturnSubType = "REPLACEMENT"
 )
 
-// Valid indicates whether the value is a known member of the ReturnReturnSubType enum.
-func (e ReturnReturnSubType) Valid() bool {
-	switch e {
-	case ReturnReturnSubTypeEXCHANGE:
-		return true
-	case ReturnReturnSubTypeNORMAL:
-		return true
-	case ReturnReturnSubTypeREPLACEMENT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ReturnReturnType.
 const (
 	ReturnReturnTypeCUSTOMER ReturnReturnType = "CUSTOMER"
 	ReturnReturnTypeREJECT   ReturnReturnType = "REJECT"
 )
-
-// Valid indicates whether the value is a known member of the ReturnReturnType enum.
-func (e ReturnReturnType) Valid() bool {
-	switch e {
-	case ReturnReturnTypeCUSTOMER:
-		return true
-	case ReturnReturnTypeREJECT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ReturnStatus.
 const (
@@ -102,44 +64,6 @@ const (
 	ReturnStatusREPLANNED                           ReturnStatus = "REPLANNED"
 )
 
-// Valid indicates whether the value is a known member of the ReturnStatus enum.
-func (e ReturnStatus) Valid() bool {
-	switch e {
-	case ReturnStatusCANCELLED:
-		return true
-	case ReturnStatusCARRIERNOTIFIEDTOPICKUPFROMCUSTOMER:
-		return true
-	case ReturnStatusCARRIEROUTFORPICKUPFROMCUSTOMER:
-		return true
-	case ReturnStatusCREATED:
-		return true
-	case ReturnStatusCUSTOMERCANCELLEDPICKUP:
-		return true
-	case ReturnStatusCUSTOMERDROPPEDOFF:
-		return true
-	case ReturnStatusCUSTOMERRESCHEDULEDPICKUP:
-		return true
-	case ReturnStatusDELIVERED:
-		return true
-	case ReturnStatusINTRANSIT:
-		return true
-	case ReturnStatusOUTFORDELIVERY:
-		return true
-	case ReturnStatusPARTIALLYPROCESSED:
-		return true
-	case ReturnStatusPICKEDFROMCUSTOMER:
-		return true
-	case ReturnStatusPROCESSED:
-		return true
-	case ReturnStatusREJECTED:
-		return true
-	case ReturnStatusREPLANNED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListReturnsParamsStatus.
 const (
 	ListReturnsParamsStatusCANCELLED                           ListReturnsParamsStatus = "CANCELLED"
@@ -158,44 +82,6 @@ const (
 	ListReturnsParamsStatusREJECTED                            ListReturnsParamsStatus = "REJECTED"
 	ListReturnsParamsStatusREPLANNED                           ListReturnsParamsStatus = "REPLANNED"
 )
-
-// Valid indicates whether the value is a known member of the ListReturnsParamsStatus enum.
-func (e ListReturnsParamsStatus) Valid() bool {
-	switch e {
-	case ListReturnsParamsStatusCANCELLED:
-		return true
-	case ListReturnsParamsStatusCARRIERNOTIFIEDTOPICKUPFROMCUSTOMER:
-		return true
-	case ListReturnsParamsStatusCARRIEROUTFORPICKUPFROMCUSTOMER:
-		return true
-	case ListReturnsParamsStatusCREATED:
-		return true
-	case ListReturnsParamsStatusCUSTOMERCANCELLEDPICKUP:
-		return true
-	case ListReturnsParamsStatusCUSTOMERDROPPEDOFF:
-		return true
-	case ListReturnsParamsStatusCUSTOMERRESCHEDULEDPICKUP:
-		return true
-	case ListReturnsParamsStatusDELIVERED:
-		return true
-	case ListReturnsParamsStatusINTRANSIT:
-		return true
-	case ListReturnsParamsStatusOUTFORDELIVERY:
-		return true
-	case ListReturnsParamsStatusPARTIALLYPROCESSED:
-		return true
-	case ListReturnsParamsStatusPICKEDFROMCUSTOMER:
-		return true
-	case ListReturnsParamsStatusPROCESSED:
-		return true
-	case ListReturnsParamsStatusREJECTED:
-		return true
-	case ListReturnsParamsStatusREPLANNED:
-		return true
-	default:
-		return false
-	}
-}
 
 // DateTime A date and time in [ISO 8601](https://developer-docs.amazon.com/sp-api/docs/iso-8601) format.
 type DateTime = string
@@ -827,59 +713,6 @@ type ClientWithResponsesInterface interface {
 	GetReturnWithResponse(ctx context.Context, returnID string, reqEditors ...RequestEditorFn) (*GetReturnHTTPResponse, error)
 }
 
-// ListReturnsHTTPResponse200Headers the declared response headers of an HTTP 200 response for ListReturns
-type ListReturnsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListReturnsHTTPResponse400Headers the declared response headers of an HTTP 400 response for ListReturns
-type ListReturnsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListReturnsHTTPResponse403Headers the declared response headers of an HTTP 403 response for ListReturns
-type ListReturnsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnsHTTPResponse404Headers the declared response headers of an HTTP 404 response for ListReturns
-type ListReturnsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListReturnsHTTPResponse409Headers the declared response headers of an HTTP 409 response for ListReturns
-type ListReturnsHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnsHTTPResponse413Headers the declared response headers of an HTTP 413 response for ListReturns
-type ListReturnsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnsHTTPResponse415Headers the declared response headers of an HTTP 415 response for ListReturns
-type ListReturnsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnsHTTPResponse429Headers the declared response headers of an HTTP 429 response for ListReturns
-type ListReturnsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnsHTTPResponse500Headers the declared response headers of an HTTP 500 response for ListReturns
-type ListReturnsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnsHTTPResponse503Headers the declared response headers of an HTTP 503 response for ListReturns
-type ListReturnsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type ListReturnsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -903,81 +736,6 @@ type ListReturnsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListReturnsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ListReturnsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ListReturnsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ListReturnsHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ListReturnsHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *ListReturnsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *ListReturnsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListReturnsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ListReturnsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ListReturnsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON200() *ReturnsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListReturnsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListReturnsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -994,67 +752,6 @@ func (r ListReturnsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListReturnsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetReturnHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetReturn
-type GetReturnHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetReturnHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetReturn
-type GetReturnHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetReturnHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetReturn
-type GetReturnHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetReturnHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetReturn
-type GetReturnHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetReturnHTTPResponse409Headers the declared response headers of an HTTP 409 response for GetReturn
-type GetReturnHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// GetReturnHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetReturn
-type GetReturnHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetReturnHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetReturn
-type GetReturnHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetReturnHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetReturn
-type GetReturnHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetReturnHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetReturn
-type GetReturnHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetReturnHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetReturn
-type GetReturnHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetReturnHTTPResponse struct {
@@ -1080,81 +777,6 @@ type GetReturnHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetReturnHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetReturnHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetReturnHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetReturnHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetReturnHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetReturnHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetReturnHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetReturnHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetReturnHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetReturnHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON200() *Return {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetReturnHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetReturnHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1171,14 +793,6 @@ func (r GetReturnHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetReturnHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // ListReturnsWithResponse performs a GET /externalFulfillment/2024-09-11/returns (the `ListReturns` operationId) request.
@@ -1293,130 +907,6 @@ func ParseListReturnsHTTPResponse(rsp *http.Response) (*ListReturnsHTTPResponse,
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers ListReturnsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers ListReturnsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers ListReturnsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ListReturnsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers ListReturnsHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers ListReturnsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers ListReturnsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers ListReturnsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ListReturnsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ListReturnsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1504,130 +994,6 @@ func ParseGetReturnHTTPResponse(rsp *http.Response) (*GetReturnHTTPResponse, err
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetReturnHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetReturnHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetReturnHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetReturnHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers GetReturnHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetReturnHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetReturnHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetReturnHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetReturnHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetReturnHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -34,20 +34,6 @@ const (
 	CancellationCancellationTypeSYSTEMCANCELLED      CancellationCancellationType = "SYSTEM_CANCELLED"
 )
 
-// Valid indicates whether the value is a known member of the CancellationCancellationType enum.
-func (e CancellationCancellationType) Valid() bool {
-	switch e {
-	case CancellationCancellationTypeMARKETPLACECANCELLED:
-		return true
-	case CancellationCancellationTypeSELLERREJECTED:
-		return true
-	case CancellationCancellationTypeSYSTEMCANCELLED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ChargeChargeType.
 const (
 	ChargeChargeTypeGIFTWRAP ChargeChargeType = "GIFT_WRAP"
@@ -56,24 +42,6 @@ const (
 	ChargeChargeTypeSHIPPING ChargeChargeType = "SHIPPING"
 	ChargeChargeTypeTOTAL    ChargeChargeType = "TOTAL"
 )
-
-// Valid indicates whether the value is a known member of the ChargeChargeType enum.
-func (e ChargeChargeType) Valid() bool {
-	switch e {
-	case ChargeChargeTypeGIFTWRAP:
-		return true
-	case ChargeChargeTypeOTHER:
-		return true
-	case ChargeChargeTypePRODUCT:
-		return true
-	case ChargeChargeTypeSHIPPING:
-		return true
-	case ChargeChargeTypeTOTAL:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for CustomAttributeType.
 const (
@@ -84,24 +52,6 @@ const (
 	CustomAttributeTypeSTRING     CustomAttributeType = "STRING"
 )
 
-// Valid indicates whether the value is a known member of the CustomAttributeType enum.
-func (e CustomAttributeType) Valid() bool {
-	switch e {
-	case CustomAttributeTypeBOOLEAN:
-		return true
-	case CustomAttributeTypeDOUBLE:
-		return true
-	case CustomAttributeTypeINTEGER:
-		return true
-	case CustomAttributeTypeJSONSTRING:
-		return true
-	case CustomAttributeTypeSTRING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DimensionDimensionUnit.
 const (
 	DimensionDimensionUnitCM DimensionDimensionUnit = "CM"
@@ -109,37 +59,11 @@ const (
 	DimensionDimensionUnitM  DimensionDimensionUnit = "M"
 )
 
-// Valid indicates whether the value is a known member of the DimensionDimensionUnit enum.
-func (e DimensionDimensionUnit) Valid() bool {
-	switch e {
-	case DimensionDimensionUnitCM:
-		return true
-	case DimensionDimensionUnitIN:
-		return true
-	case DimensionDimensionUnitM:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DistanceDistanceUnit.
 const (
 	DistanceDistanceUnitKM DistanceDistanceUnit = "KM"
 	DistanceDistanceUnitMI DistanceDistanceUnit = "MI"
 )
-
-// Valid indicates whether the value is a known member of the DistanceDistanceUnit enum.
-func (e DistanceDistanceUnit) Valid() bool {
-	switch e {
-	case DistanceDistanceUnitKM:
-		return true
-	case DistanceDistanceUnitMI:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DocumentFormat.
 const (
@@ -149,39 +73,11 @@ const (
 	DocumentFormatZPL       DocumentFormat = "ZPL"
 )
 
-// Valid indicates whether the value is a known member of the DocumentFormat enum.
-func (e DocumentFormat) Valid() bool {
-	switch e {
-	case DocumentFormatPDF:
-		return true
-	case DocumentFormatPLAINTEXT:
-		return true
-	case DocumentFormatPNG:
-		return true
-	case DocumentFormatZPL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InvoiceRequirementRequirement.
 const (
 	InvoiceRequirementRequirementNOTREQUIRED InvoiceRequirementRequirement = "NOT_REQUIRED"
 	InvoiceRequirementRequirementREQUIRED    InvoiceRequirementRequirement = "REQUIRED"
 )
-
-// Valid indicates whether the value is a known member of the InvoiceRequirementRequirement enum.
-func (e InvoiceRequirementRequirement) Valid() bool {
-	switch e {
-	case InvoiceRequirementRequirementNOTREQUIRED:
-		return true
-	case InvoiceRequirementRequirementREQUIRED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for InvoiceRequirementStatus.
 const (
@@ -190,55 +86,17 @@ const (
 	InvoiceRequirementStatusPENDING      InvoiceRequirementStatus = "PENDING"
 )
 
-// Valid indicates whether the value is a known member of the InvoiceRequirementStatus enum.
-func (e InvoiceRequirementStatus) Valid() bool {
-	switch e {
-	case InvoiceRequirementStatusAVAILABLE:
-		return true
-	case InvoiceRequirementStatusNOTAVAILABLE:
-		return true
-	case InvoiceRequirementStatusPENDING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LineItemWithReasonReason.
 const (
 	LineItemWithReasonReasonCUSTOMERREQUESTED LineItemWithReasonReason = "CUSTOMER_REQUESTED"
 	LineItemWithReasonReasonOUTOFSTOCK        LineItemWithReasonReason = "OUT_OF_STOCK"
 )
 
-// Valid indicates whether the value is a known member of the LineItemWithReasonReason enum.
-func (e LineItemWithReasonReason) Valid() bool {
-	switch e {
-	case LineItemWithReasonReasonCUSTOMERREQUESTED:
-		return true
-	case LineItemWithReasonReasonOUTOFSTOCK:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PackagePackageHandlingRequirements.
 const (
 	PackagePackageHandlingRequirementsFRAGILE PackagePackageHandlingRequirements = "FRAGILE"
 	PackagePackageHandlingRequirementsNORMAL  PackagePackageHandlingRequirements = "NORMAL"
 )
-
-// Valid indicates whether the value is a known member of the PackagePackageHandlingRequirements enum.
-func (e PackagePackageHandlingRequirements) Valid() bool {
-	switch e {
-	case PackagePackageHandlingRequirementsFRAGILE:
-		return true
-	case PackagePackageHandlingRequirementsNORMAL:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PackageStatusEnum.
 const (
@@ -251,28 +109,6 @@ const (
 	PackageStatusEnumSHIPPED             PackageStatusEnum = "SHIPPED"
 )
 
-// Valid indicates whether the value is a known member of the PackageStatusEnum enum.
-func (e PackageStatusEnum) Valid() bool {
-	switch e {
-	case PackageStatusEnumCANCELLED:
-		return true
-	case PackageStatusEnumCREATED:
-		return true
-	case PackageStatusEnumDELIVERED:
-		return true
-	case PackageStatusEnumINVOICEGENERATED:
-		return true
-	case PackageStatusEnumPICKUPSLOTRETRIEVED:
-		return true
-	case PackageStatusEnumSHIPLABELGENERATED:
-		return true
-	case PackageStatusEnumSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PackageStatus.
 const (
 	PackageStatusCREATED             PackageStatus = "CREATED"
@@ -283,26 +119,6 @@ const (
 	PackageStatusSHIPPED             PackageStatus = "SHIPPED"
 )
 
-// Valid indicates whether the value is a known member of the PackageStatus enum.
-func (e PackageStatus) Valid() bool {
-	switch e {
-	case PackageStatusCREATED:
-		return true
-	case PackageStatusDELIVERED:
-		return true
-	case PackageStatusINVOICEGENERATED:
-		return true
-	case PackageStatusPICKUPSLOTRETRIEVED:
-		return true
-	case PackageStatusSHIPLABELGENERATED:
-		return true
-	case PackageStatusSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PackageSubStatus.
 const (
 	PackageSubStatusDELIVERED      PackageSubStatus = "DELIVERED"
@@ -311,57 +127,17 @@ const (
 	PackageSubStatusUNDELIVERABLE  PackageSubStatus = "UNDELIVERABLE"
 )
 
-// Valid indicates whether the value is a known member of the PackageSubStatus enum.
-func (e PackageSubStatus) Valid() bool {
-	switch e {
-	case PackageSubStatusDELIVERED:
-		return true
-	case PackageSubStatusNOTDELIVERED:
-		return true
-	case PackageSubStatusOUTFORDELIVERY:
-		return true
-	case PackageSubStatusUNDELIVERABLE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PackingSlipRequirementRequirement.
 const (
 	PackingSlipRequirementRequirementNOTREQUIRED PackingSlipRequirementRequirement = "NOT_REQUIRED"
 	PackingSlipRequirementRequirementREQUIRED    PackingSlipRequirementRequirement = "REQUIRED"
 )
 
-// Valid indicates whether the value is a known member of the PackingSlipRequirementRequirement enum.
-func (e PackingSlipRequirementRequirement) Valid() bool {
-	switch e {
-	case PackingSlipRequirementRequirementNOTREQUIRED:
-		return true
-	case PackingSlipRequirementRequirementREQUIRED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PackingSlipRequirementStatus.
 const (
 	PackingSlipRequirementStatusGENERATED    PackingSlipRequirementStatus = "GENERATED"
 	PackingSlipRequirementStatusNOTGENERATED PackingSlipRequirementStatus = "NOT_GENERATED"
 )
-
-// Valid indicates whether the value is a known member of the PackingSlipRequirementStatus enum.
-func (e PackingSlipRequirementStatus) Valid() bool {
-	switch e {
-	case PackingSlipRequirementStatusGENERATED:
-		return true
-	case PackingSlipRequirementStatusNOTGENERATED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PartyIdentificationInfoPartyType.
 const (
@@ -371,39 +147,11 @@ const (
 	PartyIdentificationInfoPartyTypeSHIPTOPARTY   PartyIdentificationInfoPartyType = "SHIP_TO_PARTY"
 )
 
-// Valid indicates whether the value is a known member of the PartyIdentificationInfoPartyType enum.
-func (e PartyIdentificationInfoPartyType) Valid() bool {
-	switch e {
-	case PartyIdentificationInfoPartyTypeBILLTOPARTY:
-		return true
-	case PartyIdentificationInfoPartyTypeSELLINGPARTY:
-		return true
-	case PartyIdentificationInfoPartyTypeSHIPFROMPARTY:
-		return true
-	case PartyIdentificationInfoPartyTypeSHIPTOPARTY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PieceType.
 const (
 	PieceTypeMULTIPLE PieceType = "MULTIPLE"
 	PieceTypeSINGLE   PieceType = "SINGLE"
 )
-
-// Valid indicates whether the value is a known member of the PieceType enum.
-func (e PieceType) Valid() bool {
-	switch e {
-	case PieceTypeMULTIPLE:
-		return true
-	case PieceTypeSINGLE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PresenceStatus.
 const (
@@ -411,53 +159,17 @@ const (
 	PresenceStatusPRESENT PresenceStatus = "PRESENT"
 )
 
-// Valid indicates whether the value is a known member of the PresenceStatus enum.
-func (e PresenceStatus) Valid() bool {
-	switch e {
-	case PresenceStatusABSENT:
-		return true
-	case PresenceStatusPRESENT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for Priority.
 const (
 	PriorityHIGH Priority = "HIGH"
 	PriorityLOW  Priority = "LOW"
 )
 
-// Valid indicates whether the value is a known member of the Priority enum.
-func (e Priority) Valid() bool {
-	switch e {
-	case PriorityHIGH:
-		return true
-	case PriorityLOW:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for RequirementLevel.
 const (
 	RequirementLevelDISALLOWED RequirementLevel = "DISALLOWED"
 	RequirementLevelREQUIRED   RequirementLevel = "REQUIRED"
 )
-
-// Valid indicates whether the value is a known member of the RequirementLevel enum.
-func (e RequirementLevel) Valid() bool {
-	switch e {
-	case RequirementLevelDISALLOWED:
-		return true
-	case RequirementLevelREQUIRED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentStatus.
 const (
@@ -472,34 +184,6 @@ const (
 	ShipmentStatusSHIPLABELGENERATED  ShipmentStatus = "SHIPLABEL_GENERATED"
 	ShipmentStatusSHIPPED             ShipmentStatus = "SHIPPED"
 )
-
-// Valid indicates whether the value is a known member of the ShipmentStatus enum.
-func (e ShipmentStatus) Valid() bool {
-	switch e {
-	case ShipmentStatusACCEPTED:
-		return true
-	case ShipmentStatusCANCELLED:
-		return true
-	case ShipmentStatusCONFIRMED:
-		return true
-	case ShipmentStatusCREATED:
-		return true
-	case ShipmentStatusDELIVERED:
-		return true
-	case ShipmentStatusINVOICEGENERATED:
-		return true
-	case ShipmentStatusPACKAGECREATED:
-		return true
-	case ShipmentStatusPICKUPSLOTRETRIEVED:
-		return true
-	case ShipmentStatusSHIPLABELGENERATED:
-		return true
-	case ShipmentStatusSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentSubStatus.
 const (
@@ -519,77 +203,17 @@ const (
 	ShipmentSubStatusUNDELIVERABLE   ShipmentSubStatus = "UNDELIVERABLE"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentSubStatus enum.
-func (e ShipmentSubStatus) Valid() bool {
-	switch e {
-	case ShipmentSubStatusATDESTINATIONFC:
-		return true
-	case ShipmentSubStatusATORIGINFC:
-		return true
-	case ShipmentSubStatusDAMAGED:
-		return true
-	case ShipmentSubStatusDELIVERED:
-		return true
-	case ShipmentSubStatusDROPPEDOFF:
-		return true
-	case ShipmentSubStatusLABELCANCELED:
-		return true
-	case ShipmentSubStatusLOST:
-		return true
-	case ShipmentSubStatusNOTDELIVERED:
-		return true
-	case ShipmentSubStatusOUTFORDELIVERY:
-		return true
-	case ShipmentSubStatusPENDINGDROPOFF:
-		return true
-	case ShipmentSubStatusPENDINGPICKUP:
-		return true
-	case ShipmentSubStatusPENDINGSCHEDULE:
-		return true
-	case ShipmentSubStatusPICKEDUP:
-		return true
-	case ShipmentSubStatusUNDELIVERABLE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentInfoPaymentMethod.
 const (
 	ShipmentInfoPaymentMethodCASHONDELIVERY ShipmentInfoPaymentMethod = "CASH_ON_DELIVERY"
 	ShipmentInfoPaymentMethodPREPAID        ShipmentInfoPaymentMethod = "PREPAID"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentInfoPaymentMethod enum.
-func (e ShipmentInfoPaymentMethod) Valid() bool {
-	switch e {
-	case ShipmentInfoPaymentMethodCASHONDELIVERY:
-		return true
-	case ShipmentInfoPaymentMethodPREPAID:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentInfoProcessingSource.
 const (
 	ShipmentInfoProcessingSourceEXTERNALPLATFORM ShipmentInfoProcessingSource = "EXTERNAL_PLATFORM"
 	ShipmentInfoProcessingSourceINTERNALPLATFORM ShipmentInfoProcessingSource = "INTERNAL_PLATFORM"
 )
-
-// Valid indicates whether the value is a known member of the ShipmentInfoProcessingSource enum.
-func (e ShipmentInfoProcessingSource) Valid() bool {
-	switch e {
-	case ShipmentInfoProcessingSourceEXTERNALPLATFORM:
-		return true
-	case ShipmentInfoProcessingSourceINTERNALPLATFORM:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentInfoShipmentType.
 const (
@@ -598,37 +222,11 @@ const (
 	ShipmentInfoShipmentTypeREPLACEMENT ShipmentInfoShipmentType = "REPLACEMENT"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentInfoShipmentType enum.
-func (e ShipmentInfoShipmentType) Valid() bool {
-	switch e {
-	case ShipmentInfoShipmentTypeEXCHANGE:
-		return true
-	case ShipmentInfoShipmentTypeNEW:
-		return true
-	case ShipmentInfoShipmentTypeREPLACEMENT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShippingInfoShippingType.
 const (
 	ShippingInfoShippingTypeMARKETPLACE ShippingInfoShippingType = "MARKETPLACE"
 	ShippingInfoShippingTypeSELF        ShippingInfoShippingType = "SELF"
 )
-
-// Valid indicates whether the value is a known member of the ShippingInfoShippingType enum.
-func (e ShippingInfoShippingType) Valid() bool {
-	switch e {
-	case ShippingInfoShippingTypeMARKETPLACE:
-		return true
-	case ShippingInfoShippingTypeSELF:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShippingOptionsShipBy.
 const (
@@ -638,39 +236,11 @@ const (
 	ShippingOptionsShipByTHIRDPARTYCARRIER ShippingOptionsShipBy = "THIRD_PARTY_CARRIER"
 )
 
-// Valid indicates whether the value is a known member of the ShippingOptionsShipBy enum.
-func (e ShippingOptionsShipBy) Valid() bool {
-	switch e {
-	case ShippingOptionsShipByMARKETPLACE:
-		return true
-	case ShippingOptionsShipByOTHER:
-		return true
-	case ShippingOptionsShipBySELLER:
-		return true
-	case ShippingOptionsShipByTHIRDPARTYCARRIER:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for Status.
 const (
 	StatusFAILURE Status = "FAILURE"
 	StatusSUCCESS Status = "SUCCESS"
 )
-
-// Valid indicates whether the value is a known member of the Status enum.
-func (e Status) Valid() bool {
-	switch e {
-	case StatusFAILURE:
-		return true
-	case StatusSUCCESS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TaxType.
 const (
@@ -685,67 +255,17 @@ const (
 	TaxTypeVAT   TaxType = "VAT"
 )
 
-// Valid indicates whether the value is a known member of the TaxType enum.
-func (e TaxType) Valid() bool {
-	switch e {
-	case TaxTypeCESS:
-		return true
-	case TaxTypeCGST:
-		return true
-	case TaxTypeCST:
-		return true
-	case TaxTypeIGST:
-		return true
-	case TaxTypeOTHER:
-		return true
-	case TaxTypeSGST:
-		return true
-	case TaxTypeTOTAL:
-		return true
-	case TaxTypeUTGST:
-		return true
-	case TaxTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxRegistrationInfoType.
 const (
 	TaxRegistrationInfoTypeGST TaxRegistrationInfoType = "GST"
 	TaxRegistrationInfoTypeVAT TaxRegistrationInfoType = "VAT"
 )
 
-// Valid indicates whether the value is a known member of the TaxRegistrationInfoType enum.
-func (e TaxRegistrationInfoType) Valid() bool {
-	switch e {
-	case TaxRegistrationInfoTypeGST:
-		return true
-	case TaxRegistrationInfoTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TimeWindowHandoverMethod.
 const (
 	TimeWindowHandoverMethodDROPOFF TimeWindowHandoverMethod = "DROPOFF"
 	TimeWindowHandoverMethodPICKUP  TimeWindowHandoverMethod = "PICKUP"
 )
-
-// Valid indicates whether the value is a known member of the TimeWindowHandoverMethod enum.
-func (e TimeWindowHandoverMethod) Valid() bool {
-	switch e {
-	case TimeWindowHandoverMethodDROPOFF:
-		return true
-	case TimeWindowHandoverMethodPICKUP:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for WeightWeightUnit.
 const (
@@ -754,22 +274,6 @@ const (
 	WeightWeightUnitLB WeightWeightUnit = "LB"
 	WeightWeightUnitOZ WeightWeightUnit = "OZ"
 )
-
-// Valid indicates whether the value is a known member of the WeightWeightUnit enum.
-func (e WeightWeightUnit) Valid() bool {
-	switch e {
-	case WeightWeightUnitG:
-		return true
-	case WeightWeightUnitKG:
-		return true
-	case WeightWeightUnitLB:
-		return true
-	case WeightWeightUnitOZ:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetShipmentsParamsStatus.
 const (
@@ -785,84 +289,22 @@ const (
 	GetShipmentsParamsStatusSHIPPED             GetShipmentsParamsStatus = "SHIPPED"
 )
 
-// Valid indicates whether the value is a known member of the GetShipmentsParamsStatus enum.
-func (e GetShipmentsParamsStatus) Valid() bool {
-	switch e {
-	case GetShipmentsParamsStatusACCEPTED:
-		return true
-	case GetShipmentsParamsStatusCANCELLED:
-		return true
-	case GetShipmentsParamsStatusCONFIRMED:
-		return true
-	case GetShipmentsParamsStatusCREATED:
-		return true
-	case GetShipmentsParamsStatusDELIVERED:
-		return true
-	case GetShipmentsParamsStatusINVOICEGENERATED:
-		return true
-	case GetShipmentsParamsStatusPACKAGECREATED:
-		return true
-	case GetShipmentsParamsStatusPICKUPSLOTRETRIEVED:
-		return true
-	case GetShipmentsParamsStatusSHIPLABELGENERATED:
-		return true
-	case GetShipmentsParamsStatusSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ProcessShipmentParamsOperation.
 const (
 	ProcessShipmentParamsOperationCONFIRM ProcessShipmentParamsOperation = "CONFIRM"
 	ProcessShipmentParamsOperationREJECT  ProcessShipmentParamsOperation = "REJECT"
 )
 
-// Valid indicates whether the value is a known member of the ProcessShipmentParamsOperation enum.
-func (e ProcessShipmentParamsOperation) Valid() bool {
-	switch e {
-	case ProcessShipmentParamsOperationCONFIRM:
-		return true
-	case ProcessShipmentParamsOperationREJECT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for UpdatePackageStatusParamsStatus.
 const (
 	UpdatePackageStatusParamsStatusSHIPPED UpdatePackageStatusParamsStatus = "SHIPPED"
 )
-
-// Valid indicates whether the value is a known member of the UpdatePackageStatusParamsStatus enum.
-func (e UpdatePackageStatusParamsStatus) Valid() bool {
-	switch e {
-	case UpdatePackageStatusParamsStatusSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GenerateShipLabelsParamsOperation.
 const (
 	GenerateShipLabelsParamsOperationGENERATE   GenerateShipLabelsParamsOperation = "GENERATE"
 	GenerateShipLabelsParamsOperationREGENERATE GenerateShipLabelsParamsOperation = "REGENERATE"
 )
-
-// Valid indicates whether the value is a known member of the GenerateShipLabelsParamsOperation enum.
-func (e GenerateShipLabelsParamsOperation) Valid() bool {
-	switch e {
-	case GenerateShipLabelsParamsOperationGENERATE:
-		return true
-	case GenerateShipLabelsParamsOperationREGENERATE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Address The address.
 type Address struct {
@@ -3085,59 +2527,6 @@ type ClientWithResponsesInterface interface {
 	RetrieveShippingOptionsWithResponse(ctx context.Context, shipmentID string, params *RetrieveShippingOptionsParams, reqEditors ...RequestEditorFn) (*RetrieveShippingOptionsHTTPResponse, error)
 }
 
-// GetShipmentsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipments
-type GetShipmentsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipments
-type GetShipmentsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipments
-type GetShipmentsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipments
-type GetShipmentsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentsHTTPResponse409Headers the declared response headers of an HTTP 409 response for GetShipments
-type GetShipmentsHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetShipments
-type GetShipmentsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetShipments
-type GetShipmentsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipments
-type GetShipmentsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipments
-type GetShipmentsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipments
-type GetShipmentsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetShipmentsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3161,81 +2550,6 @@ type GetShipmentsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentsHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetShipmentsHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetShipmentsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetShipmentsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON200() *ShipmentsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3252,67 +2566,6 @@ func (r GetShipmentsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipment
-type GetShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipment
-type GetShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipment
-type GetShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipment
-type GetShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentHTTPResponse409Headers the declared response headers of an HTTP 409 response for GetShipment
-type GetShipmentHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetShipment
-type GetShipmentHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetShipment
-type GetShipmentHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipment
-type GetShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipment
-type GetShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipment
-type GetShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentHTTPResponse struct {
@@ -3338,81 +2591,6 @@ type GetShipmentHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GetShipmentHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetShipmentHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetShipmentHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON200() *Shipment {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3429,72 +2607,6 @@ func (r GetShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// ProcessShipmentHTTPResponse204Headers the declared response headers of an HTTP 204 response for ProcessShipment
-type ProcessShipmentHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ProcessShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for ProcessShipment
-type ProcessShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ProcessShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for ProcessShipment
-type ProcessShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for ProcessShipment
-type ProcessShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ProcessShipmentHTTPResponse409Headers the declared response headers of an HTTP 409 response for ProcessShipment
-type ProcessShipmentHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse413Headers the declared response headers of an HTTP 413 response for ProcessShipment
-type ProcessShipmentHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse415Headers the declared response headers of an HTTP 415 response for ProcessShipment
-type ProcessShipmentHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse422Headers the declared response headers of an HTTP 422 response for ProcessShipment
-type ProcessShipmentHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for ProcessShipment
-type ProcessShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for ProcessShipment
-type ProcessShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ProcessShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for ProcessShipment
-type ProcessShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type ProcessShipmentHTTPResponse struct {
@@ -3520,83 +2632,6 @@ type ProcessShipmentHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *ProcessShipmentHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ProcessShipmentHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ProcessShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ProcessShipmentHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ProcessShipmentHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *ProcessShipmentHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *ProcessShipmentHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *ProcessShipmentHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ProcessShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ProcessShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ProcessShipmentHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ProcessShipmentHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ProcessShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3613,67 +2648,6 @@ func (r ProcessShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ProcessShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// RetrieveInvoiceHTTPResponse200Headers the declared response headers of an HTTP 200 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// RetrieveInvoiceHTTPResponse400Headers the declared response headers of an HTTP 400 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// RetrieveInvoiceHTTPResponse403Headers the declared response headers of an HTTP 403 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveInvoiceHTTPResponse404Headers the declared response headers of an HTTP 404 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// RetrieveInvoiceHTTPResponse409Headers the declared response headers of an HTTP 409 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveInvoiceHTTPResponse413Headers the declared response headers of an HTTP 413 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveInvoiceHTTPResponse415Headers the declared response headers of an HTTP 415 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveInvoiceHTTPResponse429Headers the declared response headers of an HTTP 429 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveInvoiceHTTPResponse500Headers the declared response headers of an HTTP 500 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveInvoiceHTTPResponse503Headers the declared response headers of an HTTP 503 response for RetrieveInvoice
-type RetrieveInvoiceHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type RetrieveInvoiceHTTPResponse struct {
@@ -3699,81 +2673,6 @@ type RetrieveInvoiceHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RetrieveInvoiceHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *RetrieveInvoiceHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *RetrieveInvoiceHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *RetrieveInvoiceHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *RetrieveInvoiceHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *RetrieveInvoiceHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *RetrieveInvoiceHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *RetrieveInvoiceHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *RetrieveInvoiceHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *RetrieveInvoiceHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON200() *InvoiceResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r RetrieveInvoiceHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r RetrieveInvoiceHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3790,72 +2689,6 @@ func (r RetrieveInvoiceHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RetrieveInvoiceHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GenerateInvoiceHTTPResponse200Headers the declared response headers of an HTTP 200 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateInvoiceHTTPResponse400Headers the declared response headers of an HTTP 400 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateInvoiceHTTPResponse403Headers the declared response headers of an HTTP 403 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse404Headers the declared response headers of an HTTP 404 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateInvoiceHTTPResponse409Headers the declared response headers of an HTTP 409 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse413Headers the declared response headers of an HTTP 413 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse415Headers the declared response headers of an HTTP 415 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse422Headers the declared response headers of an HTTP 422 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse429Headers the declared response headers of an HTTP 429 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse500Headers the declared response headers of an HTTP 500 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateInvoiceHTTPResponse503Headers the declared response headers of an HTTP 503 response for GenerateInvoice
-type GenerateInvoiceHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GenerateInvoiceHTTPResponse struct {
@@ -3883,88 +2716,6 @@ type GenerateInvoiceHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GenerateInvoiceHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GenerateInvoiceHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GenerateInvoiceHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GenerateInvoiceHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GenerateInvoiceHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GenerateInvoiceHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GenerateInvoiceHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *GenerateInvoiceHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GenerateInvoiceHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GenerateInvoiceHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GenerateInvoiceHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON200() *InvoiceResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GenerateInvoiceHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GenerateInvoiceHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3981,72 +2732,6 @@ func (r GenerateInvoiceHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GenerateInvoiceHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CreatePackagesHTTPResponse204Headers the declared response headers of an HTTP 204 response for CreatePackages
-type CreatePackagesHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreatePackagesHTTPResponse400Headers the declared response headers of an HTTP 400 response for CreatePackages
-type CreatePackagesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreatePackagesHTTPResponse403Headers the declared response headers of an HTTP 403 response for CreatePackages
-type CreatePackagesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse404Headers the declared response headers of an HTTP 404 response for CreatePackages
-type CreatePackagesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreatePackagesHTTPResponse409Headers the declared response headers of an HTTP 409 response for CreatePackages
-type CreatePackagesHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse413Headers the declared response headers of an HTTP 413 response for CreatePackages
-type CreatePackagesHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse415Headers the declared response headers of an HTTP 415 response for CreatePackages
-type CreatePackagesHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse422Headers the declared response headers of an HTTP 422 response for CreatePackages
-type CreatePackagesHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse429Headers the declared response headers of an HTTP 429 response for CreatePackages
-type CreatePackagesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse500Headers the declared response headers of an HTTP 500 response for CreatePackages
-type CreatePackagesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CreatePackagesHTTPResponse503Headers the declared response headers of an HTTP 503 response for CreatePackages
-type CreatePackagesHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CreatePackagesHTTPResponse struct {
@@ -4072,83 +2757,6 @@ type CreatePackagesHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *CreatePackagesHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreatePackagesHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreatePackagesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CreatePackagesHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *CreatePackagesHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *CreatePackagesHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *CreatePackagesHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *CreatePackagesHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreatePackagesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreatePackagesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreatePackagesHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CreatePackagesHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CreatePackagesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4165,72 +2773,6 @@ func (r CreatePackagesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreatePackagesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// UpdatePackageStatusHTTPResponse204Headers the declared response headers of an HTTP 204 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdatePackageStatusHTTPResponse400Headers the declared response headers of an HTTP 400 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdatePackageStatusHTTPResponse403Headers the declared response headers of an HTTP 403 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse404Headers the declared response headers of an HTTP 404 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdatePackageStatusHTTPResponse409Headers the declared response headers of an HTTP 409 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse413Headers the declared response headers of an HTTP 413 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse415Headers the declared response headers of an HTTP 415 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse422Headers the declared response headers of an HTTP 422 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse429Headers the declared response headers of an HTTP 429 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse500Headers the declared response headers of an HTTP 500 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageStatusHTTPResponse503Headers the declared response headers of an HTTP 503 response for UpdatePackageStatus
-type UpdatePackageStatusHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type UpdatePackageStatusHTTPResponse struct {
@@ -4256,83 +2798,6 @@ type UpdatePackageStatusHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *UpdatePackageStatusHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *UpdatePackageStatusHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *UpdatePackageStatusHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *UpdatePackageStatusHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdatePackageStatusHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *UpdatePackageStatusHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *UpdatePackageStatusHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *UpdatePackageStatusHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdatePackageStatusHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *UpdatePackageStatusHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *UpdatePackageStatusHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r UpdatePackageStatusHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdatePackageStatusHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4349,72 +2814,6 @@ func (r UpdatePackageStatusHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdatePackageStatusHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// UpdatePackageHTTPResponse204Headers the declared response headers of an HTTP 204 response for UpdatePackage
-type UpdatePackageHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdatePackageHTTPResponse400Headers the declared response headers of an HTTP 400 response for UpdatePackage
-type UpdatePackageHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdatePackageHTTPResponse403Headers the declared response headers of an HTTP 403 response for UpdatePackage
-type UpdatePackageHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse404Headers the declared response headers of an HTTP 404 response for UpdatePackage
-type UpdatePackageHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdatePackageHTTPResponse409Headers the declared response headers of an HTTP 409 response for UpdatePackage
-type UpdatePackageHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse413Headers the declared response headers of an HTTP 413 response for UpdatePackage
-type UpdatePackageHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse415Headers the declared response headers of an HTTP 415 response for UpdatePackage
-type UpdatePackageHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse422Headers the declared response headers of an HTTP 422 response for UpdatePackage
-type UpdatePackageHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse429Headers the declared response headers of an HTTP 429 response for UpdatePackage
-type UpdatePackageHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse500Headers the declared response headers of an HTTP 500 response for UpdatePackage
-type UpdatePackageHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdatePackageHTTPResponse503Headers the declared response headers of an HTTP 503 response for UpdatePackage
-type UpdatePackageHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type UpdatePackageHTTPResponse struct {
@@ -4440,83 +2839,6 @@ type UpdatePackageHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *UpdatePackageHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *UpdatePackageHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *UpdatePackageHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *UpdatePackageHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *UpdatePackageHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *UpdatePackageHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *UpdatePackageHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *UpdatePackageHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdatePackageHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *UpdatePackageHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *UpdatePackageHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r UpdatePackageHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdatePackageHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4533,72 +2855,6 @@ func (r UpdatePackageHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdatePackageHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GenerateShipLabelsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateShipLabelsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateShipLabelsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateShipLabelsHTTPResponse409Headers the declared response headers of an HTTP 409 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse422Headers the declared response headers of an HTTP 422 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateShipLabelsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GenerateShipLabels
-type GenerateShipLabelsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GenerateShipLabelsHTTPResponse struct {
@@ -4626,88 +2882,6 @@ type GenerateShipLabelsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GenerateShipLabelsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GenerateShipLabelsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GenerateShipLabelsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GenerateShipLabelsHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *GenerateShipLabelsHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GenerateShipLabelsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GenerateShipLabelsHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *GenerateShipLabelsHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GenerateShipLabelsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GenerateShipLabelsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GenerateShipLabelsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON200() *ShipLabelsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GenerateShipLabelsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GenerateShipLabelsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4724,72 +2898,6 @@ func (r GenerateShipLabelsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GenerateShipLabelsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// RetrieveShippingOptionsHTTPResponse200Headers the declared response headers of an HTTP 200 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// RetrieveShippingOptionsHTTPResponse400Headers the declared response headers of an HTTP 400 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// RetrieveShippingOptionsHTTPResponse403Headers the declared response headers of an HTTP 403 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse404Headers the declared response headers of an HTTP 404 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// RetrieveShippingOptionsHTTPResponse409Headers the declared response headers of an HTTP 409 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse409Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse413Headers the declared response headers of an HTTP 413 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse415Headers the declared response headers of an HTTP 415 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse422Headers the declared response headers of an HTTP 422 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse422Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse429Headers the declared response headers of an HTTP 429 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse500Headers the declared response headers of an HTTP 500 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// RetrieveShippingOptionsHTTPResponse503Headers the declared response headers of an HTTP 503 response for RetrieveShippingOptions
-type RetrieveShippingOptionsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type RetrieveShippingOptionsHTTPResponse struct {
@@ -4817,88 +2925,6 @@ type RetrieveShippingOptionsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RetrieveShippingOptionsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *RetrieveShippingOptionsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *RetrieveShippingOptionsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *RetrieveShippingOptionsHTTPResponse404Headers
-	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *RetrieveShippingOptionsHTTPResponse409Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *RetrieveShippingOptionsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *RetrieveShippingOptionsHTTPResponse415Headers
-	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *RetrieveShippingOptionsHTTPResponse422Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *RetrieveShippingOptionsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *RetrieveShippingOptionsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *RetrieveShippingOptionsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON200() *ShippingOptionsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON409() *ErrorList {
-	return r.JSON409
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON422() *ErrorList {
-	return r.JSON422
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r RetrieveShippingOptionsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r RetrieveShippingOptionsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4915,14 +2941,6 @@ func (r RetrieveShippingOptionsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RetrieveShippingOptionsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetShipmentsWithResponse performs a GET /externalFulfillment/2024-09-11/shipments (the `GetShipments` operationId) request.
@@ -5206,130 +3224,6 @@ func ParseGetShipmentsHTTPResponse(rsp *http.Response) (*GetShipmentsHTTPRespons
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers GetShipmentsHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetShipmentsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetShipmentsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -5417,130 +3311,6 @@ func ParseGetShipmentHTTPResponse(rsp *http.Response) (*GetShipmentHTTPResponse,
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers GetShipmentHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetShipmentHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetShipmentHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5635,140 +3405,6 @@ func ParseProcessShipmentHTTPResponse(rsp *http.Response) (*ProcessShipmentHTTPR
 
 	}
 
-	switch {
-	case rsp.StatusCode == 204:
-		var headers ProcessShipmentHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers ProcessShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers ProcessShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ProcessShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers ProcessShipmentHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers ProcessShipmentHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers ProcessShipmentHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers ProcessShipmentHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers ProcessShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ProcessShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ProcessShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -5856,130 +3492,6 @@ func ParseRetrieveInvoiceHTTPResponse(rsp *http.Response) (*RetrieveInvoiceHTTPR
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers RetrieveInvoiceHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers RetrieveInvoiceHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers RetrieveInvoiceHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers RetrieveInvoiceHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers RetrieveInvoiceHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers RetrieveInvoiceHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers RetrieveInvoiceHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers RetrieveInvoiceHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers RetrieveInvoiceHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers RetrieveInvoiceHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6078,140 +3590,6 @@ func ParseGenerateInvoiceHTTPResponse(rsp *http.Response) (*GenerateInvoiceHTTPR
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GenerateInvoiceHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GenerateInvoiceHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GenerateInvoiceHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GenerateInvoiceHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers GenerateInvoiceHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers GenerateInvoiceHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GenerateInvoiceHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers GenerateInvoiceHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers GenerateInvoiceHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GenerateInvoiceHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GenerateInvoiceHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -6302,140 +3680,6 @@ func ParseCreatePackagesHTTPResponse(rsp *http.Response) (*CreatePackagesHTTPRes
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 204:
-		var headers CreatePackagesHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreatePackagesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers CreatePackagesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CreatePackagesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers CreatePackagesHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers CreatePackagesHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers CreatePackagesHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers CreatePackagesHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers CreatePackagesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CreatePackagesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreatePackagesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6530,140 +3774,6 @@ func ParseUpdatePackageStatusHTTPResponse(rsp *http.Response) (*UpdatePackageSta
 
 	}
 
-	switch {
-	case rsp.StatusCode == 204:
-		var headers UpdatePackageStatusHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers UpdatePackageStatusHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers UpdatePackageStatusHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers UpdatePackageStatusHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers UpdatePackageStatusHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers UpdatePackageStatusHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers UpdatePackageStatusHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers UpdatePackageStatusHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers UpdatePackageStatusHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers UpdatePackageStatusHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers UpdatePackageStatusHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -6754,140 +3864,6 @@ func ParseUpdatePackageHTTPResponse(rsp *http.Response) (*UpdatePackageHTTPRespo
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 204:
-		var headers UpdatePackageHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers UpdatePackageHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers UpdatePackageHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers UpdatePackageHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers UpdatePackageHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers UpdatePackageHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers UpdatePackageHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers UpdatePackageHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers UpdatePackageHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers UpdatePackageHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers UpdatePackageHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6986,140 +3962,6 @@ func ParseGenerateShipLabelsHTTPResponse(rsp *http.Response) (*GenerateShipLabel
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GenerateShipLabelsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GenerateShipLabelsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GenerateShipLabelsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GenerateShipLabelsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers GenerateShipLabelsHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers GenerateShipLabelsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GenerateShipLabelsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers GenerateShipLabelsHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers GenerateShipLabelsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GenerateShipLabelsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GenerateShipLabelsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -7214,140 +4056,6 @@ func ParseRetrieveShippingOptionsHTTPResponse(rsp *http.Response) (*RetrieveShip
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers RetrieveShippingOptionsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers RetrieveShippingOptionsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers RetrieveShippingOptionsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers RetrieveShippingOptionsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 409:
-		var headers RetrieveShippingOptionsHTTPResponse409Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers409 = &headers
-	case rsp.StatusCode == 413:
-		var headers RetrieveShippingOptionsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers RetrieveShippingOptionsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 422:
-		var headers RetrieveShippingOptionsHTTPResponse422Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers422 = &headers
-	case rsp.StatusCode == 429:
-		var headers RetrieveShippingOptionsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers RetrieveShippingOptionsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers RetrieveShippingOptionsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

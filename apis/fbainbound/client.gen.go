@@ -70,131 +70,17 @@ const (
 	ItemEligibilityPreviewIneligibilityReasonListUNKNOWNINBERRORCODE ItemEligibilityPreviewIneligibilityReasonList = "UNKNOWN_INB_ERROR_CODE"
 )
 
-// Valid indicates whether the value is a known member of the ItemEligibilityPreviewIneligibilityReasonList enum.
-func (e ItemEligibilityPreviewIneligibilityReasonList) Valid() bool {
-	switch e {
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0004:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0006:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0007:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0008:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0009:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0010:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0011:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0012:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0013:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0014:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0015:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0016:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0017:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0018:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0019:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0034:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0035:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0036:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0037:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0038:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0050:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0051:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0053:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0055:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0056:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0059:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0065:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0066:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0067:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0068:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0095:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0097:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0098:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0099:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0100:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0103:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0104:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0197:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0342:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListFBAINB0465:
-		return true
-	case ItemEligibilityPreviewIneligibilityReasonListUNKNOWNINBERRORCODE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemEligibilityPreviewProgram.
 const (
 	ItemEligibilityPreviewProgramCOMMINGLING ItemEligibilityPreviewProgram = "COMMINGLING"
 	ItemEligibilityPreviewProgramINBOUND     ItemEligibilityPreviewProgram = "INBOUND"
 )
 
-// Valid indicates whether the value is a known member of the ItemEligibilityPreviewProgram enum.
-func (e ItemEligibilityPreviewProgram) Valid() bool {
-	switch e {
-	case ItemEligibilityPreviewProgramCOMMINGLING:
-		return true
-	case ItemEligibilityPreviewProgramINBOUND:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetItemEligibilityPreviewParamsProgram.
 const (
 	GetItemEligibilityPreviewParamsProgramCOMMINGLING GetItemEligibilityPreviewParamsProgram = "COMMINGLING"
 	GetItemEligibilityPreviewParamsProgramINBOUND     GetItemEligibilityPreviewParamsProgram = "INBOUND"
 )
-
-// Valid indicates whether the value is a known member of the GetItemEligibilityPreviewParamsProgram enum.
-func (e GetItemEligibilityPreviewParamsProgram) Valid() bool {
-	switch e {
-	case GetItemEligibilityPreviewParamsProgramCOMMINGLING:
-		return true
-	case GetItemEligibilityPreviewParamsProgramINBOUND:
-		return true
-	default:
-		return false
-	}
-}
 
 // Error Error response returned when the request is unsuccessful.
 type Error struct {
@@ -500,53 +386,6 @@ type ClientWithResponsesInterface interface {
 	GetItemEligibilityPreviewWithResponse(ctx context.Context, params *GetItemEligibilityPreviewParams, reqEditors ...RequestEditorFn) (*GetItemEligibilityPreviewHTTPResponse, error)
 }
 
-// GetItemEligibilityPreviewHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse401Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse429Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse500Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemEligibilityPreviewHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetItemEligibilityPreview
-type GetItemEligibilityPreviewHTTPResponse503Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
 type GetItemEligibilityPreviewHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -566,67 +405,6 @@ type GetItemEligibilityPreviewHTTPResponse struct {
 	JSON500 *GetItemEligibilityPreviewResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetItemEligibilityPreviewResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetItemEligibilityPreviewHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetItemEligibilityPreviewHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetItemEligibilityPreviewHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetItemEligibilityPreviewHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetItemEligibilityPreviewHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetItemEligibilityPreviewHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetItemEligibilityPreviewHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetItemEligibilityPreviewHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON200() *GetItemEligibilityPreviewResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON400() *GetItemEligibilityPreviewResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON401() *GetItemEligibilityPreviewResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON403() *GetItemEligibilityPreviewResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON404() *GetItemEligibilityPreviewResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON429() *GetItemEligibilityPreviewResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON500() *GetItemEligibilityPreviewResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetItemEligibilityPreviewHTTPResponse) GetJSON503() *GetItemEligibilityPreviewResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetItemEligibilityPreviewHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -643,14 +421,6 @@ func (r GetItemEligibilityPreviewHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetItemEligibilityPreviewHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetItemEligibilityPreviewWithResponse performs a GET /fba/inbound/v1/eligibility/itemPreview (the `GetItemEligibilityPreview` operationId) request.
@@ -747,138 +517,6 @@ func ParseGetItemEligibilityPreviewHTTPResponse(rsp *http.Response) (*GetItemEli
 	case rsp.StatusCode == 200:
 		// Content-type (ItemEligibilityPreview) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetItemEligibilityPreviewHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetItemEligibilityPreviewHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetItemEligibilityPreviewHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetItemEligibilityPreviewHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetItemEligibilityPreviewHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetItemEligibilityPreviewHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetItemEligibilityPreviewHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetItemEligibilityPreviewHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

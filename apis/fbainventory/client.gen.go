@@ -34,34 +34,10 @@ const (
 	ResearchingQuantityEntryNameResearchingQuantityInShortTerm ResearchingQuantityEntryName = "researchingQuantityInShortTerm"
 )
 
-// Valid indicates whether the value is a known member of the ResearchingQuantityEntryName enum.
-func (e ResearchingQuantityEntryName) Valid() bool {
-	switch e {
-	case ResearchingQuantityEntryNameResearchingQuantityInLongTerm:
-		return true
-	case ResearchingQuantityEntryNameResearchingQuantityInMidTerm:
-		return true
-	case ResearchingQuantityEntryNameResearchingQuantityInShortTerm:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetInventorySummariesParamsGranularityType.
 const (
 	GetInventorySummariesParamsGranularityTypeMarketplace GetInventorySummariesParamsGranularityType = "Marketplace"
 )
-
-// Valid indicates whether the value is a known member of the GetInventorySummariesParamsGranularityType enum.
-func (e GetInventorySummariesParamsGranularityType) Valid() bool {
-	switch e {
-	case GetInventorySummariesParamsGranularityTypeMarketplace:
-		return true
-	default:
-		return false
-	}
-}
 
 // AddInventoryRequest The object with the list of Inventory to be added
 type AddInventoryRequest struct {
@@ -945,41 +921,6 @@ type ClientWithResponsesInterface interface {
 	GetInventorySummariesWithResponse(ctx context.Context, params *GetInventorySummariesParams, reqEditors ...RequestEditorFn) (*GetInventorySummariesHTTPResponse, error)
 }
 
-// CreateInventoryItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse200Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateInventoryItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse400Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateInventoryItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateInventoryItemHTTPResponse404Headers the declared response headers of an HTTP 404 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse404Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateInventoryItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateInventoryItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateInventoryItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for CreateInventoryItem
-type CreateInventoryItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type CreateInventoryItemHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -997,60 +938,6 @@ type CreateInventoryItemHTTPResponse struct {
 	JSON500 *CreateInventoryItemResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *CreateInventoryItemResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateInventoryItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreateInventoryItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreateInventoryItemHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CreateInventoryItemHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateInventoryItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreateInventoryItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreateInventoryItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON200() *CreateInventoryItemResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON400() *CreateInventoryItemResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON403() *CreateInventoryItemResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON404() *CreateInventoryItemResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON429() *CreateInventoryItemResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON500() *CreateInventoryItemResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CreateInventoryItemHTTPResponse) GetJSON503() *CreateInventoryItemResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CreateInventoryItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1067,49 +954,6 @@ func (r CreateInventoryItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateInventoryItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// AddInventoryHTTPResponse200Headers the declared response headers of an HTTP 200 response for AddInventory
-type AddInventoryHTTPResponse200Headers struct {
-	XAmznRequestID *string
-}
-
-// AddInventoryHTTPResponse400Headers the declared response headers of an HTTP 400 response for AddInventory
-type AddInventoryHTTPResponse400Headers struct {
-	XAmznRequestID *string
-}
-
-// AddInventoryHTTPResponse403Headers the declared response headers of an HTTP 403 response for AddInventory
-type AddInventoryHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// AddInventoryHTTPResponse404Headers the declared response headers of an HTTP 404 response for AddInventory
-type AddInventoryHTTPResponse404Headers struct {
-	XAmznRequestID *string
-}
-
-// AddInventoryHTTPResponse429Headers the declared response headers of an HTTP 429 response for AddInventory
-type AddInventoryHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// AddInventoryHTTPResponse500Headers the declared response headers of an HTTP 500 response for AddInventory
-type AddInventoryHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// AddInventoryHTTPResponse503Headers the declared response headers of an HTTP 503 response for AddInventory
-type AddInventoryHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type AddInventoryHTTPResponse struct {
@@ -1129,60 +973,6 @@ type AddInventoryHTTPResponse struct {
 	JSON500 *AddInventoryResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *AddInventoryResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *AddInventoryHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *AddInventoryHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *AddInventoryHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *AddInventoryHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *AddInventoryHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *AddInventoryHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *AddInventoryHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON200() *AddInventoryResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON400() *AddInventoryResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON403() *AddInventoryResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON404() *AddInventoryResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON429() *AddInventoryResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON500() *AddInventoryResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r AddInventoryHTTPResponse) GetJSON503() *AddInventoryResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r AddInventoryHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1199,49 +989,6 @@ func (r AddInventoryHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r AddInventoryHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// DeleteInventoryItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse200Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteInventoryItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse400Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteInventoryItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteInventoryItemHTTPResponse404Headers the declared response headers of an HTTP 404 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse404Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteInventoryItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteInventoryItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteInventoryItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for DeleteInventoryItem
-type DeleteInventoryItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type DeleteInventoryItemHTTPResponse struct {
@@ -1261,60 +1008,6 @@ type DeleteInventoryItemHTTPResponse struct {
 	JSON500 *DeleteInventoryItemResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *DeleteInventoryItemResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteInventoryItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *DeleteInventoryItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *DeleteInventoryItemHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *DeleteInventoryItemHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteInventoryItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *DeleteInventoryItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *DeleteInventoryItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON200() *DeleteInventoryItemResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON400() *DeleteInventoryItemResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON403() *DeleteInventoryItemResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON404() *DeleteInventoryItemResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON429() *DeleteInventoryItemResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON500() *DeleteInventoryItemResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r DeleteInventoryItemHTTPResponse) GetJSON503() *DeleteInventoryItemResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r DeleteInventoryItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1331,52 +1024,6 @@ func (r DeleteInventoryItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DeleteInventoryItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetInventorySummariesHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInventorySummariesHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInventorySummariesHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInventorySummariesHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInventorySummariesHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInventorySummariesHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInventorySummariesHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetInventorySummaries
-type GetInventorySummariesHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetInventorySummariesHTTPResponse struct {
@@ -1396,60 +1043,6 @@ type GetInventorySummariesHTTPResponse struct {
 	JSON500 *GetInventorySummariesResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetInventorySummariesResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetInventorySummariesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetInventorySummariesHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetInventorySummariesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetInventorySummariesHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetInventorySummariesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetInventorySummariesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetInventorySummariesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON200() *GetInventorySummariesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON400() *GetInventorySummariesResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON403() *GetInventorySummariesResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON404() *GetInventorySummariesResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON429() *GetInventorySummariesResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON500() *GetInventorySummariesResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetInventorySummariesHTTPResponse) GetJSON503() *GetInventorySummariesResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetInventorySummariesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1466,14 +1059,6 @@ func (r GetInventorySummariesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetInventorySummariesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // CreateInventoryItemWithBodyWithResponse performs a POST /fba/inventory/v1/items (the `CreateInventoryItem` operationId) request,
@@ -1634,79 +1219,6 @@ func ParseCreateInventoryItemHTTPResponse(rsp *http.Response) (*CreateInventoryI
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CreateInventoryItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreateInventoryItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers CreateInventoryItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CreateInventoryItemHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers CreateInventoryItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CreateInventoryItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreateInventoryItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1773,79 +1285,6 @@ func ParseAddInventoryHTTPResponse(rsp *http.Response) (*AddInventoryHTTPRespons
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers AddInventoryHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers AddInventoryHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers AddInventoryHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers AddInventoryHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers AddInventoryHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers AddInventoryHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers AddInventoryHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1916,79 +1355,6 @@ func ParseDeleteInventoryItemHTTPResponse(rsp *http.Response) (*DeleteInventoryI
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers DeleteInventoryItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers DeleteInventoryItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers DeleteInventoryItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers DeleteInventoryItemHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers DeleteInventoryItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers DeleteInventoryItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers DeleteInventoryItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -2055,100 +1421,6 @@ func ParseGetInventorySummariesHTTPResponse(rsp *http.Response) (*GetInventorySu
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetInventorySummariesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetInventorySummariesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetInventorySummariesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetInventorySummariesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetInventorySummariesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetInventorySummariesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetInventorySummariesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

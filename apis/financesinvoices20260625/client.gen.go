@@ -36,43 +36,11 @@ const (
 	InvoiceHeaderInvoiceStatusREJECTED          InvoiceHeaderInvoiceStatus = "REJECTED"
 )
 
-// Valid indicates whether the value is a known member of the InvoiceHeaderInvoiceStatus enum.
-func (e InvoiceHeaderInvoiceStatus) Valid() bool {
-	switch e {
-	case InvoiceHeaderInvoiceStatusDEDUCTED:
-		return true
-	case InvoiceHeaderInvoiceStatusINPROGRESS:
-		return true
-	case InvoiceHeaderInvoiceStatusPAID:
-		return true
-	case InvoiceHeaderInvoiceStatusPARTIALLYDEDUCTED:
-		return true
-	case InvoiceHeaderInvoiceStatusPARTIALLYPAID:
-		return true
-	case InvoiceHeaderInvoiceStatusREJECTED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InvoiceHeaderInvoiceType.
 const (
 	InvoiceHeaderInvoiceTypeAPINVENTORY InvoiceHeaderInvoiceType = "AP_INVENTORY"
 	InvoiceHeaderInvoiceTypeOTHER       InvoiceHeaderInvoiceType = "OTHER"
 )
-
-// Valid indicates whether the value is a known member of the InvoiceHeaderInvoiceType enum.
-func (e InvoiceHeaderInvoiceType) Valid() bool {
-	switch e {
-	case InvoiceHeaderInvoiceTypeAPINVENTORY:
-		return true
-	case InvoiceHeaderInvoiceTypeOTHER:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ItemIdentifierItemIdentifierName.
 const (
@@ -84,46 +52,12 @@ const (
 	ItemIdentifierItemIdentifierNameUPC        ItemIdentifierItemIdentifierName = "UPC"
 )
 
-// Valid indicates whether the value is a known member of the ItemIdentifierItemIdentifierName enum.
-func (e ItemIdentifierItemIdentifierName) Valid() bool {
-	switch e {
-	case ItemIdentifierItemIdentifierNameASIN:
-		return true
-	case ItemIdentifierItemIdentifierNameEAN:
-		return true
-	case ItemIdentifierItemIdentifierNameEXTERNALID:
-		return true
-	case ItemIdentifierItemIdentifierNameISBN:
-		return true
-	case ItemIdentifierItemIdentifierNameSKU:
-		return true
-	case ItemIdentifierItemIdentifierNameUPC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LineItemContextLineItemType.
 const (
 	LineItemContextLineItemTypeGOODS    LineItemContextLineItemType = "GOODS"
 	LineItemContextLineItemTypeOTHERS   LineItemContextLineItemType = "OTHERS"
 	LineItemContextLineItemTypeSERVICES LineItemContextLineItemType = "SERVICES"
 )
-
-// Valid indicates whether the value is a known member of the LineItemContextLineItemType enum.
-func (e LineItemContextLineItemType) Valid() bool {
-	switch e {
-	case LineItemContextLineItemTypeGOODS:
-		return true
-	case LineItemContextLineItemTypeOTHERS:
-		return true
-	case LineItemContextLineItemTypeSERVICES:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LineItemContextServiceChargeType.
 const (
@@ -133,42 +67,12 @@ const (
 	LineItemContextServiceChargeTypePRICEPROTECTION        LineItemContextServiceChargeType = "PRICE_PROTECTION"
 )
 
-// Valid indicates whether the value is a known member of the LineItemContextServiceChargeType enum.
-func (e LineItemContextServiceChargeType) Valid() bool {
-	switch e {
-	case LineItemContextServiceChargeTypeDAMAGEALLOWANCE:
-		return true
-	case LineItemContextServiceChargeTypeFBAINVENTORYSTORAGEFEE:
-		return true
-	case LineItemContextServiceChargeTypeOTHER:
-		return true
-	case LineItemContextServiceChargeTypePRICEPROTECTION:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PartnerMetadataPartnerType.
 const (
 	PartnerMetadataPartnerTypeAMAZON PartnerMetadataPartnerType = "AMAZON"
 	PartnerMetadataPartnerTypeSELLER PartnerMetadataPartnerType = "SELLER"
 	PartnerMetadataPartnerTypeVENDOR PartnerMetadataPartnerType = "VENDOR"
 )
-
-// Valid indicates whether the value is a known member of the PartnerMetadataPartnerType enum.
-func (e PartnerMetadataPartnerType) Valid() bool {
-	switch e {
-	case PartnerMetadataPartnerTypeAMAZON:
-		return true
-	case PartnerMetadataPartnerTypeSELLER:
-		return true
-	case PartnerMetadataPartnerTypeVENDOR:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for RelatedIdentifierRelatedIdentifierName.
 const (
@@ -184,34 +88,6 @@ const (
 	RelatedIdentifierRelatedIdentifierNameWAREHOUSEID        RelatedIdentifierRelatedIdentifierName = "WAREHOUSE_ID"
 )
 
-// Valid indicates whether the value is a known member of the RelatedIdentifierRelatedIdentifierName enum.
-func (e RelatedIdentifierRelatedIdentifierName) Valid() bool {
-	switch e {
-	case RelatedIdentifierRelatedIdentifierNameAGREEMENTIDS:
-		return true
-	case RelatedIdentifierRelatedIdentifierNameASNIDS:
-		return true
-	case RelatedIdentifierRelatedIdentifierNamePAYEECODE:
-		return true
-	case RelatedIdentifierRelatedIdentifierNamePRODUCTLINE:
-		return true
-	case RelatedIdentifierRelatedIdentifierNamePURCHASEORDERIDS:
-		return true
-	case RelatedIdentifierRelatedIdentifierNameRETURNIDS:
-		return true
-	case RelatedIdentifierRelatedIdentifierNameSHORTAGEINVOICEIDS:
-		return true
-	case RelatedIdentifierRelatedIdentifierNameUNIQUEPAYMENTIDS:
-		return true
-	case RelatedIdentifierRelatedIdentifierNameVENDORCODE:
-		return true
-	case RelatedIdentifierRelatedIdentifierNameWAREHOUSEID:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for VarianceReasonVarianceType.
 const (
 	VarianceReasonVarianceTypeOTHER VarianceReasonVarianceType = "OTHER"
@@ -219,22 +95,8 @@ const (
 	VarianceReasonVarianceTypePQV   VarianceReasonVarianceType = "PQV"
 )
 
-// Valid indicates whether the value is a known member of the VarianceReasonVarianceType enum.
-func (e VarianceReasonVarianceType) Valid() bool {
-	switch e {
-	case VarianceReasonVarianceTypeOTHER:
-		return true
-	case VarianceReasonVarianceTypePPV:
-		return true
-	case VarianceReasonVarianceTypePQV:
-		return true
-	default:
-		return false
-	}
-}
-
 // BigDecimal A signed decimal number.
-type BigDecimal = float32
+type BigDecimal = float64
 
 // BillingPeriod The billing period for an invoice.
 //
@@ -1018,54 +880,6 @@ type ClientWithResponsesInterface interface {
 	GetInvoiceWithResponse(ctx context.Context, invoiceIdentifier string, params *GetInvoiceParams, reqEditors ...RequestEditorFn) (*GetInvoiceHTTPResponse, error)
 }
 
-// GetInvoiceHeadersHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceHeadersHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceHeadersHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHeadersHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceHeadersHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHeadersHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHeadersHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHeadersHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHeadersHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetInvoiceHeaders
-type GetInvoiceHeadersHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetInvoiceHeadersHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1087,74 +901,6 @@ type GetInvoiceHeadersHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetInvoiceHeadersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetInvoiceHeadersHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetInvoiceHeadersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetInvoiceHeadersHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetInvoiceHeadersHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetInvoiceHeadersHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetInvoiceHeadersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetInvoiceHeadersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetInvoiceHeadersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON200() *GetInvoicesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetInvoiceHeadersHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetInvoiceHeadersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1171,62 +917,6 @@ func (r GetInvoiceHeadersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetInvoiceHeadersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetInvoiceHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetInvoice
-type GetInvoiceHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetInvoice
-type GetInvoiceHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetInvoice
-type GetInvoiceHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetInvoice
-type GetInvoiceHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetInvoiceHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetInvoice
-type GetInvoiceHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetInvoice
-type GetInvoiceHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetInvoice
-type GetInvoiceHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetInvoice
-type GetInvoiceHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetInvoiceHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetInvoice
-type GetInvoiceHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetInvoiceHTTPResponse struct {
@@ -1250,74 +940,6 @@ type GetInvoiceHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetInvoiceHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetInvoiceHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetInvoiceHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetInvoiceHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetInvoiceHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetInvoiceHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetInvoiceHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetInvoiceHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetInvoiceHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON200() *GetInvoiceResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetInvoiceHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetInvoiceHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1334,14 +956,6 @@ func (r GetInvoiceHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetInvoiceHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetInvoiceHeadersWithResponse performs a GET /finances/invoices/2026-06-25/invoices (the `GetInvoiceHeaders` operationId) request.
@@ -1449,120 +1063,6 @@ func ParseGetInvoiceHeadersHTTPResponse(rsp *http.Response) (*GetInvoiceHeadersH
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetInvoiceHeadersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetInvoiceHeadersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetInvoiceHeadersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetInvoiceHeadersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetInvoiceHeadersHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetInvoiceHeadersHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetInvoiceHeadersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetInvoiceHeadersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetInvoiceHeadersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1643,120 +1143,6 @@ func ParseGetInvoiceHTTPResponse(rsp *http.Response) (*GetInvoiceHTTPResponse, e
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetInvoiceHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetInvoiceHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetInvoiceHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetInvoiceHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetInvoiceHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetInvoiceHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetInvoiceHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetInvoiceHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetInvoiceHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -34,20 +34,6 @@ const (
 	BarcodeInstructionRequiresFNSKULabel    BarcodeInstruction = "RequiresFNSKULabel"
 )
 
-// Valid indicates whether the value is a known member of the BarcodeInstruction enum.
-func (e BarcodeInstruction) Valid() bool {
-	switch e {
-	case BarcodeInstructionCanUseOriginalBarcode:
-		return true
-	case BarcodeInstructionMustProvideSellerSKU:
-		return true
-	case BarcodeInstructionRequiresFNSKULabel:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for BoxContentsSource.
 const (
 	BoxContentsSourceFEED        BoxContentsSource = "FEED"
@@ -56,57 +42,17 @@ const (
 	BoxContentsSourceNONE        BoxContentsSource = "NONE"
 )
 
-// Valid indicates whether the value is a known member of the BoxContentsSource enum.
-func (e BoxContentsSource) Valid() bool {
-	switch e {
-	case BoxContentsSourceFEED:
-		return true
-	case BoxContentsSourceINTERACTIVE:
-		return true
-	case BoxContentsSourceN2DBARCODE:
-		return true
-	case BoxContentsSourceNONE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CurrencyCode.
 const (
 	CurrencyCodeGBP CurrencyCode = "GBP"
 	CurrencyCodeUSD CurrencyCode = "USD"
 )
 
-// Valid indicates whether the value is a known member of the CurrencyCode enum.
-func (e CurrencyCode) Valid() bool {
-	switch e {
-	case CurrencyCodeGBP:
-		return true
-	case CurrencyCodeUSD:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ErrorReason.
 const (
 	ErrorReasonDoesNotExist ErrorReason = "DoesNotExist"
 	ErrorReasonInvalidASIN  ErrorReason = "InvalidASIN"
 )
-
-// Valid indicates whether the value is a known member of the ErrorReason enum.
-func (e ErrorReason) Valid() bool {
-	switch e {
-	case ErrorReasonDoesNotExist:
-		return true
-	case ErrorReasonInvalidASIN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LabelPrepType.
 const (
@@ -115,40 +61,12 @@ const (
 	LabelPrepTypeSELLERLABEL LabelPrepType = "SELLER_LABEL"
 )
 
-// Valid indicates whether the value is a known member of the LabelPrepType enum.
-func (e LabelPrepType) Valid() bool {
-	switch e {
-	case LabelPrepTypeAMAZONLABEL:
-		return true
-	case LabelPrepTypeNOLABEL:
-		return true
-	case LabelPrepTypeSELLERLABEL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PrepGuidance.
 const (
 	PrepGuidanceConsultHelpDocuments     PrepGuidance = "ConsultHelpDocuments"
 	PrepGuidanceNoAdditionalPrepRequired PrepGuidance = "NoAdditionalPrepRequired"
 	PrepGuidanceSeePrepInstructionsList  PrepGuidance = "SeePrepInstructionsList"
 )
-
-// Valid indicates whether the value is a known member of the PrepGuidance enum.
-func (e PrepGuidance) Valid() bool {
-	switch e {
-	case PrepGuidanceConsultHelpDocuments:
-		return true
-	case PrepGuidanceNoAdditionalPrepRequired:
-		return true
-	case PrepGuidanceSeePrepInstructionsList:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PrepInstruction.
 const (
@@ -170,63 +88,11 @@ const (
 	PrepInstructionTaping                  PrepInstruction = "Taping"
 )
 
-// Valid indicates whether the value is a known member of the PrepInstruction enum.
-func (e PrepInstruction) Valid() bool {
-	switch e {
-	case PrepInstructionBlackShrinkWrapping:
-		return true
-	case PrepInstructionBlankStickering:
-		return true
-	case PrepInstructionBoxing:
-		return true
-	case PrepInstructionBubbleWrapping:
-		return true
-	case PrepInstructionCapSealing:
-		return true
-	case PrepInstructionDebundle:
-		return true
-	case PrepInstructionHangGarment:
-		return true
-	case PrepInstructionLabeling:
-		return true
-	case PrepInstructionNoPrep:
-		return true
-	case PrepInstructionPolybagging:
-		return true
-	case PrepInstructionRemoveFromHanger:
-		return true
-	case PrepInstructionSetCreation:
-		return true
-	case PrepInstructionSetStickering:
-		return true
-	case PrepInstructionShipsInProductPackaging:
-		return true
-	case PrepInstructionSuffocationStickering:
-		return true
-	case PrepInstructionTaping:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PrepOwner.
 const (
 	PrepOwnerAMAZON PrepOwner = "AMAZON"
 	PrepOwnerSELLER PrepOwner = "SELLER"
 )
-
-// Valid indicates whether the value is a known member of the PrepOwner enum.
-func (e PrepOwner) Valid() bool {
-	switch e {
-	case PrepOwnerAMAZON:
-		return true
-	case PrepOwnerSELLER:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentStatus.
 const (
@@ -242,51 +108,11 @@ const (
 	ShipmentStatusWORKING   ShipmentStatus = "WORKING"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentStatus enum.
-func (e ShipmentStatus) Valid() bool {
-	switch e {
-	case ShipmentStatusCANCELLED:
-		return true
-	case ShipmentStatusCHECKEDIN:
-		return true
-	case ShipmentStatusCLOSED:
-		return true
-	case ShipmentStatusDELETED:
-		return true
-	case ShipmentStatusDELIVERED:
-		return true
-	case ShipmentStatusERROR:
-		return true
-	case ShipmentStatusINTRANSIT:
-		return true
-	case ShipmentStatusRECEIVING:
-		return true
-	case ShipmentStatusSHIPPED:
-		return true
-	case ShipmentStatusWORKING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetShipmentItemsParamsQueryType.
 const (
 	GetShipmentItemsParamsQueryTypeDATERANGE GetShipmentItemsParamsQueryType = "DATE_RANGE"
 	GetShipmentItemsParamsQueryTypeNEXTTOKEN GetShipmentItemsParamsQueryType = "NEXT_TOKEN"
 )
-
-// Valid indicates whether the value is a known member of the GetShipmentItemsParamsQueryType enum.
-func (e GetShipmentItemsParamsQueryType) Valid() bool {
-	switch e {
-	case GetShipmentItemsParamsQueryTypeDATERANGE:
-		return true
-	case GetShipmentItemsParamsQueryTypeNEXTTOKEN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetShipmentsParamsShipmentStatusList.
 const (
@@ -303,56 +129,12 @@ const (
 	GetShipmentsParamsShipmentStatusListWORKING     GetShipmentsParamsShipmentStatusList = "WORKING"
 )
 
-// Valid indicates whether the value is a known member of the GetShipmentsParamsShipmentStatusList enum.
-func (e GetShipmentsParamsShipmentStatusList) Valid() bool {
-	switch e {
-	case GetShipmentsParamsShipmentStatusListCANCELLED:
-		return true
-	case GetShipmentsParamsShipmentStatusListCHECKEDIN:
-		return true
-	case GetShipmentsParamsShipmentStatusListCLOSED:
-		return true
-	case GetShipmentsParamsShipmentStatusListDELETED:
-		return true
-	case GetShipmentsParamsShipmentStatusListDELIVERED:
-		return true
-	case GetShipmentsParamsShipmentStatusListERROR:
-		return true
-	case GetShipmentsParamsShipmentStatusListINTRANSIT:
-		return true
-	case GetShipmentsParamsShipmentStatusListREADYTOSHIP:
-		return true
-	case GetShipmentsParamsShipmentStatusListRECEIVING:
-		return true
-	case GetShipmentsParamsShipmentStatusListSHIPPED:
-		return true
-	case GetShipmentsParamsShipmentStatusListWORKING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetShipmentsParamsQueryType.
 const (
 	GetShipmentsParamsQueryTypeDATERANGE GetShipmentsParamsQueryType = "DATE_RANGE"
 	GetShipmentsParamsQueryTypeNEXTTOKEN GetShipmentsParamsQueryType = "NEXT_TOKEN"
 	GetShipmentsParamsQueryTypeSHIPMENT  GetShipmentsParamsQueryType = "SHIPMENT"
 )
-
-// Valid indicates whether the value is a known member of the GetShipmentsParamsQueryType enum.
-func (e GetShipmentsParamsQueryType) Valid() bool {
-	switch e {
-	case GetShipmentsParamsQueryTypeDATERANGE:
-		return true
-	case GetShipmentsParamsQueryTypeNEXTTOKEN:
-		return true
-	case GetShipmentsParamsQueryTypeSHIPMENT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetLabelsParamsPageType.
 const (
@@ -370,58 +152,12 @@ const (
 	GetLabelsParamsPageTypePackageLabelThermalUnified           GetLabelsParamsPageType = "PackageLabel_Thermal_Unified"
 )
 
-// Valid indicates whether the value is a known member of the GetLabelsParamsPageType enum.
-func (e GetLabelsParamsPageType) Valid() bool {
-	switch e {
-	case GetLabelsParamsPageTypePackageLabelA42:
-		return true
-	case GetLabelsParamsPageTypePackageLabelA44:
-		return true
-	case GetLabelsParamsPageTypePackageLabelLetter2:
-		return true
-	case GetLabelsParamsPageTypePackageLabelLetter4:
-		return true
-	case GetLabelsParamsPageTypePackageLabelLetter6:
-		return true
-	case GetLabelsParamsPageTypePackageLabelLetter6CarrierLeft:
-		return true
-	case GetLabelsParamsPageTypePackageLabelPlainPaper:
-		return true
-	case GetLabelsParamsPageTypePackageLabelPlainPaperCarrierBottom:
-		return true
-	case GetLabelsParamsPageTypePackageLabelThermal:
-		return true
-	case GetLabelsParamsPageTypePackageLabelThermalNoCarrierRotation:
-		return true
-	case GetLabelsParamsPageTypePackageLabelThermalNonPCP:
-		return true
-	case GetLabelsParamsPageTypePackageLabelThermalUnified:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetLabelsParamsLabelType.
 const (
 	GetLabelsParamsLabelTypeBARCODE2D GetLabelsParamsLabelType = "BARCODE_2D"
 	GetLabelsParamsLabelTypePALLET    GetLabelsParamsLabelType = "PALLET"
 	GetLabelsParamsLabelTypeUNIQUE    GetLabelsParamsLabelType = "UNIQUE"
 )
-
-// Valid indicates whether the value is a known member of the GetLabelsParamsLabelType enum.
-func (e GetLabelsParamsLabelType) Valid() bool {
-	switch e {
-	case GetLabelsParamsLabelTypeBARCODE2D:
-		return true
-	case GetLabelsParamsLabelTypePALLET:
-		return true
-	case GetLabelsParamsLabelTypeUNIQUE:
-		return true
-	default:
-		return false
-	}
-}
 
 // ASINPrepInstructions Item preparation instructions to help with item sourcing decisions.
 type ASINPrepInstructions struct {
@@ -1812,49 +1548,6 @@ type ClientWithResponsesInterface interface {
 	GetLabelsWithResponse(ctx context.Context, shipmentID string, params *GetLabelsParams, reqEditors ...RequestEditorFn) (*GetLabelsHTTPResponse, error)
 }
 
-// GetPrepInstructionsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPrepInstructionsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPrepInstructionsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPrepInstructionsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPrepInstructionsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPrepInstructionsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPrepInstructionsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPrepInstructionsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetPrepInstructions
-type GetPrepInstructionsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetPrepInstructionsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1874,67 +1567,6 @@ type GetPrepInstructionsHTTPResponse struct {
 	JSON500 *GetPrepInstructionsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPrepInstructionsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPrepInstructionsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetPrepInstructionsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetPrepInstructionsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetPrepInstructionsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetPrepInstructionsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPrepInstructionsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetPrepInstructionsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetPrepInstructionsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON200() *GetPrepInstructionsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON400() *GetPrepInstructionsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON401() *GetPrepInstructionsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON403() *GetPrepInstructionsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON404() *GetPrepInstructionsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON429() *GetPrepInstructionsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON500() *GetPrepInstructionsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetPrepInstructionsHTTPResponse) GetJSON503() *GetPrepInstructionsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPrepInstructionsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1951,57 +1583,6 @@ func (r GetPrepInstructionsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPrepInstructionsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentItemsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentItemsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentItemsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentItemsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipmentItems
-type GetShipmentItemsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentItemsHTTPResponse struct {
@@ -2023,67 +1604,6 @@ type GetShipmentItemsHTTPResponse struct {
 	JSON500 *GetShipmentItemsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetShipmentItemsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentItemsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentItemsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentItemsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentItemsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentItemsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentItemsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentItemsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentItemsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON200() *GetShipmentItemsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON400() *GetShipmentItemsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON401() *GetShipmentItemsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON403() *GetShipmentItemsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON404() *GetShipmentItemsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON429() *GetShipmentItemsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON500() *GetShipmentItemsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentItemsHTTPResponse) GetJSON503() *GetShipmentItemsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentItemsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2100,57 +1620,6 @@ func (r GetShipmentItemsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentItemsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipments
-type GetShipmentsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipments
-type GetShipmentsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipments
-type GetShipmentsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipments
-type GetShipmentsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipments
-type GetShipmentsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipments
-type GetShipmentsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipments
-type GetShipmentsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipments
-type GetShipmentsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentsHTTPResponse struct {
@@ -2172,67 +1641,6 @@ type GetShipmentsHTTPResponse struct {
 	JSON500 *GetShipmentsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetShipmentsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON200() *GetShipmentsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON400() *GetShipmentsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON401() *GetShipmentsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON403() *GetShipmentsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON404() *GetShipmentsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON429() *GetShipmentsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON500() *GetShipmentsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentsHTTPResponse) GetJSON503() *GetShipmentsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2249,57 +1657,6 @@ func (r GetShipmentsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetBillOfLadingHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetBillOfLadingHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetBillOfLadingHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetBillOfLadingHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetBillOfLadingHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetBillOfLadingHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetBillOfLadingHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetBillOfLadingHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetBillOfLading
-type GetBillOfLadingHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetBillOfLadingHTTPResponse struct {
@@ -2321,67 +1678,6 @@ type GetBillOfLadingHTTPResponse struct {
 	JSON500 *GetBillOfLadingResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetBillOfLadingResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetBillOfLadingHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetBillOfLadingHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetBillOfLadingHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetBillOfLadingHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetBillOfLadingHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetBillOfLadingHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetBillOfLadingHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetBillOfLadingHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON200() *GetBillOfLadingResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON400() *GetBillOfLadingResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON401() *GetBillOfLadingResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON403() *GetBillOfLadingResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON404() *GetBillOfLadingResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON429() *GetBillOfLadingResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON500() *GetBillOfLadingResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetBillOfLadingHTTPResponse) GetJSON503() *GetBillOfLadingResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetBillOfLadingHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2398,57 +1694,6 @@ func (r GetBillOfLadingHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetBillOfLadingHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentItemsByShipmentIDHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipmentItemsByShipmentID
-type GetShipmentItemsByShipmentIDHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentItemsByShipmentIDHTTPResponse struct {
@@ -2470,67 +1715,6 @@ type GetShipmentItemsByShipmentIDHTTPResponse struct {
 	JSON500 *GetShipmentItemsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetShipmentItemsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentItemsByShipmentIDHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentItemsByShipmentIDHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentItemsByShipmentIDHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentItemsByShipmentIDHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentItemsByShipmentIDHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentItemsByShipmentIDHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentItemsByShipmentIDHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentItemsByShipmentIDHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON200() *GetShipmentItemsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON400() *GetShipmentItemsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON401() *GetShipmentItemsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON403() *GetShipmentItemsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON404() *GetShipmentItemsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON429() *GetShipmentItemsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON500() *GetShipmentItemsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetJSON503() *GetShipmentItemsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentItemsByShipmentIDHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2547,57 +1731,6 @@ func (r GetShipmentItemsByShipmentIDHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentItemsByShipmentIDHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetLabelsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetLabels
-type GetLabelsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetLabelsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetLabels
-type GetLabelsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetLabelsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetLabels
-type GetLabelsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetLabelsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetLabels
-type GetLabelsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetLabelsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetLabels
-type GetLabelsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetLabelsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetLabels
-type GetLabelsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetLabelsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetLabels
-type GetLabelsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetLabelsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetLabels
-type GetLabelsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetLabelsHTTPResponse struct {
@@ -2619,67 +1752,6 @@ type GetLabelsHTTPResponse struct {
 	JSON500 *GetLabelsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetLabelsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetLabelsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetLabelsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetLabelsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetLabelsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetLabelsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetLabelsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetLabelsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetLabelsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON200() *GetLabelsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON400() *GetLabelsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON401() *GetLabelsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON403() *GetLabelsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON404() *GetLabelsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON429() *GetLabelsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON500() *GetLabelsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetLabelsHTTPResponse) GetJSON503() *GetLabelsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetLabelsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2696,14 +1768,6 @@ func (r GetLabelsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetLabelsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetPrepInstructionsWithResponse performs a GET /fba/inbound/v0/prepInstructions (the `GetPrepInstructions` operationId) request.
@@ -2904,110 +1968,6 @@ func ParseGetPrepInstructionsHTTPResponse(rsp *http.Response) (*GetPrepInstructi
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPrepInstructionsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetPrepInstructionsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetPrepInstructionsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetPrepInstructionsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetPrepInstructionsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetPrepInstructionsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetPrepInstructionsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetPrepInstructionsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3081,110 +2041,6 @@ func ParseGetShipmentItemsHTTPResponse(rsp *http.Response) (*GetShipmentItemsHTT
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentItemsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentItemsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentItemsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentItemsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentItemsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentItemsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentItemsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentItemsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3262,110 +2118,6 @@ func ParseGetShipmentsHTTPResponse(rsp *http.Response) (*GetShipmentsHTTPRespons
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3439,110 +2191,6 @@ func ParseGetBillOfLadingHTTPResponse(rsp *http.Response) (*GetBillOfLadingHTTPR
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetBillOfLadingHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetBillOfLadingHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetBillOfLadingHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetBillOfLadingHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetBillOfLadingHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetBillOfLadingHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetBillOfLadingHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetBillOfLadingHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3620,110 +2268,6 @@ func ParseGetShipmentItemsByShipmentIDHTTPResponse(rsp *http.Response) (*GetShip
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentItemsByShipmentIDHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3797,110 +2341,6 @@ func ParseGetLabelsHTTPResponse(rsp *http.Response) (*GetLabelsHTTPResponse, err
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetLabelsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetLabelsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetLabelsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetLabelsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetLabelsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetLabelsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetLabelsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetLabelsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -57,80 +57,10 @@ const (
 	AdditionalLocationInfoSIDEDOOR       AdditionalLocationInfo = "SIDE_DOOR"
 )
 
-// Valid indicates whether the value is a known member of the AdditionalLocationInfo enum.
-func (e AdditionalLocationInfo) Valid() bool {
-	switch e {
-	case AdditionalLocationInfoASINSTRUCTED:
-		return true
-	case AdditionalLocationInfoCARPORT:
-		return true
-	case AdditionalLocationInfoCUSTOMERPICKUP:
-		return true
-	case AdditionalLocationInfoDECK:
-		return true
-	case AdditionalLocationInfoDOORPERSON:
-		return true
-	case AdditionalLocationInfoFRONTDESK:
-		return true
-	case AdditionalLocationInfoFRONTDOOR:
-		return true
-	case AdditionalLocationInfoGARAGE:
-		return true
-	case AdditionalLocationInfoGUARD:
-		return true
-	case AdditionalLocationInfoMAILBOX:
-		return true
-	case AdditionalLocationInfoMAILROOM:
-		return true
-	case AdditionalLocationInfoMAILSLOT:
-		return true
-	case AdditionalLocationInfoMCBOY:
-		return true
-	case AdditionalLocationInfoMCGIRL:
-		return true
-	case AdditionalLocationInfoMCMAN:
-		return true
-	case AdditionalLocationInfoMCWOMAN:
-		return true
-	case AdditionalLocationInfoNEIGHBOR:
-		return true
-	case AdditionalLocationInfoOFFICE:
-		return true
-	case AdditionalLocationInfoOUTBUILDING:
-		return true
-	case AdditionalLocationInfoPATIO:
-		return true
-	case AdditionalLocationInfoPORCH:
-		return true
-	case AdditionalLocationInfoREARDOOR:
-		return true
-	case AdditionalLocationInfoRECEIVER:
-		return true
-	case AdditionalLocationInfoRECEPTIONIST:
-		return true
-	case AdditionalLocationInfoSECURELOCATION:
-		return true
-	case AdditionalLocationInfoSIDEDOOR:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AmountUnitOfMeasure.
 const (
 	AmountUnitOfMeasureEaches AmountUnitOfMeasure = "Eaches"
 )
-
-// Valid indicates whether the value is a known member of the AmountUnitOfMeasure enum.
-func (e AmountUnitOfMeasure) Valid() bool {
-	switch e {
-	case AmountUnitOfMeasureEaches:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for CurrentStatus.
 const (
@@ -154,50 +84,6 @@ const (
 	CurrentStatusUNKNOWN               CurrentStatus = "UNKNOWN"
 )
 
-// Valid indicates whether the value is a known member of the CurrentStatus enum.
-func (e CurrentStatus) Valid() bool {
-	switch e {
-	case CurrentStatusAVAILABLEFORPICKUP:
-		return true
-	case CurrentStatusCUSTOMERACTION:
-		return true
-	case CurrentStatusDELAYED:
-		return true
-	case CurrentStatusDELIVERED:
-		return true
-	case CurrentStatusDELIVERYATTEMPTED:
-		return true
-	case CurrentStatusINTRANSIT:
-		return true
-	case CurrentStatusOUTFORDELIVERY:
-		return true
-	case CurrentStatusPICKUPATTEMPTED:
-		return true
-	case CurrentStatusPICKUPCANCELLED:
-		return true
-	case CurrentStatusPICKUPSCHEDULED:
-		return true
-	case CurrentStatusPICKUPSUCCESSFUL:
-		return true
-	case CurrentStatusREFUNDISSUED:
-		return true
-	case CurrentStatusRETURNED:
-		return true
-	case CurrentStatusRETURNING:
-		return true
-	case CurrentStatusRETURNRECEIVEDINFC:
-		return true
-	case CurrentStatusRETURNREQUESTACCEPTED:
-		return true
-	case CurrentStatusUNDELIVERABLE:
-		return true
-	case CurrentStatusUNKNOWN:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DropOffLocationType.
 const (
 	DropOffLocationTypeBICYCLEBASKET            DropOffLocationType = "BICYCLE_BASKET"
@@ -209,30 +95,6 @@ const (
 	DropOffLocationTypeGASMETERBOX              DropOffLocationType = "GAS_METER_BOX"
 	DropOffLocationTypeRECEPTIONIST             DropOffLocationType = "RECEPTIONIST"
 )
-
-// Valid indicates whether the value is a known member of the DropOffLocationType enum.
-func (e DropOffLocationType) Valid() bool {
-	switch e {
-	case DropOffLocationTypeBICYCLEBASKET:
-		return true
-	case DropOffLocationTypeDELIVERYBOX:
-		return true
-	case DropOffLocationTypeDONOTLEAVEUNATTENDED:
-		return true
-	case DropOffLocationTypeFALLBACKNEIGHBORDELIVERY:
-		return true
-	case DropOffLocationTypeFRONTDOOR:
-		return true
-	case DropOffLocationTypeGARAGE:
-		return true
-	case DropOffLocationTypeGASMETERBOX:
-		return true
-	case DropOffLocationTypeRECEPTIONIST:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for EventCode.
 const (
@@ -273,101 +135,11 @@ const (
 	EventCodeEVENT804 EventCode = "EVENT_804"
 )
 
-// Valid indicates whether the value is a known member of the EventCode enum.
-func (e EventCode) Valid() bool {
-	switch e {
-	case EventCodeEVENT101:
-		return true
-	case EventCodeEVENT102:
-		return true
-	case EventCodeEVENT201:
-		return true
-	case EventCodeEVENT202:
-		return true
-	case EventCodeEVENT203:
-		return true
-	case EventCodeEVENT204:
-		return true
-	case EventCodeEVENT205:
-		return true
-	case EventCodeEVENT206:
-		return true
-	case EventCodeEVENT301:
-		return true
-	case EventCodeEVENT302:
-		return true
-	case EventCodeEVENT304:
-		return true
-	case EventCodeEVENT306:
-		return true
-	case EventCodeEVENT307:
-		return true
-	case EventCodeEVENT308:
-		return true
-	case EventCodeEVENT309:
-		return true
-	case EventCodeEVENT401:
-		return true
-	case EventCodeEVENT402:
-		return true
-	case EventCodeEVENT403:
-		return true
-	case EventCodeEVENT404:
-		return true
-	case EventCodeEVENT405:
-		return true
-	case EventCodeEVENT406:
-		return true
-	case EventCodeEVENT407:
-		return true
-	case EventCodeEVENT408:
-		return true
-	case EventCodeEVENT409:
-		return true
-	case EventCodeEVENT411:
-		return true
-	case EventCodeEVENT412:
-		return true
-	case EventCodeEVENT413:
-		return true
-	case EventCodeEVENT414:
-		return true
-	case EventCodeEVENT415:
-		return true
-	case EventCodeEVENT416:
-		return true
-	case EventCodeEVENT417:
-		return true
-	case EventCodeEVENT418:
-		return true
-	case EventCodeEVENT419:
-		return true
-	case EventCodeEVENT801:
-		return true
-	case EventCodeEVENT804:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FeatureSettingsFeatureFulfillmentPolicy.
 const (
 	FeatureSettingsFeatureFulfillmentPolicyNotRequired FeatureSettingsFeatureFulfillmentPolicy = "NotRequired"
 	FeatureSettingsFeatureFulfillmentPolicyRequired    FeatureSettingsFeatureFulfillmentPolicy = "Required"
 )
-
-// Valid indicates whether the value is a known member of the FeatureSettingsFeatureFulfillmentPolicy enum.
-func (e FeatureSettingsFeatureFulfillmentPolicy) Valid() bool {
-	switch e {
-	case FeatureSettingsFeatureFulfillmentPolicyNotRequired:
-		return true
-	case FeatureSettingsFeatureFulfillmentPolicyRequired:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for FeeName.
 const (
@@ -377,39 +149,11 @@ const (
 	FeeNameFBATransportationFee      FeeName = "FBATransportationFee"
 )
 
-// Valid indicates whether the value is a known member of the FeeName enum.
-func (e FeeName) Valid() bool {
-	switch e {
-	case FeeNameFBAFulfillmentCODFee:
-		return true
-	case FeeNameFBAPerOrderFulfillmentFee:
-		return true
-	case FeeNameFBAPerUnitFulfillmentFee:
-		return true
-	case FeeNameFBATransportationFee:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentAction.
 const (
 	FulfillmentActionHold FulfillmentAction = "Hold"
 	FulfillmentActionShip FulfillmentAction = "Ship"
 )
-
-// Valid indicates whether the value is a known member of the FulfillmentAction enum.
-func (e FulfillmentAction) Valid() bool {
-	switch e {
-	case FulfillmentActionHold:
-		return true
-	case FulfillmentActionShip:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for FulfillmentOrderStatus.
 const (
@@ -424,32 +168,6 @@ const (
 	FulfillmentOrderStatusUnfulfillable      FulfillmentOrderStatus = "Unfulfillable"
 )
 
-// Valid indicates whether the value is a known member of the FulfillmentOrderStatus enum.
-func (e FulfillmentOrderStatus) Valid() bool {
-	switch e {
-	case FulfillmentOrderStatusCancelled:
-		return true
-	case FulfillmentOrderStatusComplete:
-		return true
-	case FulfillmentOrderStatusCompletePartialled:
-		return true
-	case FulfillmentOrderStatusInvalid:
-		return true
-	case FulfillmentOrderStatusNew:
-		return true
-	case FulfillmentOrderStatusPlanning:
-		return true
-	case FulfillmentOrderStatusProcessing:
-		return true
-	case FulfillmentOrderStatusReceived:
-		return true
-	case FulfillmentOrderStatusUnfulfillable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentPolicy.
 const (
 	FulfillmentPolicyFillAll          FulfillmentPolicy = "FillAll"
@@ -457,55 +175,17 @@ const (
 	FulfillmentPolicyFillOrKill       FulfillmentPolicy = "FillOrKill"
 )
 
-// Valid indicates whether the value is a known member of the FulfillmentPolicy enum.
-func (e FulfillmentPolicy) Valid() bool {
-	switch e {
-	case FulfillmentPolicyFillAll:
-		return true
-	case FulfillmentPolicyFillAllAvailable:
-		return true
-	case FulfillmentPolicyFillOrKill:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentPreviewItemShippingWeightCalculationMethod.
 const (
 	FulfillmentPreviewItemShippingWeightCalculationMethodDimensional FulfillmentPreviewItemShippingWeightCalculationMethod = "Dimensional"
 	FulfillmentPreviewItemShippingWeightCalculationMethodPackage     FulfillmentPreviewItemShippingWeightCalculationMethod = "Package"
 )
 
-// Valid indicates whether the value is a known member of the FulfillmentPreviewItemShippingWeightCalculationMethod enum.
-func (e FulfillmentPreviewItemShippingWeightCalculationMethod) Valid() bool {
-	switch e {
-	case FulfillmentPreviewItemShippingWeightCalculationMethodDimensional:
-		return true
-	case FulfillmentPreviewItemShippingWeightCalculationMethodPackage:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentReturnItemStatus.
 const (
 	FulfillmentReturnItemStatusNew       FulfillmentReturnItemStatus = "New"
 	FulfillmentReturnItemStatusProcessed FulfillmentReturnItemStatus = "Processed"
 )
-
-// Valid indicates whether the value is a known member of the FulfillmentReturnItemStatus enum.
-func (e FulfillmentReturnItemStatus) Valid() bool {
-	switch e {
-	case FulfillmentReturnItemStatusNew:
-		return true
-	case FulfillmentReturnItemStatusProcessed:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for FulfillmentShipmentFulfillmentShipmentStatus.
 const (
@@ -515,22 +195,6 @@ const (
 	FulfillmentShipmentFulfillmentShipmentStatusSHIPPED              FulfillmentShipmentFulfillmentShipmentStatus = "SHIPPED"
 )
 
-// Valid indicates whether the value is a known member of the FulfillmentShipmentFulfillmentShipmentStatus enum.
-func (e FulfillmentShipmentFulfillmentShipmentStatus) Valid() bool {
-	switch e {
-	case FulfillmentShipmentFulfillmentShipmentStatusCANCELLEDBYFULFILLER:
-		return true
-	case FulfillmentShipmentFulfillmentShipmentStatusCANCELLEDBYSELLER:
-		return true
-	case FulfillmentShipmentFulfillmentShipmentStatusPENDING:
-		return true
-	case FulfillmentShipmentFulfillmentShipmentStatusSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InvalidItemReasonCode.
 const (
 	InvalidItemReasonCodeDuplicateRequest     InvalidItemReasonCode = "DuplicateRequest"
@@ -538,22 +202,6 @@ const (
 	InvalidItemReasonCodeNoCompletedShipItems InvalidItemReasonCode = "NoCompletedShipItems"
 	InvalidItemReasonCodeNoReturnableQuantity InvalidItemReasonCode = "NoReturnableQuantity"
 )
-
-// Valid indicates whether the value is a known member of the InvalidItemReasonCode enum.
-func (e InvalidItemReasonCode) Valid() bool {
-	switch e {
-	case InvalidItemReasonCodeDuplicateRequest:
-		return true
-	case InvalidItemReasonCodeInvalidValues:
-		return true
-	case InvalidItemReasonCodeNoCompletedShipItems:
-		return true
-	case InvalidItemReasonCodeNoReturnableQuantity:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ReturnItemDisposition.
 const (
@@ -564,24 +212,6 @@ const (
 	ReturnItemDispositionSellable         ReturnItemDisposition = "Sellable"
 )
 
-// Valid indicates whether the value is a known member of the ReturnItemDisposition enum.
-func (e ReturnItemDisposition) Valid() bool {
-	switch e {
-	case ReturnItemDispositionCarrierDamaged:
-		return true
-	case ReturnItemDispositionCustomerDamaged:
-		return true
-	case ReturnItemDispositionDefective:
-		return true
-	case ReturnItemDispositionFulfillerDamaged:
-		return true
-	case ReturnItemDispositionSellable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShippingSpeedCategory.
 const (
 	ShippingSpeedCategoryExpedited         ShippingSpeedCategory = "Expedited"
@@ -590,22 +220,6 @@ const (
 	ShippingSpeedCategoryStandard          ShippingSpeedCategory = "Standard"
 )
 
-// Valid indicates whether the value is a known member of the ShippingSpeedCategory enum.
-func (e ShippingSpeedCategory) Valid() bool {
-	switch e {
-	case ShippingSpeedCategoryExpedited:
-		return true
-	case ShippingSpeedCategoryPriority:
-		return true
-	case ShippingSpeedCategoryScheduledDelivery:
-		return true
-	case ShippingSpeedCategoryStandard:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for WeightUnit.
 const (
 	WeightUnitKG        WeightUnit = "KG"
@@ -613,22 +227,6 @@ const (
 	WeightUnitLB        WeightUnit = "LB"
 	WeightUnitPOUNDS    WeightUnit = "POUNDS"
 )
-
-// Valid indicates whether the value is a known member of the WeightUnit enum.
-func (e WeightUnit) Valid() bool {
-	switch e {
-	case WeightUnitKG:
-		return true
-	case WeightUnitKILOGRAMS:
-		return true
-	case WeightUnitLB:
-		return true
-	case WeightUnitPOUNDS:
-		return true
-	default:
-		return false
-	}
-}
 
 // AdditionalLocationInfo Additional location information.
 type AdditionalLocationInfo string
@@ -1027,7 +625,7 @@ type FeatureSku struct {
 	SellerSku *string `json:"sellerSku,omitempty"`
 
 	// SkuCount The number of SKUs available for this service.
-	SkuCount *float32 `json:"skuCount,omitempty"`
+	SkuCount *float64 `json:"skuCount,omitempty"`
 }
 
 // Features An array of features.
@@ -1436,7 +1034,7 @@ type GetFeatureSkuResult struct {
 	SellerSku *string `json:"sellerSku,omitempty"`
 
 	// SkuCount The number of SKUs available for this service.
-	SkuCount *float32 `json:"skuCount,omitempty"`
+	SkuCount *float64 `json:"skuCount,omitempty"`
 }
 
 // GetFeaturesResponse The response schema for the `getFeatures` operation.
@@ -3907,49 +3505,6 @@ type ClientWithResponsesInterface interface {
 	GetPackageTrackingDetailsWithResponse(ctx context.Context, params *GetPackageTrackingDetailsParams, reqEditors ...RequestEditorFn) (*GetPackageTrackingDetailsHTTPResponse, error)
 }
 
-// DeliveryOffersHTTPResponse200Headers the declared response headers of an HTTP 200 response for DeliveryOffers
-type DeliveryOffersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeliveryOffersHTTPResponse400Headers the declared response headers of an HTTP 400 response for DeliveryOffers
-type DeliveryOffersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeliveryOffersHTTPResponse401Headers the declared response headers of an HTTP 401 response for DeliveryOffers
-type DeliveryOffersHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// DeliveryOffersHTTPResponse403Headers the declared response headers of an HTTP 403 response for DeliveryOffers
-type DeliveryOffersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// DeliveryOffersHTTPResponse404Headers the declared response headers of an HTTP 404 response for DeliveryOffers
-type DeliveryOffersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeliveryOffersHTTPResponse429Headers the declared response headers of an HTTP 429 response for DeliveryOffers
-type DeliveryOffersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// DeliveryOffersHTTPResponse500Headers the declared response headers of an HTTP 500 response for DeliveryOffers
-type DeliveryOffersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// DeliveryOffersHTTPResponse503Headers the declared response headers of an HTTP 503 response for DeliveryOffers
-type DeliveryOffersHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type DeliveryOffersHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3969,67 +3524,6 @@ type DeliveryOffersHTTPResponse struct {
 	JSON500 *GetDeliveryOffersResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetDeliveryOffersResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeliveryOffersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *DeliveryOffersHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *DeliveryOffersHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *DeliveryOffersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *DeliveryOffersHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeliveryOffersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *DeliveryOffersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *DeliveryOffersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON200() *GetDeliveryOffersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON400() *GetDeliveryOffersResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON401() *GetDeliveryOffersResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON403() *GetDeliveryOffersResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON404() *GetDeliveryOffersResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON429() *GetDeliveryOffersResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON500() *GetDeliveryOffersResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r DeliveryOffersHTTPResponse) GetJSON503() *GetDeliveryOffersResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r DeliveryOffersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4046,57 +3540,6 @@ func (r DeliveryOffersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DeliveryOffersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetFeaturesHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetFeatures
-type GetFeaturesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeaturesHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetFeatures
-type GetFeaturesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeaturesHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetFeatures
-type GetFeaturesHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturesHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetFeatures
-type GetFeaturesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturesHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetFeatures
-type GetFeaturesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeaturesHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetFeatures
-type GetFeaturesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturesHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetFeatures
-type GetFeaturesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturesHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetFeatures
-type GetFeaturesHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetFeaturesHTTPResponse struct {
@@ -4118,67 +3561,6 @@ type GetFeaturesHTTPResponse struct {
 	JSON500 *GetFeaturesResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetFeaturesResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetFeaturesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetFeaturesHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetFeaturesHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetFeaturesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetFeaturesHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetFeaturesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetFeaturesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetFeaturesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON200() *GetFeaturesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON400() *GetFeaturesResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON401() *GetFeaturesResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON403() *GetFeaturesResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON404() *GetFeaturesResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON429() *GetFeaturesResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON500() *GetFeaturesResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetFeaturesHTTPResponse) GetJSON503() *GetFeaturesResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetFeaturesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4195,57 +3577,6 @@ func (r GetFeaturesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetFeaturesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetFeatureInventoryHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeatureInventoryHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeatureInventoryHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureInventoryHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureInventoryHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeatureInventoryHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureInventoryHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureInventoryHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetFeatureInventory
-type GetFeatureInventoryHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetFeatureInventoryHTTPResponse struct {
@@ -4267,67 +3598,6 @@ type GetFeatureInventoryHTTPResponse struct {
 	JSON500 *GetFeatureInventoryResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetFeatureInventoryResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetFeatureInventoryHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetFeatureInventoryHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetFeatureInventoryHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetFeatureInventoryHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetFeatureInventoryHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetFeatureInventoryHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetFeatureInventoryHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetFeatureInventoryHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON200() *GetFeatureInventoryResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON400() *GetFeatureInventoryResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON401() *GetFeatureInventoryResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON403() *GetFeatureInventoryResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON404() *GetFeatureInventoryResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON429() *GetFeatureInventoryResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON500() *GetFeatureInventoryResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetFeatureInventoryHTTPResponse) GetJSON503() *GetFeatureInventoryResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetFeatureInventoryHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4344,57 +3614,6 @@ func (r GetFeatureInventoryHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetFeatureInventoryHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetFeatureSKUHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeatureSKUHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeatureSKUHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureSKUHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureSKUHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeatureSKUHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureSKUHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeatureSKUHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetFeatureSKU
-type GetFeatureSKUHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetFeatureSKUHTTPResponse struct {
@@ -4416,67 +3635,6 @@ type GetFeatureSKUHTTPResponse struct {
 	JSON500 *GetFeatureSkuResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetFeatureSkuResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetFeatureSKUHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetFeatureSKUHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetFeatureSKUHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetFeatureSKUHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetFeatureSKUHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetFeatureSKUHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetFeatureSKUHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetFeatureSKUHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON200() *GetFeatureSkuResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON400() *GetFeatureSkuResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON401() *GetFeatureSkuResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON403() *GetFeatureSkuResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON404() *GetFeatureSkuResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON429() *GetFeatureSkuResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON500() *GetFeatureSkuResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetFeatureSKUHTTPResponse) GetJSON503() *GetFeatureSkuResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetFeatureSKUHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4493,57 +3651,6 @@ func (r GetFeatureSKUHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetFeatureSKUHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// ListAllFulfillmentOrdersHTTPResponse200Headers the declared response headers of an HTTP 200 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse400Headers the declared response headers of an HTTP 400 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse401Headers the declared response headers of an HTTP 401 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse403Headers the declared response headers of an HTTP 403 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse404Headers the declared response headers of an HTTP 404 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse429Headers the declared response headers of an HTTP 429 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse500Headers the declared response headers of an HTTP 500 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ListAllFulfillmentOrdersHTTPResponse503Headers the declared response headers of an HTTP 503 response for ListAllFulfillmentOrders
-type ListAllFulfillmentOrdersHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type ListAllFulfillmentOrdersHTTPResponse struct {
@@ -4565,67 +3672,6 @@ type ListAllFulfillmentOrdersHTTPResponse struct {
 	JSON500 *ListAllFulfillmentOrdersResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ListAllFulfillmentOrdersResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListAllFulfillmentOrdersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ListAllFulfillmentOrdersHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ListAllFulfillmentOrdersHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ListAllFulfillmentOrdersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ListAllFulfillmentOrdersHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListAllFulfillmentOrdersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ListAllFulfillmentOrdersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ListAllFulfillmentOrdersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON200() *ListAllFulfillmentOrdersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON400() *ListAllFulfillmentOrdersResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON401() *ListAllFulfillmentOrdersResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON403() *ListAllFulfillmentOrdersResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON404() *ListAllFulfillmentOrdersResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON429() *ListAllFulfillmentOrdersResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON500() *ListAllFulfillmentOrdersResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListAllFulfillmentOrdersHTTPResponse) GetJSON503() *ListAllFulfillmentOrdersResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListAllFulfillmentOrdersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4642,57 +3688,6 @@ func (r ListAllFulfillmentOrdersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListAllFulfillmentOrdersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CreateFulfillmentOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateFulfillmentOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateFulfillmentOrderHTTPResponse401Headers the declared response headers of an HTTP 401 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateFulfillmentOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for CreateFulfillmentOrder
-type CreateFulfillmentOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CreateFulfillmentOrderHTTPResponse struct {
@@ -4714,67 +3709,6 @@ type CreateFulfillmentOrderHTTPResponse struct {
 	JSON500 *CreateFulfillmentOrderResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *CreateFulfillmentOrderResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateFulfillmentOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreateFulfillmentOrderHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CreateFulfillmentOrderHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreateFulfillmentOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CreateFulfillmentOrderHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateFulfillmentOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreateFulfillmentOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreateFulfillmentOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON200() *CreateFulfillmentOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON400() *CreateFulfillmentOrderResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON401() *CreateFulfillmentOrderResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON403() *CreateFulfillmentOrderResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON404() *CreateFulfillmentOrderResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON429() *CreateFulfillmentOrderResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON500() *CreateFulfillmentOrderResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CreateFulfillmentOrderHTTPResponse) GetJSON503() *CreateFulfillmentOrderResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CreateFulfillmentOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4791,57 +3725,6 @@ func (r CreateFulfillmentOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateFulfillmentOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetFulfillmentPreviewHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFulfillmentPreviewHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFulfillmentPreviewHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentPreviewHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentPreviewHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFulfillmentPreviewHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentPreviewHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentPreviewHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetFulfillmentPreview
-type GetFulfillmentPreviewHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetFulfillmentPreviewHTTPResponse struct {
@@ -4863,67 +3746,6 @@ type GetFulfillmentPreviewHTTPResponse struct {
 	JSON500 *GetFulfillmentPreviewResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetFulfillmentPreviewResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetFulfillmentPreviewHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetFulfillmentPreviewHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetFulfillmentPreviewHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetFulfillmentPreviewHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetFulfillmentPreviewHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetFulfillmentPreviewHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetFulfillmentPreviewHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetFulfillmentPreviewHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON200() *GetFulfillmentPreviewResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON400() *GetFulfillmentPreviewResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON401() *GetFulfillmentPreviewResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON403() *GetFulfillmentPreviewResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON404() *GetFulfillmentPreviewResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON429() *GetFulfillmentPreviewResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON500() *GetFulfillmentPreviewResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetFulfillmentPreviewHTTPResponse) GetJSON503() *GetFulfillmentPreviewResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetFulfillmentPreviewHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4940,57 +3762,6 @@ func (r GetFulfillmentPreviewHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetFulfillmentPreviewHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetFulfillmentOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFulfillmentOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFulfillmentOrderHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFulfillmentOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFulfillmentOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetFulfillmentOrder
-type GetFulfillmentOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetFulfillmentOrderHTTPResponse struct {
@@ -5012,67 +3783,6 @@ type GetFulfillmentOrderHTTPResponse struct {
 	JSON500 *GetFulfillmentOrderResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetFulfillmentOrderResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetFulfillmentOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetFulfillmentOrderHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetFulfillmentOrderHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetFulfillmentOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetFulfillmentOrderHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetFulfillmentOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetFulfillmentOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetFulfillmentOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON200() *GetFulfillmentOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON400() *GetFulfillmentOrderResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON401() *GetFulfillmentOrderResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON403() *GetFulfillmentOrderResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON404() *GetFulfillmentOrderResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON429() *GetFulfillmentOrderResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON500() *GetFulfillmentOrderResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetFulfillmentOrderHTTPResponse) GetJSON503() *GetFulfillmentOrderResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetFulfillmentOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5089,57 +3799,6 @@ func (r GetFulfillmentOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetFulfillmentOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// UpdateFulfillmentOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse401Headers the declared response headers of an HTTP 401 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateFulfillmentOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for UpdateFulfillmentOrder
-type UpdateFulfillmentOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type UpdateFulfillmentOrderHTTPResponse struct {
@@ -5161,67 +3820,6 @@ type UpdateFulfillmentOrderHTTPResponse struct {
 	JSON500 *UpdateFulfillmentOrderResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *UpdateFulfillmentOrderResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UpdateFulfillmentOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *UpdateFulfillmentOrderHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *UpdateFulfillmentOrderHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *UpdateFulfillmentOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *UpdateFulfillmentOrderHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateFulfillmentOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *UpdateFulfillmentOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *UpdateFulfillmentOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON200() *UpdateFulfillmentOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON400() *UpdateFulfillmentOrderResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON401() *UpdateFulfillmentOrderResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON403() *UpdateFulfillmentOrderResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON404() *UpdateFulfillmentOrderResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON429() *UpdateFulfillmentOrderResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON500() *UpdateFulfillmentOrderResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r UpdateFulfillmentOrderHTTPResponse) GetJSON503() *UpdateFulfillmentOrderResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdateFulfillmentOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5238,57 +3836,6 @@ func (r UpdateFulfillmentOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdateFulfillmentOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CancelFulfillmentOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelFulfillmentOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelFulfillmentOrderHTTPResponse401Headers the declared response headers of an HTTP 401 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelFulfillmentOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelFulfillmentOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelFulfillmentOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelFulfillmentOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelFulfillmentOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for CancelFulfillmentOrder
-type CancelFulfillmentOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CancelFulfillmentOrderHTTPResponse struct {
@@ -5310,67 +3857,6 @@ type CancelFulfillmentOrderHTTPResponse struct {
 	JSON500 *CancelFulfillmentOrderResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *CancelFulfillmentOrderResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CancelFulfillmentOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CancelFulfillmentOrderHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CancelFulfillmentOrderHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CancelFulfillmentOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CancelFulfillmentOrderHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CancelFulfillmentOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CancelFulfillmentOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CancelFulfillmentOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON200() *CancelFulfillmentOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON400() *CancelFulfillmentOrderResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON401() *CancelFulfillmentOrderResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON403() *CancelFulfillmentOrderResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON404() *CancelFulfillmentOrderResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON429() *CancelFulfillmentOrderResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON500() *CancelFulfillmentOrderResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CancelFulfillmentOrderHTTPResponse) GetJSON503() *CancelFulfillmentOrderResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CancelFulfillmentOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5387,57 +3873,6 @@ func (r CancelFulfillmentOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CancelFulfillmentOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CreateFulfillmentReturnHTTPResponse200Headers the declared response headers of an HTTP 200 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateFulfillmentReturnHTTPResponse400Headers the declared response headers of an HTTP 400 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateFulfillmentReturnHTTPResponse401Headers the declared response headers of an HTTP 401 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentReturnHTTPResponse403Headers the declared response headers of an HTTP 403 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentReturnHTTPResponse404Headers the declared response headers of an HTTP 404 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateFulfillmentReturnHTTPResponse429Headers the declared response headers of an HTTP 429 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentReturnHTTPResponse500Headers the declared response headers of an HTTP 500 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateFulfillmentReturnHTTPResponse503Headers the declared response headers of an HTTP 503 response for CreateFulfillmentReturn
-type CreateFulfillmentReturnHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CreateFulfillmentReturnHTTPResponse struct {
@@ -5459,67 +3894,6 @@ type CreateFulfillmentReturnHTTPResponse struct {
 	JSON500 *CreateFulfillmentReturnResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *CreateFulfillmentReturnResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateFulfillmentReturnHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreateFulfillmentReturnHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CreateFulfillmentReturnHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreateFulfillmentReturnHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CreateFulfillmentReturnHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateFulfillmentReturnHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreateFulfillmentReturnHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreateFulfillmentReturnHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON200() *CreateFulfillmentReturnResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON400() *CreateFulfillmentReturnResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON401() *CreateFulfillmentReturnResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON403() *CreateFulfillmentReturnResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON404() *CreateFulfillmentReturnResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON429() *CreateFulfillmentReturnResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON500() *CreateFulfillmentReturnResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CreateFulfillmentReturnHTTPResponse) GetJSON503() *CreateFulfillmentReturnResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CreateFulfillmentReturnHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5536,54 +3910,6 @@ func (r CreateFulfillmentReturnHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateFulfillmentReturnHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse200Headers the declared response headers of an HTTP 200 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse200Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse400Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse401Headers the declared response headers of an HTTP 401 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse404Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitFulfillmentOrderStatusUpdateHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitFulfillmentOrderStatusUpdate
-type SubmitFulfillmentOrderStatusUpdateHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type SubmitFulfillmentOrderStatusUpdateHTTPResponse struct {
@@ -5605,67 +3931,6 @@ type SubmitFulfillmentOrderStatusUpdateHTTPResponse struct {
 	JSON500 *SubmitFulfillmentOrderStatusUpdateResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitFulfillmentOrderStatusUpdateResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SubmitFulfillmentOrderStatusUpdateHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitFulfillmentOrderStatusUpdateHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *SubmitFulfillmentOrderStatusUpdateHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitFulfillmentOrderStatusUpdateHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitFulfillmentOrderStatusUpdateHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitFulfillmentOrderStatusUpdateHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitFulfillmentOrderStatusUpdateHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitFulfillmentOrderStatusUpdateHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON200() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON400() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON401() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON403() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON404() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON429() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON500() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetJSON503() *SubmitFulfillmentOrderStatusUpdateResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5682,57 +3947,6 @@ func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitFulfillmentOrderStatusUpdateHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// ListReturnReasonCodesHTTPResponse200Headers the declared response headers of an HTTP 200 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListReturnReasonCodesHTTPResponse400Headers the declared response headers of an HTTP 400 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListReturnReasonCodesHTTPResponse401Headers the declared response headers of an HTTP 401 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnReasonCodesHTTPResponse403Headers the declared response headers of an HTTP 403 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnReasonCodesHTTPResponse404Headers the declared response headers of an HTTP 404 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListReturnReasonCodesHTTPResponse429Headers the declared response headers of an HTTP 429 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnReasonCodesHTTPResponse500Headers the declared response headers of an HTTP 500 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ListReturnReasonCodesHTTPResponse503Headers the declared response headers of an HTTP 503 response for ListReturnReasonCodes
-type ListReturnReasonCodesHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type ListReturnReasonCodesHTTPResponse struct {
@@ -5754,67 +3968,6 @@ type ListReturnReasonCodesHTTPResponse struct {
 	JSON500 *ListReturnReasonCodesResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ListReturnReasonCodesResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListReturnReasonCodesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ListReturnReasonCodesHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ListReturnReasonCodesHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ListReturnReasonCodesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ListReturnReasonCodesHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListReturnReasonCodesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ListReturnReasonCodesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ListReturnReasonCodesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON200() *ListReturnReasonCodesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON400() *ListReturnReasonCodesResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON401() *ListReturnReasonCodesResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON403() *ListReturnReasonCodesResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON404() *ListReturnReasonCodesResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON429() *ListReturnReasonCodesResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON500() *ListReturnReasonCodesResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListReturnReasonCodesHTTPResponse) GetJSON503() *ListReturnReasonCodesResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListReturnReasonCodesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5831,57 +3984,6 @@ func (r ListReturnReasonCodesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListReturnReasonCodesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetPackageTrackingDetailsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPackageTrackingDetailsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetPackageTrackingDetails
-type GetPackageTrackingDetailsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetPackageTrackingDetailsHTTPResponse struct {
@@ -5903,67 +4005,6 @@ type GetPackageTrackingDetailsHTTPResponse struct {
 	JSON500 *GetPackageTrackingDetailsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPackageTrackingDetailsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPackageTrackingDetailsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetPackageTrackingDetailsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetPackageTrackingDetailsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetPackageTrackingDetailsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetPackageTrackingDetailsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPackageTrackingDetailsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetPackageTrackingDetailsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetPackageTrackingDetailsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON200() *GetPackageTrackingDetailsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON400() *GetPackageTrackingDetailsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON401() *GetPackageTrackingDetailsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON403() *GetPackageTrackingDetailsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON404() *GetPackageTrackingDetailsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON429() *GetPackageTrackingDetailsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON500() *GetPackageTrackingDetailsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetPackageTrackingDetailsHTTPResponse) GetJSON503() *GetPackageTrackingDetailsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPackageTrackingDetailsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -5980,14 +4021,6 @@ func (r GetPackageTrackingDetailsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPackageTrackingDetailsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // DeliveryOffersWithBodyWithResponse performs a POST /fba/outbound/2020-07-01/deliveryOffers (the `DeliveryOffers` operationId) request,
@@ -6469,110 +4502,6 @@ func ParseDeliveryOffersHTTPResponse(rsp *http.Response) (*DeliveryOffersHTTPRes
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers DeliveryOffersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers DeliveryOffersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers DeliveryOffersHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers DeliveryOffersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers DeliveryOffersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers DeliveryOffersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers DeliveryOffersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers DeliveryOffersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -6649,110 +4578,6 @@ func ParseGetFeaturesHTTPResponse(rsp *http.Response) (*GetFeaturesHTTPResponse,
 	case rsp.StatusCode == 200:
 		// Content-type (payload) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetFeaturesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetFeaturesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetFeaturesHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetFeaturesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetFeaturesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetFeaturesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetFeaturesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetFeaturesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6833,110 +4658,6 @@ func ParseGetFeatureInventoryHTTPResponse(rsp *http.Response) (*GetFeatureInvent
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetFeatureInventoryHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetFeatureInventoryHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetFeatureInventoryHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetFeatureInventoryHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetFeatureInventoryHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetFeatureInventoryHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetFeatureInventoryHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetFeatureInventoryHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -7013,110 +4734,6 @@ func ParseGetFeatureSKUHTTPResponse(rsp *http.Response) (*GetFeatureSKUHTTPRespo
 	case rsp.StatusCode == 200:
 		// Content-type (payload) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetFeatureSKUHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetFeatureSKUHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetFeatureSKUHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetFeatureSKUHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetFeatureSKUHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetFeatureSKUHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetFeatureSKUHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetFeatureSKUHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7197,110 +4814,6 @@ func ParseListAllFulfillmentOrdersHTTPResponse(rsp *http.Response) (*ListAllFulf
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers ListAllFulfillmentOrdersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers ListAllFulfillmentOrdersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers ListAllFulfillmentOrdersHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers ListAllFulfillmentOrdersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ListAllFulfillmentOrdersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers ListAllFulfillmentOrdersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ListAllFulfillmentOrdersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ListAllFulfillmentOrdersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -7374,110 +4887,6 @@ func ParseCreateFulfillmentOrderHTTPResponse(rsp *http.Response) (*CreateFulfill
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CreateFulfillmentOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreateFulfillmentOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CreateFulfillmentOrderHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CreateFulfillmentOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CreateFulfillmentOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers CreateFulfillmentOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CreateFulfillmentOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreateFulfillmentOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7558,110 +4967,6 @@ func ParseGetFulfillmentPreviewHTTPResponse(rsp *http.Response) (*GetFulfillment
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetFulfillmentPreviewHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetFulfillmentPreviewHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetFulfillmentPreviewHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetFulfillmentPreviewHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetFulfillmentPreviewHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetFulfillmentPreviewHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetFulfillmentPreviewHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetFulfillmentPreviewHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -7740,110 +5045,6 @@ func ParseGetFulfillmentOrderHTTPResponse(rsp *http.Response) (*GetFulfillmentOr
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetFulfillmentOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetFulfillmentOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetFulfillmentOrderHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetFulfillmentOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetFulfillmentOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetFulfillmentOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetFulfillmentOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetFulfillmentOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -7919,110 +5120,6 @@ func ParseUpdateFulfillmentOrderHTTPResponse(rsp *http.Response) (*UpdateFulfill
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers UpdateFulfillmentOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers UpdateFulfillmentOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers UpdateFulfillmentOrderHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers UpdateFulfillmentOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers UpdateFulfillmentOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers UpdateFulfillmentOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers UpdateFulfillmentOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers UpdateFulfillmentOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -8096,110 +5193,6 @@ func ParseCancelFulfillmentOrderHTTPResponse(rsp *http.Response) (*CancelFulfill
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CancelFulfillmentOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CancelFulfillmentOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CancelFulfillmentOrderHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CancelFulfillmentOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CancelFulfillmentOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers CancelFulfillmentOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CancelFulfillmentOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CancelFulfillmentOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -8280,110 +5273,6 @@ func ParseCreateFulfillmentReturnHTTPResponse(rsp *http.Response) (*CreateFulfil
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CreateFulfillmentReturnHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreateFulfillmentReturnHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CreateFulfillmentReturnHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CreateFulfillmentReturnHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CreateFulfillmentReturnHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers CreateFulfillmentReturnHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CreateFulfillmentReturnHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreateFulfillmentReturnHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -8457,89 +5346,6 @@ func ParseSubmitFulfillmentOrderStatusUpdateHTTPResponse(rsp *http.Response) (*S
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitFulfillmentOrderStatusUpdateHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -8620,110 +5426,6 @@ func ParseListReturnReasonCodesHTTPResponse(rsp *http.Response) (*ListReturnReas
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers ListReturnReasonCodesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers ListReturnReasonCodesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers ListReturnReasonCodesHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers ListReturnReasonCodesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ListReturnReasonCodesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers ListReturnReasonCodesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ListReturnReasonCodesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ListReturnReasonCodesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -8800,110 +5502,6 @@ func ParseGetPackageTrackingDetailsHTTPResponse(rsp *http.Response) (*GetPackage
 	case rsp.StatusCode == 200:
 		// Content-type (payload) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPackageTrackingDetailsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetPackageTrackingDetailsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetPackageTrackingDetailsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetPackageTrackingDetailsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetPackageTrackingDetailsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetPackageTrackingDetailsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetPackageTrackingDetailsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetPackageTrackingDetailsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -33,20 +33,6 @@ const (
 	IssueSeverityWARNING IssueSeverity = "WARNING"
 )
 
-// Valid indicates whether the value is a known member of the IssueSeverity enum.
-func (e IssueSeverity) Valid() bool {
-	switch e {
-	case IssueSeverityERROR:
-		return true
-	case IssueSeverityINFO:
-		return true
-	case IssueSeverityWARNING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListingsItemPutRequestRequirements.
 const (
 	ListingsItemPutRequestRequirementsLISTING            ListingsItemPutRequestRequirements = "LISTING"
@@ -54,37 +40,11 @@ const (
 	ListingsItemPutRequestRequirementsLISTINGPRODUCTONLY ListingsItemPutRequestRequirements = "LISTING_PRODUCT_ONLY"
 )
 
-// Valid indicates whether the value is a known member of the ListingsItemPutRequestRequirements enum.
-func (e ListingsItemPutRequestRequirements) Valid() bool {
-	switch e {
-	case ListingsItemPutRequestRequirementsLISTING:
-		return true
-	case ListingsItemPutRequestRequirementsLISTINGOFFERONLY:
-		return true
-	case ListingsItemPutRequestRequirementsLISTINGPRODUCTONLY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListingsItemSubmissionResponseStatus.
 const (
 	ListingsItemSubmissionResponseStatusACCEPTED ListingsItemSubmissionResponseStatus = "ACCEPTED"
 	ListingsItemSubmissionResponseStatusINVALID  ListingsItemSubmissionResponseStatus = "INVALID"
 )
-
-// Valid indicates whether the value is a known member of the ListingsItemSubmissionResponseStatus enum.
-func (e ListingsItemSubmissionResponseStatus) Valid() bool {
-	switch e {
-	case ListingsItemSubmissionResponseStatusACCEPTED:
-		return true
-	case ListingsItemSubmissionResponseStatusINVALID:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PatchOperationOp.
 const (
@@ -92,20 +52,6 @@ const (
 	PatchOperationOpDelete  PatchOperationOp = "delete"
 	PatchOperationOpReplace PatchOperationOp = "replace"
 )
-
-// Valid indicates whether the value is a known member of the PatchOperationOp enum.
-func (e PatchOperationOp) Valid() bool {
-	switch e {
-	case PatchOperationOpAdd:
-		return true
-	case PatchOperationOpDelete:
-		return true
-	case PatchOperationOpReplace:
-		return true
-	default:
-		return false
-	}
-}
 
 // Error Error response returned when the request is unsuccessful.
 type Error struct {
@@ -911,53 +857,6 @@ type ClientWithResponsesInterface interface {
 	PutListingsItemWithResponse(ctx context.Context, sellerID string, sku string, params *PutListingsItemParams, body PutListingsItemJSONRequestBody, reqEditors ...RequestEditorFn) (*PutListingsItemHTTPResponse, error)
 }
 
-// DeleteListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse413Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse415Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse429Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse500Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse503Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
 type DeleteListingsItemHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -977,67 +876,6 @@ type DeleteListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *DeleteListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *DeleteListingsItemHTTPResponse403Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *DeleteListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *DeleteListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *DeleteListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *DeleteListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON200() *ListingsItemSubmissionResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r DeleteListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1054,61 +892,6 @@ func (r DeleteListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DeleteListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// PatchListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for PatchListingsItem
-type PatchListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for PatchListingsItem
-type PatchListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for PatchListingsItem
-type PatchListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// PatchListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for PatchListingsItem
-type PatchListingsItemHTTPResponse413Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for PatchListingsItem
-type PatchListingsItemHTTPResponse415Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for PatchListingsItem
-type PatchListingsItemHTTPResponse429Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for PatchListingsItem
-type PatchListingsItemHTTPResponse500Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for PatchListingsItem
-type PatchListingsItemHTTPResponse503Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
 }
 
 type PatchListingsItemHTTPResponse struct {
@@ -1130,67 +913,6 @@ type PatchListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *PatchListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PatchListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PatchListingsItemHTTPResponse403Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *PatchListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *PatchListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PatchListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PatchListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PatchListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON200() *ListingsItemSubmissionResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r PatchListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1207,61 +929,6 @@ func (r PatchListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PatchListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// PutListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for PutListingsItem
-type PutListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for PutListingsItem
-type PutListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for PutListingsItem
-type PutListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// PutListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for PutListingsItem
-type PutListingsItemHTTPResponse413Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for PutListingsItem
-type PutListingsItemHTTPResponse415Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for PutListingsItem
-type PutListingsItemHTTPResponse429Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for PutListingsItem
-type PutListingsItemHTTPResponse500Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for PutListingsItem
-type PutListingsItemHTTPResponse503Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
 }
 
 type PutListingsItemHTTPResponse struct {
@@ -1283,67 +950,6 @@ type PutListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *PutListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PutListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PutListingsItemHTTPResponse403Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *PutListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *PutListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PutListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PutListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PutListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON200() *ListingsItemSubmissionResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r PutListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1360,14 +966,6 @@ func (r PutListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PutListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // DeleteListingsItemWithResponse performs a DELETE /listings/2020-09-01/items/{sellerId}/{sku} (the `DeleteListingsItem` operationId) request.
@@ -1557,138 +1155,6 @@ func ParseDeleteListingsItemHTTPResponse(rsp *http.Response) (*DeleteListingsIte
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers DeleteListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers DeleteListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers DeleteListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 413:
-		var headers DeleteListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers DeleteListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers DeleteListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers DeleteListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers DeleteListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1764,138 +1230,6 @@ func ParsePatchListingsItemHTTPResponse(rsp *http.Response) (*PatchListingsItemH
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers PatchListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers PatchListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers PatchListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 413:
-		var headers PatchListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers PatchListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers PatchListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers PatchListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers PatchListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1969,138 +1303,6 @@ func ParsePutListingsItemHTTPResponse(rsp *http.Response) (*PutListingsItemHTTPR
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers PutListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers PutListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers PutListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 413:
-		var headers PutListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers PutListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers PutListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers PutListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers PutListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

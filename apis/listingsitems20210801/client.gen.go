@@ -34,20 +34,6 @@ const (
 	IssueSeverityWARNING IssueSeverity = "WARNING"
 )
 
-// Valid indicates whether the value is a known member of the IssueSeverity enum.
-func (e IssueSeverity) Valid() bool {
-	switch e {
-	case IssueSeverityERROR:
-		return true
-	case IssueSeverityINFO:
-		return true
-	case IssueSeverityWARNING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for IssueExemptionStatus.
 const (
 	IssueExemptionStatusEXEMPT                IssueExemptionStatus = "EXEMPT"
@@ -55,55 +41,17 @@ const (
 	IssueExemptionStatusNOTEXEMPT             IssueExemptionStatus = "NOT_EXEMPT"
 )
 
-// Valid indicates whether the value is a known member of the IssueExemptionStatus enum.
-func (e IssueExemptionStatus) Valid() bool {
-	switch e {
-	case IssueExemptionStatusEXEMPT:
-		return true
-	case IssueExemptionStatusEXEMPTUNTILEXPIRYDATE:
-		return true
-	case IssueExemptionStatusNOTEXEMPT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemOfferByMarketplaceOfferType.
 const (
 	ItemOfferByMarketplaceOfferTypeB2B ItemOfferByMarketplaceOfferType = "B2B"
 	ItemOfferByMarketplaceOfferTypeB2C ItemOfferByMarketplaceOfferType = "B2C"
 )
 
-// Valid indicates whether the value is a known member of the ItemOfferByMarketplaceOfferType enum.
-func (e ItemOfferByMarketplaceOfferType) Valid() bool {
-	switch e {
-	case ItemOfferByMarketplaceOfferTypeB2B:
-		return true
-	case ItemOfferByMarketplaceOfferTypeB2C:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemRelationshipType.
 const (
 	ItemRelationshipTypePACKAGEHIERARCHY ItemRelationshipType = "PACKAGE_HIERARCHY"
 	ItemRelationshipTypeVARIATION        ItemRelationshipType = "VARIATION"
 )
-
-// Valid indicates whether the value is a known member of the ItemRelationshipType enum.
-func (e ItemRelationshipType) Valid() bool {
-	switch e {
-	case ItemRelationshipTypePACKAGEHIERARCHY:
-		return true
-	case ItemRelationshipTypeVARIATION:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ItemSummaryByMarketplaceConditionType.
 const (
@@ -122,57 +70,11 @@ const (
 	ItemSummaryByMarketplaceConditionTypeUsedVeryGood           ItemSummaryByMarketplaceConditionType = "used_very_good"
 )
 
-// Valid indicates whether the value is a known member of the ItemSummaryByMarketplaceConditionType enum.
-func (e ItemSummaryByMarketplaceConditionType) Valid() bool {
-	switch e {
-	case ItemSummaryByMarketplaceConditionTypeClubClub:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeCollectibleAcceptable:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeCollectibleGood:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeCollectibleLikeNew:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeCollectibleVeryGood:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeNewNew:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeNewOem:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeNewOpenBox:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeRefurbishedRefurbished:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeUsedAcceptable:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeUsedGood:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeUsedLikeNew:
-		return true
-	case ItemSummaryByMarketplaceConditionTypeUsedVeryGood:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemSummaryByMarketplaceStatus.
 const (
 	ItemSummaryByMarketplaceStatusBUYABLE      ItemSummaryByMarketplaceStatus = "BUYABLE"
 	ItemSummaryByMarketplaceStatusDISCOVERABLE ItemSummaryByMarketplaceStatus = "DISCOVERABLE"
 )
-
-// Valid indicates whether the value is a known member of the ItemSummaryByMarketplaceStatus enum.
-func (e ItemSummaryByMarketplaceStatus) Valid() bool {
-	switch e {
-	case ItemSummaryByMarketplaceStatusBUYABLE:
-		return true
-	case ItemSummaryByMarketplaceStatusDISCOVERABLE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ListingsItemPutRequestRequirements.
 const (
@@ -181,40 +83,12 @@ const (
 	ListingsItemPutRequestRequirementsLISTINGPRODUCTONLY ListingsItemPutRequestRequirements = "LISTING_PRODUCT_ONLY"
 )
 
-// Valid indicates whether the value is a known member of the ListingsItemPutRequestRequirements enum.
-func (e ListingsItemPutRequestRequirements) Valid() bool {
-	switch e {
-	case ListingsItemPutRequestRequirementsLISTING:
-		return true
-	case ListingsItemPutRequestRequirementsLISTINGOFFERONLY:
-		return true
-	case ListingsItemPutRequestRequirementsLISTINGPRODUCTONLY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListingsItemSubmissionResponseStatus.
 const (
 	ListingsItemSubmissionResponseStatusACCEPTED ListingsItemSubmissionResponseStatus = "ACCEPTED"
 	ListingsItemSubmissionResponseStatusINVALID  ListingsItemSubmissionResponseStatus = "INVALID"
 	ListingsItemSubmissionResponseStatusVALID    ListingsItemSubmissionResponseStatus = "VALID"
 )
-
-// Valid indicates whether the value is a known member of the ListingsItemSubmissionResponseStatus enum.
-func (e ListingsItemSubmissionResponseStatus) Valid() bool {
-	switch e {
-	case ListingsItemSubmissionResponseStatusACCEPTED:
-		return true
-	case ListingsItemSubmissionResponseStatusINVALID:
-		return true
-	case ListingsItemSubmissionResponseStatusVALID:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PatchOperationOp.
 const (
@@ -223,22 +97,6 @@ const (
 	PatchOperationOpMerge   PatchOperationOp = "merge"
 	PatchOperationOpReplace PatchOperationOp = "replace"
 )
-
-// Valid indicates whether the value is a known member of the PatchOperationOp enum.
-func (e PatchOperationOp) Valid() bool {
-	switch e {
-	case PatchOperationOpAdd:
-		return true
-	case PatchOperationOpDelete:
-		return true
-	case PatchOperationOpMerge:
-		return true
-	case PatchOperationOpReplace:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchListingsItemsParamsIncludedData.
 const (
@@ -251,30 +109,6 @@ const (
 	SearchListingsItemsParamsIncludedDataRelationships           SearchListingsItemsParamsIncludedData = "relationships"
 	SearchListingsItemsParamsIncludedDataSummaries               SearchListingsItemsParamsIncludedData = "summaries"
 )
-
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsIncludedData enum.
-func (e SearchListingsItemsParamsIncludedData) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsIncludedDataAttributes:
-		return true
-	case SearchListingsItemsParamsIncludedDataFulfillmentAvailability:
-		return true
-	case SearchListingsItemsParamsIncludedDataIssues:
-		return true
-	case SearchListingsItemsParamsIncludedDataOffers:
-		return true
-	case SearchListingsItemsParamsIncludedDataProcurement:
-		return true
-	case SearchListingsItemsParamsIncludedDataProductTypes:
-		return true
-	case SearchListingsItemsParamsIncludedDataRelationships:
-		return true
-	case SearchListingsItemsParamsIncludedDataSummaries:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchListingsItemsParamsIdentifiersType.
 const (
@@ -289,49 +123,11 @@ const (
 	SearchListingsItemsParamsIdentifiersTypeUPC    SearchListingsItemsParamsIdentifiersType = "UPC"
 )
 
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsIdentifiersType enum.
-func (e SearchListingsItemsParamsIdentifiersType) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsIdentifiersTypeASIN:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeEAN:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeFNSKU:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeGTIN:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeISBN:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeJAN:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeMINSAN:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeSKU:
-		return true
-	case SearchListingsItemsParamsIdentifiersTypeUPC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SearchListingsItemsParamsWithIssueSeverity.
 const (
 	SearchListingsItemsParamsWithIssueSeverityERROR   SearchListingsItemsParamsWithIssueSeverity = "ERROR"
 	SearchListingsItemsParamsWithIssueSeverityWARNING SearchListingsItemsParamsWithIssueSeverity = "WARNING"
 )
-
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsWithIssueSeverity enum.
-func (e SearchListingsItemsParamsWithIssueSeverity) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsWithIssueSeverityERROR:
-		return true
-	case SearchListingsItemsParamsWithIssueSeverityWARNING:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchListingsItemsParamsWithStatus.
 const (
@@ -339,35 +135,11 @@ const (
 	SearchListingsItemsParamsWithStatusDISCOVERABLE SearchListingsItemsParamsWithStatus = "DISCOVERABLE"
 )
 
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsWithStatus enum.
-func (e SearchListingsItemsParamsWithStatus) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsWithStatusBUYABLE:
-		return true
-	case SearchListingsItemsParamsWithStatusDISCOVERABLE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SearchListingsItemsParamsWithoutStatus.
 const (
 	SearchListingsItemsParamsWithoutStatusBUYABLE      SearchListingsItemsParamsWithoutStatus = "BUYABLE"
 	SearchListingsItemsParamsWithoutStatusDISCOVERABLE SearchListingsItemsParamsWithoutStatus = "DISCOVERABLE"
 )
-
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsWithoutStatus enum.
-func (e SearchListingsItemsParamsWithoutStatus) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsWithoutStatusBUYABLE:
-		return true
-	case SearchListingsItemsParamsWithoutStatusDISCOVERABLE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchListingsItemsParamsSortBy.
 const (
@@ -376,37 +148,11 @@ const (
 	SearchListingsItemsParamsSortBySku             SearchListingsItemsParamsSortBy = "sku"
 )
 
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsSortBy enum.
-func (e SearchListingsItemsParamsSortBy) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsSortByCreatedDate:
-		return true
-	case SearchListingsItemsParamsSortByLastUpdatedDate:
-		return true
-	case SearchListingsItemsParamsSortBySku:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SearchListingsItemsParamsSortOrder.
 const (
 	SearchListingsItemsParamsSortOrderASC  SearchListingsItemsParamsSortOrder = "ASC"
 	SearchListingsItemsParamsSortOrderDESC SearchListingsItemsParamsSortOrder = "DESC"
 )
-
-// Valid indicates whether the value is a known member of the SearchListingsItemsParamsSortOrder enum.
-func (e SearchListingsItemsParamsSortOrder) Valid() bool {
-	switch e {
-	case SearchListingsItemsParamsSortOrderASC:
-		return true
-	case SearchListingsItemsParamsSortOrderDESC:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetListingsItemParamsIncludedData.
 const (
@@ -420,62 +166,16 @@ const (
 	GetListingsItemParamsIncludedDataSummaries               GetListingsItemParamsIncludedData = "summaries"
 )
 
-// Valid indicates whether the value is a known member of the GetListingsItemParamsIncludedData enum.
-func (e GetListingsItemParamsIncludedData) Valid() bool {
-	switch e {
-	case GetListingsItemParamsIncludedDataAttributes:
-		return true
-	case GetListingsItemParamsIncludedDataFulfillmentAvailability:
-		return true
-	case GetListingsItemParamsIncludedDataIssues:
-		return true
-	case GetListingsItemParamsIncludedDataOffers:
-		return true
-	case GetListingsItemParamsIncludedDataProcurement:
-		return true
-	case GetListingsItemParamsIncludedDataProductTypes:
-		return true
-	case GetListingsItemParamsIncludedDataRelationships:
-		return true
-	case GetListingsItemParamsIncludedDataSummaries:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PatchListingsItemParamsIncludedData.
 const (
 	PatchListingsItemParamsIncludedDataIdentifiers PatchListingsItemParamsIncludedData = "identifiers"
 	PatchListingsItemParamsIncludedDataIssues      PatchListingsItemParamsIncludedData = "issues"
 )
 
-// Valid indicates whether the value is a known member of the PatchListingsItemParamsIncludedData enum.
-func (e PatchListingsItemParamsIncludedData) Valid() bool {
-	switch e {
-	case PatchListingsItemParamsIncludedDataIdentifiers:
-		return true
-	case PatchListingsItemParamsIncludedDataIssues:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PatchListingsItemParamsMode.
 const (
 	PatchListingsItemParamsModeVALIDATIONPREVIEW PatchListingsItemParamsMode = "VALIDATION_PREVIEW"
 )
-
-// Valid indicates whether the value is a known member of the PatchListingsItemParamsMode enum.
-func (e PatchListingsItemParamsMode) Valid() bool {
-	switch e {
-	case PatchListingsItemParamsModeVALIDATIONPREVIEW:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PutListingsItemParamsIncludedData.
 const (
@@ -483,32 +183,10 @@ const (
 	PutListingsItemParamsIncludedDataIssues      PutListingsItemParamsIncludedData = "issues"
 )
 
-// Valid indicates whether the value is a known member of the PutListingsItemParamsIncludedData enum.
-func (e PutListingsItemParamsIncludedData) Valid() bool {
-	switch e {
-	case PutListingsItemParamsIncludedDataIdentifiers:
-		return true
-	case PutListingsItemParamsIncludedDataIssues:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PutListingsItemParamsMode.
 const (
 	PutListingsItemParamsModeVALIDATIONPREVIEW PutListingsItemParamsMode = "VALIDATION_PREVIEW"
 )
-
-// Valid indicates whether the value is a known member of the PutListingsItemParamsMode enum.
-func (e PutListingsItemParamsMode) Valid() bool {
-	switch e {
-	case PutListingsItemParamsModeVALIDATIONPREVIEW:
-		return true
-	default:
-		return false
-	}
-}
 
 // Audience Buyer segment or program this offer is applicable to.
 type Audience struct {
@@ -2251,54 +1929,6 @@ type ClientWithResponsesInterface interface {
 	PutListingsItemWithResponse(ctx context.Context, sellerID string, sku string, params *PutListingsItemParams, body PutListingsItemJSONRequestBody, reqEditors ...RequestEditorFn) (*PutListingsItemHTTPResponse, error)
 }
 
-// SearchListingsItemsHTTPResponse200Headers the declared response headers of an HTTP 200 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchListingsItemsHTTPResponse400Headers the declared response headers of an HTTP 400 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchListingsItemsHTTPResponse403Headers the declared response headers of an HTTP 403 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchListingsItemsHTTPResponse404Headers the declared response headers of an HTTP 404 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchListingsItemsHTTPResponse413Headers the declared response headers of an HTTP 413 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchListingsItemsHTTPResponse415Headers the declared response headers of an HTTP 415 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchListingsItemsHTTPResponse429Headers the declared response headers of an HTTP 429 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchListingsItemsHTTPResponse500Headers the declared response headers of an HTTP 500 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchListingsItemsHTTPResponse503Headers the declared response headers of an HTTP 503 response for SearchListingsItems
-type SearchListingsItemsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SearchListingsItemsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2320,74 +1950,6 @@ type SearchListingsItemsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchListingsItemsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SearchListingsItemsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SearchListingsItemsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SearchListingsItemsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SearchListingsItemsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SearchListingsItemsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchListingsItemsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SearchListingsItemsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SearchListingsItemsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON200() *ItemSearchResults {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SearchListingsItemsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SearchListingsItemsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2404,56 +1966,6 @@ func (r SearchListingsItemsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SearchListingsItemsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// DeleteListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DeleteListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// DeleteListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for DeleteListingsItem
-type DeleteListingsItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type DeleteListingsItemHTTPResponse struct {
@@ -2475,67 +1987,6 @@ type DeleteListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DeleteListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *DeleteListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *DeleteListingsItemHTTPResponse403Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *DeleteListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *DeleteListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DeleteListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *DeleteListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *DeleteListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON200() *ListingsItemSubmissionResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r DeleteListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r DeleteListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2552,62 +2003,6 @@ func (r DeleteListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DeleteListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetListingsItem
-type GetListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetListingsItem
-type GetListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetListingsItem
-type GetListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsItemHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetListingsItem
-type GetListingsItemHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetListingsItem
-type GetListingsItemHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetListingsItem
-type GetListingsItemHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetListingsItem
-type GetListingsItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetListingsItem
-type GetListingsItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetListingsItem
-type GetListingsItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetListingsItemHTTPResponse struct {
@@ -2631,74 +2026,6 @@ type GetListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetListingsItemHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetListingsItemHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON200() *Item {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2715,56 +2042,6 @@ func (r GetListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// PatchListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for PatchListingsItem
-type PatchListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for PatchListingsItem
-type PatchListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PatchListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for PatchListingsItem
-type PatchListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// PatchListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for PatchListingsItem
-type PatchListingsItemHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// PatchListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for PatchListingsItem
-type PatchListingsItemHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// PatchListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for PatchListingsItem
-type PatchListingsItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// PatchListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for PatchListingsItem
-type PatchListingsItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// PatchListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for PatchListingsItem
-type PatchListingsItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type PatchListingsItemHTTPResponse struct {
@@ -2786,67 +2063,6 @@ type PatchListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *PatchListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PatchListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PatchListingsItemHTTPResponse403Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *PatchListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *PatchListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PatchListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PatchListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PatchListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON200() *ListingsItemSubmissionResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r PatchListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r PatchListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2863,56 +2079,6 @@ func (r PatchListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PatchListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// PutListingsItemHTTPResponse200Headers the declared response headers of an HTTP 200 response for PutListingsItem
-type PutListingsItemHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse400Headers the declared response headers of an HTTP 400 response for PutListingsItem
-type PutListingsItemHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PutListingsItemHTTPResponse403Headers the declared response headers of an HTTP 403 response for PutListingsItem
-type PutListingsItemHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// PutListingsItemHTTPResponse413Headers the declared response headers of an HTTP 413 response for PutListingsItem
-type PutListingsItemHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// PutListingsItemHTTPResponse415Headers the declared response headers of an HTTP 415 response for PutListingsItem
-type PutListingsItemHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// PutListingsItemHTTPResponse429Headers the declared response headers of an HTTP 429 response for PutListingsItem
-type PutListingsItemHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// PutListingsItemHTTPResponse500Headers the declared response headers of an HTTP 500 response for PutListingsItem
-type PutListingsItemHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// PutListingsItemHTTPResponse503Headers the declared response headers of an HTTP 503 response for PutListingsItem
-type PutListingsItemHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type PutListingsItemHTTPResponse struct {
@@ -2934,67 +2100,6 @@ type PutListingsItemHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *PutListingsItemHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PutListingsItemHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PutListingsItemHTTPResponse403Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *PutListingsItemHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *PutListingsItemHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PutListingsItemHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PutListingsItemHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PutListingsItemHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON200() *ListingsItemSubmissionResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r PutListingsItemHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r PutListingsItemHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3011,14 +2116,6 @@ func (r PutListingsItemHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PutListingsItemHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SearchListingsItemsWithResponse performs a GET /listings/2021-08-01/items/{sellerId} (the `SearchListingsItems` operationId) request.
@@ -3247,120 +2344,6 @@ func ParseSearchListingsItemsHTTPResponse(rsp *http.Response) (*SearchListingsIt
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers SearchListingsItemsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers SearchListingsItemsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SearchListingsItemsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SearchListingsItemsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SearchListingsItemsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SearchListingsItemsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SearchListingsItemsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SearchListingsItemsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SearchListingsItemsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3434,103 +2417,6 @@ func ParseDeleteListingsItemHTTPResponse(rsp *http.Response) (*DeleteListingsIte
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers DeleteListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers DeleteListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers DeleteListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 413:
-		var headers DeleteListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers DeleteListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers DeleteListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers DeleteListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers DeleteListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3615,120 +2501,6 @@ func ParseGetListingsItemHTTPResponse(rsp *http.Response) (*GetListingsItemHTTPR
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetListingsItemHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3804,103 +2576,6 @@ func ParsePatchListingsItemHTTPResponse(rsp *http.Response) (*PatchListingsItemH
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers PatchListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers PatchListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers PatchListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 413:
-		var headers PatchListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers PatchListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers PatchListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers PatchListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers PatchListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3974,103 +2649,6 @@ func ParsePutListingsItemHTTPResponse(rsp *http.Response) (*PutListingsItemHTTPR
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers PutListingsItemHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers PutListingsItemHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers PutListingsItemHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 413:
-		var headers PutListingsItemHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers PutListingsItemHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers PutListingsItemHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers PutListingsItemHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers PutListingsItemHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -30,36 +30,12 @@ const (
 	LinkVerbGET LinkVerb = "GET"
 )
 
-// Valid indicates whether the value is a known member of the LinkVerb enum.
-func (e LinkVerb) Valid() bool {
-	switch e {
-	case LinkVerbGET:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ReasonReasonCode.
 const (
 	ReasonReasonCodeAPPROVALREQUIRED ReasonReasonCode = "APPROVAL_REQUIRED"
 	ReasonReasonCodeASINNOTFOUND     ReasonReasonCode = "ASIN_NOT_FOUND"
 	ReasonReasonCodeNOTELIGIBLE      ReasonReasonCode = "NOT_ELIGIBLE"
 )
-
-// Valid indicates whether the value is a known member of the ReasonReasonCode enum.
-func (e ReasonReasonCode) Valid() bool {
-	switch e {
-	case ReasonReasonCodeAPPROVALREQUIRED:
-		return true
-	case ReasonReasonCodeASINNOTFOUND:
-		return true
-	case ReasonReasonCodeNOTELIGIBLE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for RestrictionConditionType.
 const (
@@ -78,40 +54,6 @@ const (
 	RestrictionConditionTypeUsedVeryGood           RestrictionConditionType = "used_very_good"
 )
 
-// Valid indicates whether the value is a known member of the RestrictionConditionType enum.
-func (e RestrictionConditionType) Valid() bool {
-	switch e {
-	case RestrictionConditionTypeClubClub:
-		return true
-	case RestrictionConditionTypeCollectibleAcceptable:
-		return true
-	case RestrictionConditionTypeCollectibleGood:
-		return true
-	case RestrictionConditionTypeCollectibleLikeNew:
-		return true
-	case RestrictionConditionTypeCollectibleVeryGood:
-		return true
-	case RestrictionConditionTypeNewNew:
-		return true
-	case RestrictionConditionTypeNewOem:
-		return true
-	case RestrictionConditionTypeNewOpenBox:
-		return true
-	case RestrictionConditionTypeRefurbishedRefurbished:
-		return true
-	case RestrictionConditionTypeUsedAcceptable:
-		return true
-	case RestrictionConditionTypeUsedGood:
-		return true
-	case RestrictionConditionTypeUsedLikeNew:
-		return true
-	case RestrictionConditionTypeUsedVeryGood:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetListingsRestrictionsParamsConditionType.
 const (
 	GetListingsRestrictionsParamsConditionTypeClubClub               GetListingsRestrictionsParamsConditionType = "club_club"
@@ -128,40 +70,6 @@ const (
 	GetListingsRestrictionsParamsConditionTypeUsedLikeNew            GetListingsRestrictionsParamsConditionType = "used_like_new"
 	GetListingsRestrictionsParamsConditionTypeUsedVeryGood           GetListingsRestrictionsParamsConditionType = "used_very_good"
 )
-
-// Valid indicates whether the value is a known member of the GetListingsRestrictionsParamsConditionType enum.
-func (e GetListingsRestrictionsParamsConditionType) Valid() bool {
-	switch e {
-	case GetListingsRestrictionsParamsConditionTypeClubClub:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeCollectibleAcceptable:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeCollectibleGood:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeCollectibleLikeNew:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeCollectibleVeryGood:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeNewNew:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeNewOem:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeNewOpenBox:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeRefurbishedRefurbished:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeUsedAcceptable:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeUsedGood:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeUsedLikeNew:
-		return true
-	case GetListingsRestrictionsParamsConditionTypeUsedVeryGood:
-		return true
-	default:
-		return false
-	}
-}
 
 // Error Error response returned when the request is unsuccessful.
 type Error struct {
@@ -533,54 +441,6 @@ type ClientWithResponsesInterface interface {
 	GetListingsRestrictionsWithResponse(ctx context.Context, params *GetListingsRestrictionsParams, reqEditors ...RequestEditorFn) (*GetListingsRestrictionsHTTPResponse, error)
 }
 
-// GetListingsRestrictionsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingsRestrictionsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingsRestrictionsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsRestrictionsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingsRestrictionsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsRestrictionsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsRestrictionsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsRestrictionsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingsRestrictionsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetListingsRestrictions
-type GetListingsRestrictionsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetListingsRestrictionsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -602,74 +462,6 @@ type GetListingsRestrictionsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetListingsRestrictionsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetListingsRestrictionsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetListingsRestrictionsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetListingsRestrictionsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetListingsRestrictionsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetListingsRestrictionsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetListingsRestrictionsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetListingsRestrictionsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetListingsRestrictionsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON200() *RestrictionList {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetListingsRestrictionsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetListingsRestrictionsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -686,14 +478,6 @@ func (r GetListingsRestrictionsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetListingsRestrictionsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetListingsRestrictionsWithResponse performs a GET /listings/2021-08-01/restrictions (the `GetListingsRestrictions` operationId) request.
@@ -794,120 +578,6 @@ func ParseGetListingsRestrictionsHTTPResponse(rsp *http.Response) (*GetListingsR
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetListingsRestrictionsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetListingsRestrictionsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetListingsRestrictionsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetListingsRestrictionsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetListingsRestrictionsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetListingsRestrictionsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetListingsRestrictionsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetListingsRestrictionsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetListingsRestrictionsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

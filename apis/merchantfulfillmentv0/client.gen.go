@@ -34,40 +34,12 @@ const (
 	CarrierWillPickUpOptionShipperWillDropOff CarrierWillPickUpOption = "ShipperWillDropOff"
 )
 
-// Valid indicates whether the value is a known member of the CarrierWillPickUpOption enum.
-func (e CarrierWillPickUpOption) Valid() bool {
-	switch e {
-	case CarrierWillPickUpOptionCarrierWillPickUp:
-		return true
-	case CarrierWillPickUpOptionNoPreference:
-		return true
-	case CarrierWillPickUpOptionShipperWillDropOff:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DangerousGoodsDetailsPackingGroup.
 const (
 	DangerousGoodsDetailsPackingGroupI   DangerousGoodsDetailsPackingGroup = "I"
 	DangerousGoodsDetailsPackingGroupII  DangerousGoodsDetailsPackingGroup = "II"
 	DangerousGoodsDetailsPackingGroupIII DangerousGoodsDetailsPackingGroup = "III"
 )
-
-// Valid indicates whether the value is a known member of the DangerousGoodsDetailsPackingGroup enum.
-func (e DangerousGoodsDetailsPackingGroup) Valid() bool {
-	switch e {
-	case DangerousGoodsDetailsPackingGroupI:
-		return true
-	case DangerousGoodsDetailsPackingGroupII:
-		return true
-	case DangerousGoodsDetailsPackingGroupIII:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DangerousGoodsDetailsPackingInstruction.
 const (
@@ -86,40 +58,6 @@ const (
 	DangerousGoodsDetailsPackingInstructionPI970SECTIONII DangerousGoodsDetailsPackingInstruction = "PI970_SECTION_II"
 )
 
-// Valid indicates whether the value is a known member of the DangerousGoodsDetailsPackingInstruction enum.
-func (e DangerousGoodsDetailsPackingInstruction) Valid() bool {
-	switch e {
-	case DangerousGoodsDetailsPackingInstructionPI965SECTIONIA:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI965SECTIONIB:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI965SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI966SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI966SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI967SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI967SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI968SECTIONIA:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI968SECTIONIB:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI969SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI969SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI970SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI970SECTIONII:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DeliveryExperienceOption.
 const (
 	DeliveryExperienceOptionDeliveryConfirmationWithAdultSignature DeliveryExperienceOption = "DeliveryConfirmationWithAdultSignature"
@@ -129,24 +67,6 @@ const (
 	DeliveryExperienceOptionNoTracking                             DeliveryExperienceOption = "NoTracking"
 )
 
-// Valid indicates whether the value is a known member of the DeliveryExperienceOption enum.
-func (e DeliveryExperienceOption) Valid() bool {
-	switch e {
-	case DeliveryExperienceOptionDeliveryConfirmationWithAdultSignature:
-		return true
-	case DeliveryExperienceOptionDeliveryConfirmationWithSignature:
-		return true
-	case DeliveryExperienceOptionDeliveryConfirmationWithoutSignature:
-		return true
-	case DeliveryExperienceOptionNoPreference:
-		return true
-	case DeliveryExperienceOptionNoTracking:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DeliveryExperienceType.
 const (
 	DeliveryExperienceTypeDeliveryConfirmationWithAdultSignature DeliveryExperienceType = "DeliveryConfirmationWithAdultSignature"
@@ -155,22 +75,6 @@ const (
 	DeliveryExperienceTypeNoTracking                             DeliveryExperienceType = "NoTracking"
 )
 
-// Valid indicates whether the value is a known member of the DeliveryExperienceType enum.
-func (e DeliveryExperienceType) Valid() bool {
-	switch e {
-	case DeliveryExperienceTypeDeliveryConfirmationWithAdultSignature:
-		return true
-	case DeliveryExperienceTypeDeliveryConfirmationWithSignature:
-		return true
-	case DeliveryExperienceTypeDeliveryConfirmationWithoutSignature:
-		return true
-	case DeliveryExperienceTypeNoTracking:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FileType.
 const (
 	FileTypeApplicationPdf FileType = "application/pdf"
@@ -178,55 +82,17 @@ const (
 	FileTypeImagePng       FileType = "image/png"
 )
 
-// Valid indicates whether the value is a known member of the FileType enum.
-func (e FileType) Valid() bool {
-	switch e {
-	case FileTypeApplicationPdf:
-		return true
-	case FileTypeApplicationZpl:
-		return true
-	case FileTypeImagePng:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for HazmatType.
 const (
 	HazmatTypeLQHazmat HazmatType = "LQHazmat"
 	HazmatTypeNone     HazmatType = "None"
 )
 
-// Valid indicates whether the value is a known member of the HazmatType enum.
-func (e HazmatType) Valid() bool {
-	switch e {
-	case HazmatTypeLQHazmat:
-		return true
-	case HazmatTypeNone:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InputTargetType.
 const (
 	InputTargetTypeITEMLEVEL     InputTargetType = "ITEM_LEVEL"
 	InputTargetTypeSHIPMENTLEVEL InputTargetType = "SHIPMENT_LEVEL"
 )
-
-// Valid indicates whether the value is a known member of the InputTargetType enum.
-func (e InputTargetType) Valid() bool {
-	switch e {
-	case InputTargetTypeITEMLEVEL:
-		return true
-	case InputTargetTypeSHIPMENTLEVEL:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LabelFormat.
 const (
@@ -236,24 +102,6 @@ const (
 	LabelFormatZPL203                 LabelFormat = "ZPL203"
 	LabelFormatZPL300                 LabelFormat = "ZPL300"
 )
-
-// Valid indicates whether the value is a known member of the LabelFormat enum.
-func (e LabelFormat) Valid() bool {
-	switch e {
-	case LabelFormatPDF:
-		return true
-	case LabelFormatPNG:
-		return true
-	case LabelFormatShippingServiceDefault:
-		return true
-	case LabelFormatZPL203:
-		return true
-	case LabelFormatZPL300:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LiquidVolumeUnit.
 const (
@@ -265,28 +113,6 @@ const (
 	LiquidVolumeUnitPT   LiquidVolumeUnit = "PT"
 	LiquidVolumeUnitQT   LiquidVolumeUnit = "QT"
 )
-
-// Valid indicates whether the value is a known member of the LiquidVolumeUnit enum.
-func (e LiquidVolumeUnit) Valid() bool {
-	switch e {
-	case LiquidVolumeUnitC:
-		return true
-	case LiquidVolumeUnitFLOZ:
-		return true
-	case LiquidVolumeUnitGAL:
-		return true
-	case LiquidVolumeUnitL:
-		return true
-	case LiquidVolumeUnitML:
-		return true
-	case LiquidVolumeUnitPT:
-		return true
-	case LiquidVolumeUnitQT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PredefinedPackageDimensions.
 const (
@@ -342,143 +168,15 @@ const (
 	PredefinedPackageDimensionsUSPSSmallFlatRateEnvelope     PredefinedPackageDimensions = "USPS_SmallFlatRateEnvelope"
 )
 
-// Valid indicates whether the value is a known member of the PredefinedPackageDimensions enum.
-func (e PredefinedPackageDimensions) Valid() bool {
-	switch e {
-	case PredefinedPackageDimensionsFedExBox10Kg:
-		return true
-	case PredefinedPackageDimensionsFedExBox25Kg:
-		return true
-	case PredefinedPackageDimensionsFedExBoxExtraLarge1:
-		return true
-	case PredefinedPackageDimensionsFedExBoxExtraLarge2:
-		return true
-	case PredefinedPackageDimensionsFedExBoxLarge1:
-		return true
-	case PredefinedPackageDimensionsFedExBoxLarge2:
-		return true
-	case PredefinedPackageDimensionsFedExBoxMedium1:
-		return true
-	case PredefinedPackageDimensionsFedExBoxMedium2:
-		return true
-	case PredefinedPackageDimensionsFedExBoxSmall1:
-		return true
-	case PredefinedPackageDimensionsFedExBoxSmall2:
-		return true
-	case PredefinedPackageDimensionsFedExEnvelope:
-		return true
-	case PredefinedPackageDimensionsFedExPaddedPak:
-		return true
-	case PredefinedPackageDimensionsFedExPak1:
-		return true
-	case PredefinedPackageDimensionsFedExPak2:
-		return true
-	case PredefinedPackageDimensionsFedExTube:
-		return true
-	case PredefinedPackageDimensionsFedExXLPak:
-		return true
-	case PredefinedPackageDimensionsUPSBox10Kg:
-		return true
-	case PredefinedPackageDimensionsUPSBox25Kg:
-		return true
-	case PredefinedPackageDimensionsUPSExpressBox:
-		return true
-	case PredefinedPackageDimensionsUPSExpressBoxLarge:
-		return true
-	case PredefinedPackageDimensionsUPSExpressBoxMedium:
-		return true
-	case PredefinedPackageDimensionsUPSExpressBoxSmall:
-		return true
-	case PredefinedPackageDimensionsUPSExpressEnvelope:
-		return true
-	case PredefinedPackageDimensionsUPSExpressHardPak:
-		return true
-	case PredefinedPackageDimensionsUPSExpressLegalEnvelope:
-		return true
-	case PredefinedPackageDimensionsUPSExpressPak:
-		return true
-	case PredefinedPackageDimensionsUPSExpressTube:
-		return true
-	case PredefinedPackageDimensionsUPSLaboratoryPak:
-		return true
-	case PredefinedPackageDimensionsUPSPadPak:
-		return true
-	case PredefinedPackageDimensionsUPSPallet:
-		return true
-	case PredefinedPackageDimensionsUSPSCard:
-		return true
-	case PredefinedPackageDimensionsUSPSFlat:
-		return true
-	case PredefinedPackageDimensionsUSPSFlatRateCardboardEnvelope:
-		return true
-	case PredefinedPackageDimensionsUSPSFlatRateEnvelope:
-		return true
-	case PredefinedPackageDimensionsUSPSFlatRateGiftCardEnvelope:
-		return true
-	case PredefinedPackageDimensionsUSPSFlatRateLegalEnvelope:
-		return true
-	case PredefinedPackageDimensionsUSPSFlatRatePaddedEnvelope:
-		return true
-	case PredefinedPackageDimensionsUSPSFlatRateWindowEnvelope:
-		return true
-	case PredefinedPackageDimensionsUSPSLargeFlatRateBoardGameBox:
-		return true
-	case PredefinedPackageDimensionsUSPSLargeFlatRateBox:
-		return true
-	case PredefinedPackageDimensionsUSPSLetter:
-		return true
-	case PredefinedPackageDimensionsUSPSMediumFlatRateBox1:
-		return true
-	case PredefinedPackageDimensionsUSPSMediumFlatRateBox2:
-		return true
-	case PredefinedPackageDimensionsUSPSRegionalRateBoxA1:
-		return true
-	case PredefinedPackageDimensionsUSPSRegionalRateBoxA2:
-		return true
-	case PredefinedPackageDimensionsUSPSRegionalRateBoxB1:
-		return true
-	case PredefinedPackageDimensionsUSPSRegionalRateBoxB2:
-		return true
-	case PredefinedPackageDimensionsUSPSRegionalRateBoxC:
-		return true
-	case PredefinedPackageDimensionsUSPSSmallFlatRateBox:
-		return true
-	case PredefinedPackageDimensionsUSPSSmallFlatRateEnvelope:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for RateItemID.
 const (
 	RateItemIDFBMSHIPPLUSCREDIT RateItemID = "FBM_SHIP_PLUS_CREDIT"
 )
 
-// Valid indicates whether the value is a known member of the RateItemID enum.
-func (e RateItemID) Valid() bool {
-	switch e {
-	case RateItemIDFBMSHIPPLUSCREDIT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for RateItemType.
 const (
 	RateItemTypeINCLUDED RateItemType = "INCLUDED"
 )
-
-// Valid indicates whether the value is a known member of the RateItemType enum.
-func (e RateItemType) Valid() bool {
-	switch e {
-	case RateItemTypeINCLUDED:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentStatus.
 const (
@@ -488,36 +186,10 @@ const (
 	ShipmentStatusRefundRejected ShipmentStatus = "RefundRejected"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentStatus enum.
-func (e ShipmentStatus) Valid() bool {
-	switch e {
-	case ShipmentStatusPurchased:
-		return true
-	case ShipmentStatusRefundApplied:
-		return true
-	case ShipmentStatusRefundPending:
-		return true
-	case ShipmentStatusRefundRejected:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for StandardIDForLabel.
 const (
 	StandardIDForLabelAmazonOrderID StandardIDForLabel = "AmazonOrderId"
 )
-
-// Valid indicates whether the value is a known member of the StandardIDForLabel enum.
-func (e StandardIDForLabel) Valid() bool {
-	switch e {
-	case StandardIDForLabelAmazonOrderID:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for UnitOfLength.
 const (
@@ -525,35 +197,11 @@ const (
 	UnitOfLengthInches      UnitOfLength = "inches"
 )
 
-// Valid indicates whether the value is a known member of the UnitOfLength enum.
-func (e UnitOfLength) Valid() bool {
-	switch e {
-	case UnitOfLengthCentimeters:
-		return true
-	case UnitOfLengthInches:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for UnitOfWeight.
 const (
 	UnitOfWeightG  UnitOfWeight = "g"
 	UnitOfWeightOz UnitOfWeight = "oz"
 )
-
-// Valid indicates whether the value is a known member of the UnitOfWeight enum.
-func (e UnitOfWeight) Valid() bool {
-	switch e {
-	case UnitOfWeightG:
-		return true
-	case UnitOfWeightOz:
-		return true
-	default:
-		return false
-	}
-}
 
 // AdditionalInputs Maps the additional seller input to the definition. The key to the map is the field name.
 type AdditionalInputs struct {
@@ -1018,7 +666,7 @@ type LabelCustomization struct {
 }
 
 // LabelDimension A label dimension.
-type LabelDimension = float32
+type LabelDimension = float64
 
 // LabelDimensions Dimensions for printing a shipping label.
 type LabelDimensions struct {
@@ -1059,7 +707,7 @@ type Length struct {
 	Unit *UnitOfLength `json:"unit,omitempty"`
 
 	// Value The value in units.
-	Value *float32 `json:"value,omitempty"`
+	Value *float64 `json:"value,omitempty"`
 }
 
 // LiquidVolume Liquid volume.
@@ -1068,7 +716,7 @@ type LiquidVolume struct {
 	Unit LiquidVolumeUnit `json:"Unit"`
 
 	// Value The measurement value.
-	Value float32 `json:"Value"`
+	Value float64 `json:"Value"`
 }
 
 // LiquidVolumeUnit The unit of measurement.
@@ -2151,49 +1799,6 @@ type ClientWithResponsesInterface interface {
 	GetShipmentWithResponse(ctx context.Context, shipmentID string, reqEditors ...RequestEditorFn) (*GetShipmentHTTPResponse, error)
 }
 
-// GetAdditionalSellerInputsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalSellerInputsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetAdditionalSellerInputs
-type GetAdditionalSellerInputsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetAdditionalSellerInputsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2213,67 +1818,6 @@ type GetAdditionalSellerInputsHTTPResponse struct {
 	JSON500 *GetAdditionalSellerInputsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetAdditionalSellerInputsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetAdditionalSellerInputsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetAdditionalSellerInputsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetAdditionalSellerInputsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetAdditionalSellerInputsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetAdditionalSellerInputsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetAdditionalSellerInputsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetAdditionalSellerInputsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetAdditionalSellerInputsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON200() *GetAdditionalSellerInputsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON400() *GetAdditionalSellerInputsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON401() *GetAdditionalSellerInputsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON403() *GetAdditionalSellerInputsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON404() *GetAdditionalSellerInputsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON429() *GetAdditionalSellerInputsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON500() *GetAdditionalSellerInputsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetAdditionalSellerInputsHTTPResponse) GetJSON503() *GetAdditionalSellerInputsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetAdditionalSellerInputsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2290,57 +1834,6 @@ func (r GetAdditionalSellerInputsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetAdditionalSellerInputsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetEligibleShipmentServicesHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetEligibleShipmentServicesHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetEligibleShipmentServices
-type GetEligibleShipmentServicesHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetEligibleShipmentServicesHTTPResponse struct {
@@ -2362,67 +1855,6 @@ type GetEligibleShipmentServicesHTTPResponse struct {
 	JSON500 *GetEligibleShipmentServicesResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetEligibleShipmentServicesResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetEligibleShipmentServicesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetEligibleShipmentServicesHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetEligibleShipmentServicesHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetEligibleShipmentServicesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetEligibleShipmentServicesHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetEligibleShipmentServicesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetEligibleShipmentServicesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetEligibleShipmentServicesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON200() *GetEligibleShipmentServicesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON400() *GetEligibleShipmentServicesResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON401() *GetEligibleShipmentServicesResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON403() *GetEligibleShipmentServicesResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON404() *GetEligibleShipmentServicesResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON429() *GetEligibleShipmentServicesResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON500() *GetEligibleShipmentServicesResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetEligibleShipmentServicesHTTPResponse) GetJSON503() *GetEligibleShipmentServicesResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetEligibleShipmentServicesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2439,57 +1871,6 @@ func (r GetEligibleShipmentServicesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetEligibleShipmentServicesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CreateShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for CreateShipment
-type CreateShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for CreateShipment
-type CreateShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for CreateShipment
-type CreateShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for CreateShipment
-type CreateShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for CreateShipment
-type CreateShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for CreateShipment
-type CreateShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for CreateShipment
-type CreateShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for CreateShipment
-type CreateShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CreateShipmentHTTPResponse struct {
@@ -2511,67 +1892,6 @@ type CreateShipmentHTTPResponse struct {
 	JSON500 *CreateShipmentResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *CreateShipmentResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreateShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CreateShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreateShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CreateShipmentHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreateShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreateShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON200() *CreateShipmentResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON400() *CreateShipmentResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON401() *CreateShipmentResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON403() *CreateShipmentResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON404() *CreateShipmentResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON429() *CreateShipmentResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON500() *CreateShipmentResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CreateShipmentHTTPResponse) GetJSON503() *CreateShipmentResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CreateShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2588,57 +1908,6 @@ func (r CreateShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CancelShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for CancelShipment
-type CancelShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for CancelShipment
-type CancelShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for CancelShipment
-type CancelShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for CancelShipment
-type CancelShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for CancelShipment
-type CancelShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for CancelShipment
-type CancelShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for CancelShipment
-type CancelShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for CancelShipment
-type CancelShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CancelShipmentHTTPResponse struct {
@@ -2660,67 +1929,6 @@ type CancelShipmentHTTPResponse struct {
 	JSON500 *CancelShipmentResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *CancelShipmentResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CancelShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CancelShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CancelShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CancelShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CancelShipmentHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CancelShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CancelShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CancelShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON200() *CancelShipmentResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON400() *CancelShipmentResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON401() *CancelShipmentResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON403() *CancelShipmentResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON404() *CancelShipmentResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON429() *CancelShipmentResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON500() *CancelShipmentResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON503() *CancelShipmentResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CancelShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2737,57 +1945,6 @@ func (r CancelShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CancelShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipment
-type GetShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipment
-type GetShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipment
-type GetShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipment
-type GetShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipment
-type GetShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipment
-type GetShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipment
-type GetShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipment
-type GetShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentHTTPResponse struct {
@@ -2809,67 +1966,6 @@ type GetShipmentHTTPResponse struct {
 	JSON500 *GetShipmentResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetShipmentResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON200() *GetShipmentResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON400() *GetShipmentResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON401() *GetShipmentResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON403() *GetShipmentResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON404() *GetShipmentResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON429() *GetShipmentResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON500() *GetShipmentResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentHTTPResponse) GetJSON503() *GetShipmentResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2886,14 +1982,6 @@ func (r GetShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetAdditionalSellerInputsWithBodyWithResponse performs a POST /mfn/v0/additionalSellerInputs (the `GetAdditionalSellerInputs` operationId) request,
@@ -3136,110 +2224,6 @@ func ParseGetAdditionalSellerInputsHTTPResponse(rsp *http.Response) (*GetAdditio
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetAdditionalSellerInputsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetAdditionalSellerInputsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetAdditionalSellerInputsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetAdditionalSellerInputsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetAdditionalSellerInputsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetAdditionalSellerInputsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetAdditionalSellerInputsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetAdditionalSellerInputsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3313,110 +2297,6 @@ func ParseGetEligibleShipmentServicesHTTPResponse(rsp *http.Response) (*GetEligi
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetEligibleShipmentServicesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetEligibleShipmentServicesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetEligibleShipmentServicesHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetEligibleShipmentServicesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetEligibleShipmentServicesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetEligibleShipmentServicesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetEligibleShipmentServicesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetEligibleShipmentServicesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3494,110 +2374,6 @@ func ParseCreateShipmentHTTPResponse(rsp *http.Response) (*CreateShipmentHTTPRes
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CreateShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreateShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CreateShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CreateShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CreateShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers CreateShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CreateShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreateShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3673,110 +2449,6 @@ func ParseCancelShipmentHTTPResponse(rsp *http.Response) (*CancelShipmentHTTPRes
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CancelShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CancelShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CancelShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CancelShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CancelShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers CancelShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CancelShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CancelShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3850,110 +2522,6 @@ func ParseGetShipmentHTTPResponse(rsp *http.Response) (*GetShipmentHTTPResponse,
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -38,60 +38,16 @@ const (
 	BusinessHourDayOfWeekWED BusinessHourDayOfWeek = "WED"
 )
 
-// Valid indicates whether the value is a known member of the BusinessHourDayOfWeek enum.
-func (e BusinessHourDayOfWeek) Valid() bool {
-	switch e {
-	case BusinessHourDayOfWeekFRI:
-		return true
-	case BusinessHourDayOfWeekMON:
-		return true
-	case BusinessHourDayOfWeekSAT:
-		return true
-	case BusinessHourDayOfWeekSUN:
-		return true
-	case BusinessHourDayOfWeekTHU:
-		return true
-	case BusinessHourDayOfWeekTUE:
-		return true
-	case BusinessHourDayOfWeekWED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ConstraintType.
 const (
 	ConstraintTypeMANDATORY ConstraintType = "MANDATORY"
 )
-
-// Valid indicates whether the value is a known member of the ConstraintType enum.
-func (e ConstraintType) Valid() bool {
-	switch e {
-	case ConstraintTypeMANDATORY:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ExceptionDateExceptionDateType.
 const (
 	ExceptionDateExceptionDateTypeCLOSED ExceptionDateExceptionDateType = "CLOSED"
 	ExceptionDateExceptionDateTypeOPEN   ExceptionDateExceptionDateType = "OPEN"
 )
-
-// Valid indicates whether the value is a known member of the ExceptionDateExceptionDateType enum.
-func (e ExceptionDateExceptionDateType) Valid() bool {
-	switch e {
-	case ExceptionDateExceptionDateTypeCLOSED:
-		return true
-	case ExceptionDateExceptionDateTypeOPEN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for FulfillmentStatus.
 const (
@@ -104,48 +60,12 @@ const (
 	FulfillmentStatusUNSHIPPED           FulfillmentStatus = "UNSHIPPED"
 )
 
-// Valid indicates whether the value is a known member of the FulfillmentStatus enum.
-func (e FulfillmentStatus) Valid() bool {
-	switch e {
-	case FulfillmentStatusCANCELLED:
-		return true
-	case FulfillmentStatusPARTIALLYSHIPPED:
-		return true
-	case FulfillmentStatusPENDING:
-		return true
-	case FulfillmentStatusPENDINGAVAILABILITY:
-		return true
-	case FulfillmentStatusSHIPPED:
-		return true
-	case FulfillmentStatusUNFULFILLABLE:
-		return true
-	case FulfillmentStatusUNSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemSubstitutionPreferenceSubstitutionType.
 const (
 	ItemSubstitutionPreferenceSubstitutionTypeAMAZONRECOMMENDED  ItemSubstitutionPreferenceSubstitutionType = "AMAZON_RECOMMENDED"
 	ItemSubstitutionPreferenceSubstitutionTypeCUSTOMERPREFERENCE ItemSubstitutionPreferenceSubstitutionType = "CUSTOMER_PREFERENCE"
 	ItemSubstitutionPreferenceSubstitutionTypeDONOTSUBSTITUTE    ItemSubstitutionPreferenceSubstitutionType = "DO_NOT_SUBSTITUTE"
 )
-
-// Valid indicates whether the value is a known member of the ItemSubstitutionPreferenceSubstitutionType enum.
-func (e ItemSubstitutionPreferenceSubstitutionType) Valid() bool {
-	switch e {
-	case ItemSubstitutionPreferenceSubstitutionTypeAMAZONRECOMMENDED:
-		return true
-	case ItemSubstitutionPreferenceSubstitutionTypeCUSTOMERPREFERENCE:
-		return true
-	case ItemSubstitutionPreferenceSubstitutionTypeDONOTSUBSTITUTE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for MeasurementUnit.
 const (
@@ -175,62 +95,6 @@ const (
 	MeasurementUnitSQUAREMETERS      MeasurementUnit = "SQUARE_METERS"
 )
 
-// Valid indicates whether the value is a known member of the MeasurementUnit enum.
-func (e MeasurementUnit) Valid() bool {
-	switch e {
-	case MeasurementUnitCENTIMETERS:
-		return true
-	case MeasurementUnitCOUNT:
-		return true
-	case MeasurementUnitCUBICCENTIMETERS:
-		return true
-	case MeasurementUnitCUBICFEET:
-		return true
-	case MeasurementUnitCUBICINCHES:
-		return true
-	case MeasurementUnitCUBICMETERS:
-		return true
-	case MeasurementUnitFEET:
-		return true
-	case MeasurementUnitFLUIDOUNCES:
-		return true
-	case MeasurementUnitGALLONS:
-		return true
-	case MeasurementUnitGRAMS:
-		return true
-	case MeasurementUnitINCHES:
-		return true
-	case MeasurementUnitKILOGRAMS:
-		return true
-	case MeasurementUnitLITERS:
-		return true
-	case MeasurementUnitMETERS:
-		return true
-	case MeasurementUnitMILLIGRAMS:
-		return true
-	case MeasurementUnitMILLIMETERS:
-		return true
-	case MeasurementUnitOUNCES:
-		return true
-	case MeasurementUnitPINTS:
-		return true
-	case MeasurementUnitPOUNDS:
-		return true
-	case MeasurementUnitQUARTS:
-		return true
-	case MeasurementUnitSQUARECENTIMETERS:
-		return true
-	case MeasurementUnitSQUAREFEET:
-		return true
-	case MeasurementUnitSQUAREINCHES:
-		return true
-	case MeasurementUnitSQUAREMETERS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PackageStatusStatus.
 const (
 	PackageStatusStatusCANCELLED     PackageStatusStatus = "CANCELLED"
@@ -240,26 +104,6 @@ const (
 	PackageStatusStatusSHIPPED       PackageStatusStatus = "SHIPPED"
 	PackageStatusStatusUNDELIVERABLE PackageStatusStatus = "UNDELIVERABLE"
 )
-
-// Valid indicates whether the value is a known member of the PackageStatusStatus enum.
-func (e PackageStatusStatus) Valid() bool {
-	switch e {
-	case PackageStatusStatusCANCELLED:
-		return true
-	case PackageStatusStatusDELIVERED:
-		return true
-	case PackageStatusStatusINTRANSIT:
-		return true
-	case PackageStatusStatusPENDING:
-		return true
-	case PackageStatusStatusSHIPPED:
-		return true
-	case PackageStatusStatusUNDELIVERABLE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchOrdersParamsFulfillmentStatuses.
 const (
@@ -272,45 +116,11 @@ const (
 	SearchOrdersParamsFulfillmentStatusesUNSHIPPED           SearchOrdersParamsFulfillmentStatuses = "UNSHIPPED"
 )
 
-// Valid indicates whether the value is a known member of the SearchOrdersParamsFulfillmentStatuses enum.
-func (e SearchOrdersParamsFulfillmentStatuses) Valid() bool {
-	switch e {
-	case SearchOrdersParamsFulfillmentStatusesCANCELLED:
-		return true
-	case SearchOrdersParamsFulfillmentStatusesPARTIALLYSHIPPED:
-		return true
-	case SearchOrdersParamsFulfillmentStatusesPENDING:
-		return true
-	case SearchOrdersParamsFulfillmentStatusesPENDINGAVAILABILITY:
-		return true
-	case SearchOrdersParamsFulfillmentStatusesSHIPPED:
-		return true
-	case SearchOrdersParamsFulfillmentStatusesUNFULFILLABLE:
-		return true
-	case SearchOrdersParamsFulfillmentStatusesUNSHIPPED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SearchOrdersParamsFulfilledBy.
 const (
 	SearchOrdersParamsFulfilledByAMAZON   SearchOrdersParamsFulfilledBy = "AMAZON"
 	SearchOrdersParamsFulfilledByMERCHANT SearchOrdersParamsFulfilledBy = "MERCHANT"
 )
-
-// Valid indicates whether the value is a known member of the SearchOrdersParamsFulfilledBy enum.
-func (e SearchOrdersParamsFulfilledBy) Valid() bool {
-	switch e {
-	case SearchOrdersParamsFulfilledByAMAZON:
-		return true
-	case SearchOrdersParamsFulfilledByMERCHANT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SearchOrdersParamsIncludedData.
 const (
@@ -327,36 +137,6 @@ const (
 	SearchOrdersParamsIncludedDataTAX               SearchOrdersParamsIncludedData = "TAX"
 )
 
-// Valid indicates whether the value is a known member of the SearchOrdersParamsIncludedData enum.
-func (e SearchOrdersParamsIncludedData) Valid() bool {
-	switch e {
-	case SearchOrdersParamsIncludedDataBUYER:
-		return true
-	case SearchOrdersParamsIncludedDataCANCELLATION:
-		return true
-	case SearchOrdersParamsIncludedDataEXPENSE:
-		return true
-	case SearchOrdersParamsIncludedDataFULFILLMENT:
-		return true
-	case SearchOrdersParamsIncludedDataFULFILLMENTORDERS:
-		return true
-	case SearchOrdersParamsIncludedDataPACKAGES:
-		return true
-	case SearchOrdersParamsIncludedDataPAYMENT:
-		return true
-	case SearchOrdersParamsIncludedDataPROCEEDS:
-		return true
-	case SearchOrdersParamsIncludedDataPROMOTION:
-		return true
-	case SearchOrdersParamsIncludedDataRECIPIENT:
-		return true
-	case SearchOrdersParamsIncludedDataTAX:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetOrderParamsIncludedData.
 const (
 	GetOrderParamsIncludedDataBUYER             GetOrderParamsIncludedData = "BUYER"
@@ -371,36 +151,6 @@ const (
 	GetOrderParamsIncludedDataRECIPIENT         GetOrderParamsIncludedData = "RECIPIENT"
 	GetOrderParamsIncludedDataTAX               GetOrderParamsIncludedData = "TAX"
 )
-
-// Valid indicates whether the value is a known member of the GetOrderParamsIncludedData enum.
-func (e GetOrderParamsIncludedData) Valid() bool {
-	switch e {
-	case GetOrderParamsIncludedDataBUYER:
-		return true
-	case GetOrderParamsIncludedDataCANCELLATION:
-		return true
-	case GetOrderParamsIncludedDataEXPENSE:
-		return true
-	case GetOrderParamsIncludedDataFULFILLMENT:
-		return true
-	case GetOrderParamsIncludedDataFULFILLMENTORDERS:
-		return true
-	case GetOrderParamsIncludedDataPACKAGES:
-		return true
-	case GetOrderParamsIncludedDataPAYMENT:
-		return true
-	case GetOrderParamsIncludedDataPROCEEDS:
-		return true
-	case GetOrderParamsIncludedDataPROMOTION:
-		return true
-	case GetOrderParamsIncludedDataRECIPIENT:
-		return true
-	case GetOrderParamsIncludedDataTAX:
-		return true
-	default:
-		return false
-	}
-}
 
 // AddressExtendedFields Additional address components that provide more detailed location information, helping with precise delivery routing.
 //
@@ -924,7 +674,7 @@ type Measurement struct {
 	Unit MeasurementUnit `json:"unit"`
 
 	// Value The numerical quantity or amount being measured in the specified unit.
-	Value float32 `json:"value"`
+	Value float64 `json:"value"`
 }
 
 // MeasurementUnit The specific unit of measurement used to quantify this item.
@@ -1884,54 +1634,6 @@ type ClientWithResponsesInterface interface {
 	GetOrderWithResponse(ctx context.Context, orderID string, params *GetOrderParams, reqEditors ...RequestEditorFn) (*GetOrderHTTPResponse, error)
 }
 
-// SearchOrdersHTTPResponse200Headers the declared response headers of an HTTP 200 response for SearchOrders
-type SearchOrdersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchOrdersHTTPResponse400Headers the declared response headers of an HTTP 400 response for SearchOrders
-type SearchOrdersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchOrdersHTTPResponse403Headers the declared response headers of an HTTP 403 response for SearchOrders
-type SearchOrdersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchOrdersHTTPResponse404Headers the declared response headers of an HTTP 404 response for SearchOrders
-type SearchOrdersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SearchOrdersHTTPResponse413Headers the declared response headers of an HTTP 413 response for SearchOrders
-type SearchOrdersHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchOrdersHTTPResponse415Headers the declared response headers of an HTTP 415 response for SearchOrders
-type SearchOrdersHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchOrdersHTTPResponse429Headers the declared response headers of an HTTP 429 response for SearchOrders
-type SearchOrdersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchOrdersHTTPResponse500Headers the declared response headers of an HTTP 500 response for SearchOrders
-type SearchOrdersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SearchOrdersHTTPResponse503Headers the declared response headers of an HTTP 503 response for SearchOrders
-type SearchOrdersHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SearchOrdersHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1953,74 +1655,6 @@ type SearchOrdersHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *SearchOrdersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SearchOrdersHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SearchOrdersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SearchOrdersHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SearchOrdersHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SearchOrdersHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SearchOrdersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SearchOrdersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SearchOrdersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON200() *SearchOrdersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SearchOrdersHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SearchOrdersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2037,62 +1671,6 @@ func (r SearchOrdersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SearchOrdersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrder
-type GetOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrder
-type GetOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrder
-type GetOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrder
-type GetOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetOrder
-type GetOrderHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetOrder
-type GetOrderHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrder
-type GetOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrder
-type GetOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrder
-type GetOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderHTTPResponse struct {
@@ -2116,74 +1694,6 @@ type GetOrderHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetOrderHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetOrderHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON200() *GetOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2200,14 +1710,6 @@ func (r GetOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SearchOrdersWithResponse performs a GET /orders/2026-01-01/orders (the `SearchOrders` operationId) request.
@@ -2331,120 +1833,6 @@ func ParseSearchOrdersHTTPResponse(rsp *http.Response) (*SearchOrdersHTTPRespons
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers SearchOrdersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers SearchOrdersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SearchOrdersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SearchOrdersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SearchOrdersHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SearchOrdersHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SearchOrdersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SearchOrdersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SearchOrdersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -2525,120 +1913,6 @@ func ParseGetOrderHTTPResponse(rsp *http.Response) (*GetOrderHTTPResponse, error
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetOrderHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetOrderHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

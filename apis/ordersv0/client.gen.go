@@ -33,32 +33,10 @@ const (
 	AddressAddressTypeResidential AddressAddressType = "Residential"
 )
 
-// Valid indicates whether the value is a known member of the AddressAddressType enum.
-func (e AddressAddressType) Valid() bool {
-	switch e {
-	case AddressAddressTypeCommercial:
-		return true
-	case AddressAddressTypeResidential:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AssociationType.
 const (
 	AssociationTypeVALUEADDSERVICE AssociationType = "VALUE_ADD_SERVICE"
 )
-
-// Valid indicates whether the value is a known member of the AssociationType enum.
-func (e AssociationType) Valid() bool {
-	switch e {
-	case AssociationTypeVALUEADDSERVICE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for BusinessHoursDayOfWeek.
 const (
@@ -71,57 +49,15 @@ const (
 	BusinessHoursDayOfWeekWED BusinessHoursDayOfWeek = "WED"
 )
 
-// Valid indicates whether the value is a known member of the BusinessHoursDayOfWeek enum.
-func (e BusinessHoursDayOfWeek) Valid() bool {
-	switch e {
-	case BusinessHoursDayOfWeekFRI:
-		return true
-	case BusinessHoursDayOfWeekMON:
-		return true
-	case BusinessHoursDayOfWeekSAT:
-		return true
-	case BusinessHoursDayOfWeekSUN:
-		return true
-	case BusinessHoursDayOfWeekTHU:
-		return true
-	case BusinessHoursDayOfWeekTUE:
-		return true
-	case BusinessHoursDayOfWeekWED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ConfirmShipmentRequestCodCollectionMethod.
 const (
 	ConfirmShipmentRequestCodCollectionMethodDirectPayment ConfirmShipmentRequestCodCollectionMethod = "DirectPayment"
 )
 
-// Valid indicates whether the value is a known member of the ConfirmShipmentRequestCodCollectionMethod enum.
-func (e ConfirmShipmentRequestCodCollectionMethod) Valid() bool {
-	switch e {
-	case ConfirmShipmentRequestCodCollectionMethodDirectPayment:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ConstraintType.
 const (
 	ConstraintTypeMANDATORY ConstraintType = "MANDATORY"
 )
-
-// Valid indicates whether the value is a known member of the ConstraintType enum.
-func (e ConstraintType) Valid() bool {
-	switch e {
-	case ConstraintTypeMANDATORY:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for EasyShipShipmentStatus.
 const (
@@ -143,46 +79,6 @@ const (
 	EasyShipShipmentStatusUndeliverable     EasyShipShipmentStatus = "Undeliverable"
 )
 
-// Valid indicates whether the value is a known member of the EasyShipShipmentStatus enum.
-func (e EasyShipShipmentStatus) Valid() bool {
-	switch e {
-	case EasyShipShipmentStatusAtDestinationFC:
-		return true
-	case EasyShipShipmentStatusAtOriginFC:
-		return true
-	case EasyShipShipmentStatusDamaged:
-		return true
-	case EasyShipShipmentStatusDelivered:
-		return true
-	case EasyShipShipmentStatusDroppedOff:
-		return true
-	case EasyShipShipmentStatusLabelCanceled:
-		return true
-	case EasyShipShipmentStatusLost:
-		return true
-	case EasyShipShipmentStatusOutForDelivery:
-		return true
-	case EasyShipShipmentStatusPendingDropOff:
-		return true
-	case EasyShipShipmentStatusPendingPickUp:
-		return true
-	case EasyShipShipmentStatusPendingSchedule:
-		return true
-	case EasyShipShipmentStatusPickedUp:
-		return true
-	case EasyShipShipmentStatusRejectedByBuyer:
-		return true
-	case EasyShipShipmentStatusReturnedToSeller:
-		return true
-	case EasyShipShipmentStatusReturningToSeller:
-		return true
-	case EasyShipShipmentStatusUndeliverable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ElectronicInvoiceStatus.
 const (
 	ElectronicInvoiceStatusAccepted    ElectronicInvoiceStatus = "Accepted"
@@ -191,24 +87,6 @@ const (
 	ElectronicInvoiceStatusNotRequired ElectronicInvoiceStatus = "NotRequired"
 	ElectronicInvoiceStatusProcessing  ElectronicInvoiceStatus = "Processing"
 )
-
-// Valid indicates whether the value is a known member of the ElectronicInvoiceStatus enum.
-func (e ElectronicInvoiceStatus) Valid() bool {
-	switch e {
-	case ElectronicInvoiceStatusAccepted:
-		return true
-	case ElectronicInvoiceStatusErrored:
-		return true
-	case ElectronicInvoiceStatusNotFound:
-		return true
-	case ElectronicInvoiceStatusNotRequired:
-		return true
-	case ElectronicInvoiceStatusProcessing:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for MeasurementUnit.
 const (
@@ -238,97 +116,17 @@ const (
 	MeasurementUnitSQUAREMETERS      MeasurementUnit = "SQUARE_METERS"
 )
 
-// Valid indicates whether the value is a known member of the MeasurementUnit enum.
-func (e MeasurementUnit) Valid() bool {
-	switch e {
-	case MeasurementUnitCENTIMETERS:
-		return true
-	case MeasurementUnitCOUNT:
-		return true
-	case MeasurementUnitCUBICCENTIMETERS:
-		return true
-	case MeasurementUnitCUBICFEET:
-		return true
-	case MeasurementUnitCUBICINCHES:
-		return true
-	case MeasurementUnitCUBICMETERS:
-		return true
-	case MeasurementUnitFEET:
-		return true
-	case MeasurementUnitFLUIDOUNCES:
-		return true
-	case MeasurementUnitGALLONS:
-		return true
-	case MeasurementUnitGRAMS:
-		return true
-	case MeasurementUnitINCHES:
-		return true
-	case MeasurementUnitKILOGRAMS:
-		return true
-	case MeasurementUnitLITERS:
-		return true
-	case MeasurementUnitMETERS:
-		return true
-	case MeasurementUnitMILLIGRAMS:
-		return true
-	case MeasurementUnitMILLIMETERS:
-		return true
-	case MeasurementUnitOUNCES:
-		return true
-	case MeasurementUnitPINTS:
-		return true
-	case MeasurementUnitPOUNDS:
-		return true
-	case MeasurementUnitQUARTS:
-		return true
-	case MeasurementUnitSQUARECENTIMETERS:
-		return true
-	case MeasurementUnitSQUAREFEET:
-		return true
-	case MeasurementUnitSQUAREINCHES:
-		return true
-	case MeasurementUnitSQUAREMETERS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderBuyerInvoicePreference.
 const (
 	OrderBuyerInvoicePreferenceBUSINESS   OrderBuyerInvoicePreference = "BUSINESS"
 	OrderBuyerInvoicePreferenceINDIVIDUAL OrderBuyerInvoicePreference = "INDIVIDUAL"
 )
 
-// Valid indicates whether the value is a known member of the OrderBuyerInvoicePreference enum.
-func (e OrderBuyerInvoicePreference) Valid() bool {
-	switch e {
-	case OrderBuyerInvoicePreferenceBUSINESS:
-		return true
-	case OrderBuyerInvoicePreferenceINDIVIDUAL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderFulfillmentChannel.
 const (
 	OrderFulfillmentChannelAFN OrderFulfillmentChannel = "AFN"
 	OrderFulfillmentChannelMFN OrderFulfillmentChannel = "MFN"
 )
-
-// Valid indicates whether the value is a known member of the OrderFulfillmentChannel enum.
-func (e OrderFulfillmentChannel) Valid() bool {
-	switch e {
-	case OrderFulfillmentChannelAFN:
-		return true
-	case OrderFulfillmentChannelMFN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for OrderOrderStatus.
 const (
@@ -342,30 +140,6 @@ const (
 	OrderOrderStatusUnshipped           OrderOrderStatus = "Unshipped"
 )
 
-// Valid indicates whether the value is a known member of the OrderOrderStatus enum.
-func (e OrderOrderStatus) Valid() bool {
-	switch e {
-	case OrderOrderStatusCanceled:
-		return true
-	case OrderOrderStatusInvoiceUnconfirmed:
-		return true
-	case OrderOrderStatusPartiallyShipped:
-		return true
-	case OrderOrderStatusPending:
-		return true
-	case OrderOrderStatusPendingAvailability:
-		return true
-	case OrderOrderStatusShipped:
-		return true
-	case OrderOrderStatusUnfulfillable:
-		return true
-	case OrderOrderStatusUnshipped:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderOrderType.
 const (
 	OrderOrderTypeBackOrder             OrderOrderType = "BackOrder"
@@ -375,24 +149,6 @@ const (
 	OrderOrderTypeStandardOrder         OrderOrderType = "StandardOrder"
 )
 
-// Valid indicates whether the value is a known member of the OrderOrderType enum.
-func (e OrderOrderType) Valid() bool {
-	switch e {
-	case OrderOrderTypeBackOrder:
-		return true
-	case OrderOrderTypeLongLeadTimeOrder:
-		return true
-	case OrderOrderTypePreorder:
-		return true
-	case OrderOrderTypeSourcingOnDemandOrder:
-		return true
-	case OrderOrderTypeStandardOrder:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderPaymentMethod.
 const (
 	OrderPaymentMethodCOD   OrderPaymentMethod = "COD"
@@ -400,37 +156,11 @@ const (
 	OrderPaymentMethodOther OrderPaymentMethod = "Other"
 )
 
-// Valid indicates whether the value is a known member of the OrderPaymentMethod enum.
-func (e OrderPaymentMethod) Valid() bool {
-	switch e {
-	case OrderPaymentMethodCOD:
-		return true
-	case OrderPaymentMethodCVS:
-		return true
-	case OrderPaymentMethodOther:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderItemDeemedResellerCategory.
 const (
 	OrderItemDeemedResellerCategoryIOSS OrderItemDeemedResellerCategory = "IOSS"
 	OrderItemDeemedResellerCategoryUOSS OrderItemDeemedResellerCategory = "UOSS"
 )
-
-// Valid indicates whether the value is a known member of the OrderItemDeemedResellerCategory enum.
-func (e OrderItemDeemedResellerCategory) Valid() bool {
-	switch e {
-	case OrderItemDeemedResellerCategoryIOSS:
-		return true
-	case OrderItemDeemedResellerCategoryUOSS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for OtherDeliveryAttributes.
 const (
@@ -439,37 +169,11 @@ const (
 	OtherDeliveryAttributesPALLETENABLED  OtherDeliveryAttributes = "PALLET_ENABLED"
 )
 
-// Valid indicates whether the value is a known member of the OtherDeliveryAttributes enum.
-func (e OtherDeliveryAttributes) Valid() bool {
-	switch e {
-	case OtherDeliveryAttributesHASACCESSPOINT:
-		return true
-	case OtherDeliveryAttributesPALLETDISABLED:
-		return true
-	case OtherDeliveryAttributesPALLETENABLED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for RegulatedInformationFieldFieldType.
 const (
 	RegulatedInformationFieldFieldTypeFileAttachment RegulatedInformationFieldFieldType = "FileAttachment"
 	RegulatedInformationFieldFieldTypeText           RegulatedInformationFieldFieldType = "Text"
 )
-
-// Valid indicates whether the value is a known member of the RegulatedInformationFieldFieldType enum.
-func (e RegulatedInformationFieldFieldType) Valid() bool {
-	switch e {
-	case RegulatedInformationFieldFieldTypeFileAttachment:
-		return true
-	case RegulatedInformationFieldFieldTypeText:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentStatus.
 const (
@@ -478,20 +182,6 @@ const (
 	ShipmentStatusRefusedPickup  ShipmentStatus = "RefusedPickup"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentStatus enum.
-func (e ShipmentStatus) Valid() bool {
-	switch e {
-	case ShipmentStatusPickedUp:
-		return true
-	case ShipmentStatusReadyForPickup:
-		return true
-	case ShipmentStatusRefusedPickup:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SubstitutionPreferencesSubstitutionType.
 const (
 	SubstitutionPreferencesSubstitutionTypeAMAZONRECOMMENDED  SubstitutionPreferencesSubstitutionType = "AMAZON_RECOMMENDED"
@@ -499,49 +189,15 @@ const (
 	SubstitutionPreferencesSubstitutionTypeDONOTSUBSTITUTE    SubstitutionPreferencesSubstitutionType = "DO_NOT_SUBSTITUTE"
 )
 
-// Valid indicates whether the value is a known member of the SubstitutionPreferencesSubstitutionType enum.
-func (e SubstitutionPreferencesSubstitutionType) Valid() bool {
-	switch e {
-	case SubstitutionPreferencesSubstitutionTypeAMAZONRECOMMENDED:
-		return true
-	case SubstitutionPreferencesSubstitutionTypeCUSTOMERPREFERENCE:
-		return true
-	case SubstitutionPreferencesSubstitutionTypeDONOTSUBSTITUTE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxCollectionModel.
 const (
 	TaxCollectionModelMarketplaceFacilitator TaxCollectionModel = "MarketplaceFacilitator"
 )
 
-// Valid indicates whether the value is a known member of the TaxCollectionModel enum.
-func (e TaxCollectionModel) Valid() bool {
-	switch e {
-	case TaxCollectionModelMarketplaceFacilitator:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxCollectionResponsibleParty.
 const (
 	TaxCollectionResponsiblePartyAmazonServicesInc TaxCollectionResponsibleParty = "Amazon Services, Inc."
 )
-
-// Valid indicates whether the value is a known member of the TaxCollectionResponsibleParty enum.
-func (e TaxCollectionResponsibleParty) Valid() bool {
-	switch e {
-	case TaxCollectionResponsiblePartyAmazonServicesInc:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for VerificationStatus.
 const (
@@ -551,24 +207,6 @@ const (
 	VerificationStatusPending   VerificationStatus = "Pending"
 	VerificationStatusRejected  VerificationStatus = "Rejected"
 )
-
-// Valid indicates whether the value is a known member of the VerificationStatus enum.
-func (e VerificationStatus) Valid() bool {
-	switch e {
-	case VerificationStatusApproved:
-		return true
-	case VerificationStatusCancelled:
-		return true
-	case VerificationStatusExpired:
-		return true
-	case VerificationStatusPending:
-		return true
-	case VerificationStatusRejected:
-		return true
-	default:
-		return false
-	}
-}
 
 // Address The shipping address for the order.
 type Address struct {
@@ -989,7 +627,7 @@ type Measurement struct {
 	Unit MeasurementUnit `json:"Unit"`
 
 	// Value The measurement value.
-	Value float32 `json:"Value"`
+	Value float64 `json:"Value"`
 }
 
 // MeasurementUnit The unit of measure.
@@ -3488,44 +3126,6 @@ type ClientWithResponsesInterface interface {
 	ConfirmShipmentWithResponse(ctx context.Context, orderID string, body ConfirmShipmentJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmShipmentHTTPResponse, error)
 }
 
-// GetOrdersHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrders
-type GetOrdersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrdersHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrders
-type GetOrdersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrdersHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrders
-type GetOrdersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrdersHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrders
-type GetOrdersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrdersHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrders
-type GetOrdersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrdersHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrders
-type GetOrdersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrdersHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrders
-type GetOrdersHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetOrdersHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3543,60 +3143,6 @@ type GetOrdersHTTPResponse struct {
 	JSON500 *GetOrdersResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrdersResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrdersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrdersHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrdersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrdersHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrdersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrdersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrdersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON200() *GetOrdersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON400() *GetOrdersResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON403() *GetOrdersResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON404() *GetOrdersResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON429() *GetOrdersResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON500() *GetOrdersResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrdersHTTPResponse) GetJSON503() *GetOrdersResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrdersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3613,52 +3159,6 @@ func (r GetOrdersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrdersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrder
-type GetOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrder
-type GetOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrder
-type GetOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrder
-type GetOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrder
-type GetOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrder
-type GetOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrder
-type GetOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderHTTPResponse struct {
@@ -3678,60 +3178,6 @@ type GetOrderHTTPResponse struct {
 	JSON500 *GetOrderResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON200() *GetOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON400() *GetOrderResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON403() *GetOrderResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON404() *GetOrderResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON429() *GetOrderResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON500() *GetOrderResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderHTTPResponse) GetJSON503() *GetOrderResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3748,52 +3194,6 @@ func (r GetOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderAddressHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrderAddress
-type GetOrderAddressHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderAddressHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrderAddress
-type GetOrderAddressHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderAddressHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrderAddress
-type GetOrderAddressHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderAddressHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrderAddress
-type GetOrderAddressHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderAddressHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrderAddress
-type GetOrderAddressHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderAddressHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrderAddress
-type GetOrderAddressHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderAddressHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrderAddress
-type GetOrderAddressHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderAddressHTTPResponse struct {
@@ -3813,60 +3213,6 @@ type GetOrderAddressHTTPResponse struct {
 	JSON500 *GetOrderAddressResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderAddressResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderAddressHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderAddressHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderAddressHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderAddressHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderAddressHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderAddressHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderAddressHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON200() *GetOrderAddressResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON400() *GetOrderAddressResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON403() *GetOrderAddressResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON404() *GetOrderAddressResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON429() *GetOrderAddressResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON500() *GetOrderAddressResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderAddressHTTPResponse) GetJSON503() *GetOrderAddressResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderAddressHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3883,52 +3229,6 @@ func (r GetOrderAddressHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderAddressHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderBuyerInfoHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderBuyerInfoHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderBuyerInfoHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderBuyerInfoHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderBuyerInfoHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderBuyerInfoHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderBuyerInfoHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrderBuyerInfo
-type GetOrderBuyerInfoHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderBuyerInfoHTTPResponse struct {
@@ -3948,60 +3248,6 @@ type GetOrderBuyerInfoHTTPResponse struct {
 	JSON500 *GetOrderBuyerInfoResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderBuyerInfoResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderBuyerInfoHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderBuyerInfoHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderBuyerInfoHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderBuyerInfoHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderBuyerInfoHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderBuyerInfoHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderBuyerInfoHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON200() *GetOrderBuyerInfoResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON400() *GetOrderBuyerInfoResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON403() *GetOrderBuyerInfoResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON404() *GetOrderBuyerInfoResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON429() *GetOrderBuyerInfoResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON500() *GetOrderBuyerInfoResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderBuyerInfoHTTPResponse) GetJSON503() *GetOrderBuyerInfoResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderBuyerInfoHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4018,52 +3264,6 @@ func (r GetOrderBuyerInfoHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderBuyerInfoHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderItemsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrderItems
-type GetOrderItemsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderItemsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrderItems
-type GetOrderItemsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderItemsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrderItems
-type GetOrderItemsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderItemsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrderItems
-type GetOrderItemsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderItemsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrderItems
-type GetOrderItemsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderItemsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrderItems
-type GetOrderItemsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderItemsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrderItems
-type GetOrderItemsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderItemsHTTPResponse struct {
@@ -4083,60 +3283,6 @@ type GetOrderItemsHTTPResponse struct {
 	JSON500 *GetOrderItemsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderItemsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderItemsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderItemsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderItemsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderItemsHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderItemsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderItemsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderItemsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON200() *GetOrderItemsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON400() *GetOrderItemsResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON403() *GetOrderItemsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON404() *GetOrderItemsResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON429() *GetOrderItemsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON500() *GetOrderItemsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderItemsHTTPResponse) GetJSON503() *GetOrderItemsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderItemsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4153,52 +3299,6 @@ func (r GetOrderItemsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderItemsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderItemsBuyerInfoHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrderItemsBuyerInfo
-type GetOrderItemsBuyerInfoHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderItemsBuyerInfoHTTPResponse struct {
@@ -4218,60 +3318,6 @@ type GetOrderItemsBuyerInfoHTTPResponse struct {
 	JSON500 *GetOrderItemsBuyerInfoResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderItemsBuyerInfoResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderItemsBuyerInfoHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderItemsBuyerInfoHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderItemsBuyerInfoHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderItemsBuyerInfoHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderItemsBuyerInfoHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderItemsBuyerInfoHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderItemsBuyerInfoHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON200() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON400() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON403() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON404() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON429() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON500() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetJSON503() *GetOrderItemsBuyerInfoResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderItemsBuyerInfoHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4288,52 +3334,6 @@ func (r GetOrderItemsBuyerInfoHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderItemsBuyerInfoHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetOrderRegulatedInfoHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderRegulatedInfoHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderRegulatedInfoHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderRegulatedInfoHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderRegulatedInfoHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderRegulatedInfoHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderRegulatedInfoHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrderRegulatedInfo
-type GetOrderRegulatedInfoHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetOrderRegulatedInfoHTTPResponse struct {
@@ -4353,60 +3353,6 @@ type GetOrderRegulatedInfoHTTPResponse struct {
 	JSON500 *GetOrderRegulatedInfoResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderRegulatedInfoResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderRegulatedInfoHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderRegulatedInfoHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderRegulatedInfoHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderRegulatedInfoHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderRegulatedInfoHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderRegulatedInfoHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderRegulatedInfoHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON200() *GetOrderRegulatedInfoResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON400() *GetOrderRegulatedInfoResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON403() *GetOrderRegulatedInfoResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON404() *GetOrderRegulatedInfoResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON429() *GetOrderRegulatedInfoResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON500() *GetOrderRegulatedInfoResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderRegulatedInfoHTTPResponse) GetJSON503() *GetOrderRegulatedInfoResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderRegulatedInfoHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4423,62 +3369,6 @@ func (r GetOrderRegulatedInfoHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderRegulatedInfoHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// UpdateVerificationStatusHTTPResponse204Headers the declared response headers of an HTTP 204 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateVerificationStatusHTTPResponse400Headers the declared response headers of an HTTP 400 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateVerificationStatusHTTPResponse403Headers the declared response headers of an HTTP 403 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateVerificationStatusHTTPResponse404Headers the declared response headers of an HTTP 404 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateVerificationStatusHTTPResponse413Headers the declared response headers of an HTTP 413 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateVerificationStatusHTTPResponse415Headers the declared response headers of an HTTP 415 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateVerificationStatusHTTPResponse429Headers the declared response headers of an HTTP 429 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateVerificationStatusHTTPResponse500Headers the declared response headers of an HTTP 500 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateVerificationStatusHTTPResponse503Headers the declared response headers of an HTTP 503 response for UpdateVerificationStatus
-type UpdateVerificationStatusHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type UpdateVerificationStatusHTTPResponse struct {
@@ -4500,69 +3390,6 @@ type UpdateVerificationStatusHTTPResponse struct {
 	JSON500 *UpdateVerificationStatusErrorResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *UpdateVerificationStatusErrorResponse
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *UpdateVerificationStatusHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *UpdateVerificationStatusHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *UpdateVerificationStatusHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *UpdateVerificationStatusHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *UpdateVerificationStatusHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *UpdateVerificationStatusHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateVerificationStatusHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *UpdateVerificationStatusHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *UpdateVerificationStatusHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON400() *UpdateVerificationStatusErrorResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON403() *UpdateVerificationStatusErrorResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON404() *UpdateVerificationStatusErrorResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON413() *UpdateVerificationStatusErrorResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON415() *UpdateVerificationStatusErrorResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON429() *UpdateVerificationStatusErrorResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON500() *UpdateVerificationStatusErrorResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r UpdateVerificationStatusHTTPResponse) GetJSON503() *UpdateVerificationStatusErrorResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdateVerificationStatusHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4579,62 +3406,6 @@ func (r UpdateVerificationStatusHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdateVerificationStatusHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// UpdateShipmentStatusHTTPResponse204Headers the declared response headers of an HTTP 204 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateShipmentStatusHTTPResponse400Headers the declared response headers of an HTTP 400 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateShipmentStatusHTTPResponse403Headers the declared response headers of an HTTP 403 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateShipmentStatusHTTPResponse404Headers the declared response headers of an HTTP 404 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UpdateShipmentStatusHTTPResponse413Headers the declared response headers of an HTTP 413 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateShipmentStatusHTTPResponse415Headers the declared response headers of an HTTP 415 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateShipmentStatusHTTPResponse429Headers the declared response headers of an HTTP 429 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateShipmentStatusHTTPResponse500Headers the declared response headers of an HTTP 500 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// UpdateShipmentStatusHTTPResponse503Headers the declared response headers of an HTTP 503 response for UpdateShipmentStatus
-type UpdateShipmentStatusHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type UpdateShipmentStatusHTTPResponse struct {
@@ -4656,69 +3427,6 @@ type UpdateShipmentStatusHTTPResponse struct {
 	JSON500 *UpdateShipmentStatusErrorResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *UpdateShipmentStatusErrorResponse
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *UpdateShipmentStatusHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *UpdateShipmentStatusHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *UpdateShipmentStatusHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *UpdateShipmentStatusHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *UpdateShipmentStatusHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *UpdateShipmentStatusHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UpdateShipmentStatusHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *UpdateShipmentStatusHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *UpdateShipmentStatusHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON400() *UpdateShipmentStatusErrorResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON403() *UpdateShipmentStatusErrorResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON404() *UpdateShipmentStatusErrorResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON413() *UpdateShipmentStatusErrorResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON415() *UpdateShipmentStatusErrorResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON429() *UpdateShipmentStatusErrorResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON500() *UpdateShipmentStatusErrorResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r UpdateShipmentStatusHTTPResponse) GetJSON503() *UpdateShipmentStatusErrorResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r UpdateShipmentStatusHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4735,57 +3443,6 @@ func (r UpdateShipmentStatusHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UpdateShipmentStatusHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// ConfirmShipmentHTTPResponse204Headers the declared response headers of an HTTP 204 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ConfirmShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ConfirmShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// ConfirmShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ConfirmShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ConfirmShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ConfirmShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ConfirmShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for ConfirmShipment
-type ConfirmShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type ConfirmShipmentHTTPResponse struct {
@@ -4805,62 +3462,6 @@ type ConfirmShipmentHTTPResponse struct {
 	JSON500 *ConfirmShipmentErrorResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ConfirmShipmentErrorResponse
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *ConfirmShipmentHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ConfirmShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ConfirmShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ConfirmShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ConfirmShipmentHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ConfirmShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ConfirmShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ConfirmShipmentHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON400() *ConfirmShipmentErrorResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON401() *ConfirmShipmentErrorResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON403() *ConfirmShipmentErrorResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON404() *ConfirmShipmentErrorResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON429() *ConfirmShipmentErrorResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON500() *ConfirmShipmentErrorResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ConfirmShipmentHTTPResponse) GetJSON503() *ConfirmShipmentErrorResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ConfirmShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -4877,14 +3478,6 @@ func (r ConfirmShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ConfirmShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetOrdersWithResponse performs a GET /orders/v0/orders (the `GetOrders` operationId) request.
@@ -5239,100 +3832,6 @@ func ParseGetOrdersHTTPResponse(rsp *http.Response) (*GetOrdersHTTPResponse, err
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrdersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrdersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrdersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrdersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrdersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrdersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrdersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -5399,100 +3898,6 @@ func ParseGetOrderHTTPResponse(rsp *http.Response) (*GetOrderHTTPResponse, error
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5563,100 +3968,6 @@ func ParseGetOrderAddressHTTPResponse(rsp *http.Response) (*GetOrderAddressHTTPR
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderAddressHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderAddressHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderAddressHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderAddressHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderAddressHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderAddressHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderAddressHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -5723,100 +4034,6 @@ func ParseGetOrderBuyerInfoHTTPResponse(rsp *http.Response) (*GetOrderBuyerInfoH
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderBuyerInfoHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderBuyerInfoHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderBuyerInfoHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderBuyerInfoHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderBuyerInfoHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderBuyerInfoHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderBuyerInfoHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5887,100 +4104,6 @@ func ParseGetOrderItemsHTTPResponse(rsp *http.Response) (*GetOrderItemsHTTPRespo
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderItemsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderItemsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderItemsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderItemsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderItemsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderItemsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderItemsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -6047,100 +4170,6 @@ func ParseGetOrderItemsBuyerInfoHTTPResponse(rsp *http.Response) (*GetOrderItems
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderItemsBuyerInfoHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderItemsBuyerInfoHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderItemsBuyerInfoHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderItemsBuyerInfoHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderItemsBuyerInfoHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderItemsBuyerInfoHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderItemsBuyerInfoHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6212,100 +4241,6 @@ func ParseGetOrderRegulatedInfoHTTPResponse(rsp *http.Response) (*GetOrderRegula
 	case rsp.StatusCode == 200:
 		// Content-type (RejectedOrder) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderRegulatedInfoHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderRegulatedInfoHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderRegulatedInfoHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderRegulatedInfoHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderRegulatedInfoHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderRegulatedInfoHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderRegulatedInfoHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6386,120 +4321,6 @@ func ParseUpdateVerificationStatusHTTPResponse(rsp *http.Response) (*UpdateVerif
 
 	}
 
-	switch {
-	case rsp.StatusCode == 204:
-		var headers UpdateVerificationStatusHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers UpdateVerificationStatusHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers UpdateVerificationStatusHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers UpdateVerificationStatusHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers UpdateVerificationStatusHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers UpdateVerificationStatusHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers UpdateVerificationStatusHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers UpdateVerificationStatusHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers UpdateVerificationStatusHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -6578,120 +4399,6 @@ func ParseUpdateShipmentStatusHTTPResponse(rsp *http.Response) (*UpdateShipmentS
 
 	}
 
-	switch {
-	case rsp.StatusCode == 204:
-		var headers UpdateShipmentStatusHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers UpdateShipmentStatusHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers UpdateShipmentStatusHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers UpdateShipmentStatusHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers UpdateShipmentStatusHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers UpdateShipmentStatusHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers UpdateShipmentStatusHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers UpdateShipmentStatusHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers UpdateShipmentStatusHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -6761,110 +4468,6 @@ func ParseConfirmShipmentHTTPResponse(rsp *http.Response) (*ConfirmShipmentHTTPR
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 204:
-		var headers ConfirmShipmentHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers ConfirmShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers ConfirmShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers ConfirmShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ConfirmShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers ConfirmShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ConfirmShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ConfirmShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

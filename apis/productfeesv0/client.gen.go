@@ -33,38 +33,12 @@ const (
 	IDTypeSellerSKU IDType = "SellerSKU"
 )
 
-// Valid indicates whether the value is a known member of the IDType enum.
-func (e IDType) Valid() bool {
-	switch e {
-	case IDTypeASIN:
-		return true
-	case IDTypeSellerSKU:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OptionalFulfillmentProgram.
 const (
 	OptionalFulfillmentProgramFBACORE OptionalFulfillmentProgram = "FBA_CORE"
 	OptionalFulfillmentProgramFBAEFN  OptionalFulfillmentProgram = "FBA_EFN"
 	OptionalFulfillmentProgramFBASNL  OptionalFulfillmentProgram = "FBA_SNL"
 )
-
-// Valid indicates whether the value is a known member of the OptionalFulfillmentProgram enum.
-func (e OptionalFulfillmentProgram) Valid() bool {
-	switch e {
-	case OptionalFulfillmentProgramFBACORE:
-		return true
-	case OptionalFulfillmentProgramFBAEFN:
-		return true
-	case OptionalFulfillmentProgramFBASNL:
-		return true
-	default:
-		return false
-	}
-}
 
 // Error An object representing an error that occurred during the API operation.
 type Error struct {
@@ -267,7 +241,7 @@ type IncludedFeeDetailList = []IncludedFeeDetail
 // MoneyType An object representing a monetary value with its currency information.
 type MoneyType struct {
 	// Amount The monetary value.
-	Amount *float32 `json:"Amount,omitempty"`
+	Amount *float64 `json:"Amount,omitempty"`
 
 	// CurrencyCode The currency code in ISO 4217 format.
 	CurrencyCode *string `json:"CurrencyCode,omitempty"`
@@ -962,49 +936,6 @@ type ClientWithResponsesInterface interface {
 	GetMyFeesEstimateForSKUWithResponse(ctx context.Context, sellerSKU string, body GetMyFeesEstimateForSKUJSONRequestBody, reqEditors ...RequestEditorFn) (*GetMyFeesEstimateForSKUHTTPResponse, error)
 }
 
-// GetMyFeesEstimatesHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimatesHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimatesHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimatesHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimatesHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimatesHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimatesHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimatesHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetMyFeesEstimates
-type GetMyFeesEstimatesHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetMyFeesEstimatesHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1024,67 +955,6 @@ type GetMyFeesEstimatesHTTPResponse struct {
 	JSON500 *GetMyFeesEstimatesErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetMyFeesEstimatesErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetMyFeesEstimatesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetMyFeesEstimatesHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetMyFeesEstimatesHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetMyFeesEstimatesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetMyFeesEstimatesHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetMyFeesEstimatesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetMyFeesEstimatesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetMyFeesEstimatesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON200() *GetMyFeesEstimatesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON400() *GetMyFeesEstimatesErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON401() *GetMyFeesEstimatesErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON403() *GetMyFeesEstimatesErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON404() *GetMyFeesEstimatesErrorList {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON429() *GetMyFeesEstimatesErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON500() *GetMyFeesEstimatesErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetMyFeesEstimatesHTTPResponse) GetJSON503() *GetMyFeesEstimatesErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetMyFeesEstimatesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1101,57 +971,6 @@ func (r GetMyFeesEstimatesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetMyFeesEstimatesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetMyFeesEstimateForASINHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForASINHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetMyFeesEstimateForASIN
-type GetMyFeesEstimateForASINHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetMyFeesEstimateForASINHTTPResponse struct {
@@ -1173,67 +992,6 @@ type GetMyFeesEstimateForASINHTTPResponse struct {
 	JSON500 *GetMyFeesEstimateResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetMyFeesEstimateResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetMyFeesEstimateForASINHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetMyFeesEstimateForASINHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetMyFeesEstimateForASINHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetMyFeesEstimateForASINHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetMyFeesEstimateForASINHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetMyFeesEstimateForASINHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetMyFeesEstimateForASINHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetMyFeesEstimateForASINHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON200() *GetMyFeesEstimateResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON400() *GetMyFeesEstimateResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON401() *GetMyFeesEstimateResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON403() *GetMyFeesEstimateResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON404() *GetMyFeesEstimateResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON429() *GetMyFeesEstimateResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON500() *GetMyFeesEstimateResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetMyFeesEstimateForASINHTTPResponse) GetJSON503() *GetMyFeesEstimateResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetMyFeesEstimateForASINHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1250,57 +1008,6 @@ func (r GetMyFeesEstimateForASINHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetMyFeesEstimateForASINHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetMyFeesEstimateForSKUHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetMyFeesEstimateForSKU
-type GetMyFeesEstimateForSKUHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetMyFeesEstimateForSKUHTTPResponse struct {
@@ -1322,67 +1029,6 @@ type GetMyFeesEstimateForSKUHTTPResponse struct {
 	JSON500 *GetMyFeesEstimateResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetMyFeesEstimateResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetMyFeesEstimateForSKUHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetMyFeesEstimateForSKUHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetMyFeesEstimateForSKUHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetMyFeesEstimateForSKUHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetMyFeesEstimateForSKUHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetMyFeesEstimateForSKUHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetMyFeesEstimateForSKUHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetMyFeesEstimateForSKUHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON200() *GetMyFeesEstimateResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON400() *GetMyFeesEstimateResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON401() *GetMyFeesEstimateResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON403() *GetMyFeesEstimateResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON404() *GetMyFeesEstimateResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON429() *GetMyFeesEstimateResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON500() *GetMyFeesEstimateResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetJSON503() *GetMyFeesEstimateResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetMyFeesEstimateForSKUHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1399,14 +1045,6 @@ func (r GetMyFeesEstimateForSKUHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetMyFeesEstimateForSKUHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetMyFeesEstimatesWithBodyWithResponse performs a POST /products/fees/v0/feesEstimate (the `GetMyFeesEstimates` operationId) request,
@@ -1635,110 +1273,6 @@ func ParseGetMyFeesEstimatesHTTPResponse(rsp *http.Response) (*GetMyFeesEstimate
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetMyFeesEstimatesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetMyFeesEstimatesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetMyFeesEstimatesHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetMyFeesEstimatesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetMyFeesEstimatesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetMyFeesEstimatesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetMyFeesEstimatesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetMyFeesEstimatesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1814,110 +1348,6 @@ func ParseGetMyFeesEstimateForASINHTTPResponse(rsp *http.Response) (*GetMyFeesEs
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetMyFeesEstimateForASINHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetMyFeesEstimateForASINHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetMyFeesEstimateForASINHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetMyFeesEstimateForASINHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetMyFeesEstimateForASINHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetMyFeesEstimateForASINHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetMyFeesEstimateForASINHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetMyFeesEstimateForASINHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1991,110 +1421,6 @@ func ParseGetMyFeesEstimateForSKUHTTPResponse(rsp *http.Response) (*GetMyFeesEst
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetMyFeesEstimateForSKUHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetMyFeesEstimateForSKUHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetMyFeesEstimateForSKUHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetMyFeesEstimateForSKUHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetMyFeesEstimateForSKUHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetMyFeesEstimateForSKUHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetMyFeesEstimateForSKUHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetMyFeesEstimateForSKUHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

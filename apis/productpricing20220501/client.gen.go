@@ -22,8 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for CompetitiveSummaryIncludedData.
@@ -34,22 +32,6 @@ const (
 	CompetitiveSummaryIncludedDataSimilarItems          CompetitiveSummaryIncludedData = "similarItems"
 )
 
-// Valid indicates whether the value is a known member of the CompetitiveSummaryIncludedData enum.
-func (e CompetitiveSummaryIncludedData) Valid() bool {
-	switch e {
-	case CompetitiveSummaryIncludedDataFeaturedBuyingOptions:
-		return true
-	case CompetitiveSummaryIncludedDataLowestPricedOffers:
-		return true
-	case CompetitiveSummaryIncludedDataReferencePrices:
-		return true
-	case CompetitiveSummaryIncludedDataSimilarItems:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for Condition.
 const (
 	ConditionClub        Condition = "Club"
@@ -59,38 +41,10 @@ const (
 	ConditionUsed        Condition = "Used"
 )
 
-// Valid indicates whether the value is a known member of the Condition enum.
-func (e Condition) Valid() bool {
-	switch e {
-	case ConditionClub:
-		return true
-	case ConditionCollectible:
-		return true
-	case ConditionNew:
-		return true
-	case ConditionRefurbished:
-		return true
-	case ConditionUsed:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FeaturedBuyingOptionBuyingOptionType.
 const (
 	FeaturedBuyingOptionBuyingOptionTypeNew FeaturedBuyingOptionBuyingOptionType = "New"
 )
-
-// Valid indicates whether the value is a known member of the FeaturedBuyingOptionBuyingOptionType enum.
-func (e FeaturedBuyingOptionBuyingOptionType) Valid() bool {
-	switch e {
-	case FeaturedBuyingOptionBuyingOptionTypeNew:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for FeaturedOfferSegmentCustomerMembership.
 const (
@@ -99,37 +53,11 @@ const (
 	FeaturedOfferSegmentCustomerMembershipPRIME    FeaturedOfferSegmentCustomerMembership = "PRIME"
 )
 
-// Valid indicates whether the value is a known member of the FeaturedOfferSegmentCustomerMembership enum.
-func (e FeaturedOfferSegmentCustomerMembership) Valid() bool {
-	switch e {
-	case FeaturedOfferSegmentCustomerMembershipDEFAULT:
-		return true
-	case FeaturedOfferSegmentCustomerMembershipNONPRIME:
-		return true
-	case FeaturedOfferSegmentCustomerMembershipPRIME:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentType.
 const (
 	FulfillmentTypeAFN FulfillmentType = "AFN"
 	FulfillmentTypeMFN FulfillmentType = "MFN"
 )
-
-// Valid indicates whether the value is a known member of the FulfillmentType enum.
-func (e FulfillmentType) Valid() bool {
-	switch e {
-	case FulfillmentTypeAFN:
-		return true
-	case FulfillmentTypeMFN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for HTTPMethod.
 const (
@@ -140,38 +68,10 @@ const (
 	HTTPMethodPUT    HTTPMethod = "PUT"
 )
 
-// Valid indicates whether the value is a known member of the HTTPMethod enum.
-func (e HTTPMethod) Valid() bool {
-	switch e {
-	case HTTPMethodDELETE:
-		return true
-	case HTTPMethodGET:
-		return true
-	case HTTPMethodPATCH:
-		return true
-	case HTTPMethodPOST:
-		return true
-	case HTTPMethodPUT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LowestPricedOffersInputOfferType.
 const (
 	LowestPricedOffersInputOfferTypeConsumer LowestPricedOffersInputOfferType = "Consumer"
 )
-
-// Valid indicates whether the value is a known member of the LowestPricedOffersInputOfferType enum.
-func (e LowestPricedOffersInputOfferType) Valid() bool {
-	switch e {
-	case LowestPricedOffersInputOfferTypeConsumer:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for OfferSubCondition.
 const (
@@ -190,60 +90,12 @@ const (
 	OfferSubConditionWarranty            OfferSubCondition = "Warranty"
 )
 
-// Valid indicates whether the value is a known member of the OfferSubCondition enum.
-func (e OfferSubCondition) Valid() bool {
-	switch e {
-	case OfferSubConditionAcceptable:
-		return true
-	case OfferSubConditionClub:
-		return true
-	case OfferSubConditionGood:
-		return true
-	case OfferSubConditionMint:
-		return true
-	case OfferSubConditionNew:
-		return true
-	case OfferSubConditionOEM:
-		return true
-	case OfferSubConditionOpenBox:
-		return true
-	case OfferSubConditionOther:
-		return true
-	case OfferSubConditionPoor:
-		return true
-	case OfferSubConditionRefurbished:
-		return true
-	case OfferSubConditionRefurbishedWarranty:
-		return true
-	case OfferSubConditionVeryGood:
-		return true
-	case OfferSubConditionWarranty:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PrimeDetailsEligibility.
 const (
 	PrimeDetailsEligibilityNATIONAL PrimeDetailsEligibility = "NATIONAL"
 	PrimeDetailsEligibilityNONE     PrimeDetailsEligibility = "NONE"
 	PrimeDetailsEligibilityREGIONAL PrimeDetailsEligibility = "REGIONAL"
 )
-
-// Valid indicates whether the value is a known member of the PrimeDetailsEligibility enum.
-func (e PrimeDetailsEligibility) Valid() bool {
-	switch e {
-	case PrimeDetailsEligibilityNATIONAL:
-		return true
-	case PrimeDetailsEligibilityNONE:
-		return true
-	case PrimeDetailsEligibilityREGIONAL:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SegmentedFeaturedOfferSubCondition.
 const (
@@ -261,40 +113,6 @@ const (
 	SegmentedFeaturedOfferSubConditionVeryGood            SegmentedFeaturedOfferSubCondition = "VeryGood"
 	SegmentedFeaturedOfferSubConditionWarranty            SegmentedFeaturedOfferSubCondition = "Warranty"
 )
-
-// Valid indicates whether the value is a known member of the SegmentedFeaturedOfferSubCondition enum.
-func (e SegmentedFeaturedOfferSubCondition) Valid() bool {
-	switch e {
-	case SegmentedFeaturedOfferSubConditionAcceptable:
-		return true
-	case SegmentedFeaturedOfferSubConditionClub:
-		return true
-	case SegmentedFeaturedOfferSubConditionGood:
-		return true
-	case SegmentedFeaturedOfferSubConditionMint:
-		return true
-	case SegmentedFeaturedOfferSubConditionNew:
-		return true
-	case SegmentedFeaturedOfferSubConditionOEM:
-		return true
-	case SegmentedFeaturedOfferSubConditionOpenBox:
-		return true
-	case SegmentedFeaturedOfferSubConditionOther:
-		return true
-	case SegmentedFeaturedOfferSubConditionPoor:
-		return true
-	case SegmentedFeaturedOfferSubConditionRefurbished:
-		return true
-	case SegmentedFeaturedOfferSubConditionRefurbishedWarranty:
-		return true
-	case SegmentedFeaturedOfferSubConditionVeryGood:
-		return true
-	case SegmentedFeaturedOfferSubConditionWarranty:
-		return true
-	default:
-		return false
-	}
-}
 
 // AmountThreshold Amount-based purchase conditions for basket building promotions. Customers must spend a minimum dollar amount.
 type AmountThreshold struct {
@@ -635,7 +453,7 @@ type MarketplaceID = string
 // MoneyType Currency type and monetary value schema to demonstrate pricing information.
 type MoneyType struct {
 	// Amount The monetary value.
-	Amount *float32 `json:"amount,omitempty"`
+	Amount *float64 `json:"amount,omitempty"`
 
 	// CurrencyCode The currency code in ISO 4217 format.
 	CurrencyCode *string `json:"currencyCode,omitempty"`
@@ -753,7 +571,7 @@ type PromotionDiscount struct {
 	AmountOff *MoneyType `json:"amountOff,omitempty"`
 
 	// PercentOff The percentage discount applied to the original price (1-100). Only valid when type is PERCENTAGE_OFF.
-	PercentOff *float32 `json:"percentOff,omitempty"`
+	PercentOff *float64 `json:"percentOff,omitempty"`
 
 	// Type Method used to calculate the discount amount. Supported values: PERCENTAGE_OFF (discount applied as a percentage off the original price), AMOUNT_OFF (discount applied as a fixed amount off the original price).
 	Type *DiscountType `json:"type,omitempty"`
@@ -829,7 +647,7 @@ type Segment struct {
 // SegmentDetails The details about the segment. The FeaturedOfferExpectedPrice API uses only the sampleLocation portion as input.
 type SegmentDetails struct {
 	// GlanceViewWeightPercentage The glance view weighted percentage for this segment, which is the glance views for this segment as a percentage of total glance views across all segments for the ASIN. A higher percentage indicates that more Amazon customers receive this offer as the Featured Offer.
-	GlanceViewWeightPercentage *float32 `json:"glanceViewWeightPercentage,omitempty"`
+	GlanceViewWeightPercentage *float64 `json:"glanceViewWeightPercentage,omitempty"`
 
 	// SampleLocation Information about a location. It uses a postal code to identify the location.
 	SampleLocation *SampleLocation `json:"sampleLocation,omitempty"`
@@ -1307,44 +1125,6 @@ type ClientWithResponsesInterface interface {
 	GetFeaturedOfferExpectedPriceBatchWithResponse(ctx context.Context, body GetFeaturedOfferExpectedPriceBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*GetFeaturedOfferExpectedPriceBatchHTTPResponse, error)
 }
 
-// GetCompetitiveSummaryHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCompetitiveSummaryHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCompetitiveSummaryHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitiveSummaryHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCompetitiveSummaryHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitiveSummaryHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitiveSummaryHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCompetitiveSummary
-type GetCompetitiveSummaryHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetCompetitiveSummaryHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1362,60 +1142,6 @@ type GetCompetitiveSummaryHTTPResponse struct {
 	JSON500 *Errors
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Errors
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCompetitiveSummaryHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCompetitiveSummaryHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCompetitiveSummaryHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCompetitiveSummaryHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCompetitiveSummaryHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCompetitiveSummaryHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCompetitiveSummaryHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON200() *CompetitiveSummaryBatchResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON400() *Errors {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON403() *Errors {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON404() *Errors {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON429() *Errors {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON500() *Errors {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCompetitiveSummaryHTTPResponse) GetJSON503() *Errors {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCompetitiveSummaryHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1432,57 +1158,6 @@ func (r GetCompetitiveSummaryHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCompetitiveSummaryHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetFeaturedOfferExpectedPriceBatchHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetFeaturedOfferExpectedPriceBatch
-type GetFeaturedOfferExpectedPriceBatchHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetFeaturedOfferExpectedPriceBatchHTTPResponse struct {
@@ -1504,67 +1179,6 @@ type GetFeaturedOfferExpectedPriceBatchHTTPResponse struct {
 	JSON500 *Errors
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Errors
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetFeaturedOfferExpectedPriceBatchHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetFeaturedOfferExpectedPriceBatchHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetFeaturedOfferExpectedPriceBatchHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetFeaturedOfferExpectedPriceBatchHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetFeaturedOfferExpectedPriceBatchHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetFeaturedOfferExpectedPriceBatchHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetFeaturedOfferExpectedPriceBatchHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetFeaturedOfferExpectedPriceBatchHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON200() *GetFeaturedOfferExpectedPriceBatchResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON400() *Errors {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON401() *Errors {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON403() *Errors {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON404() *Errors {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON429() *Errors {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON500() *Errors {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetJSON503() *Errors {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1581,14 +1195,6 @@ func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetFeaturedOfferExpectedPriceBatchHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetCompetitiveSummaryWithBodyWithResponse performs a POST /batches/products/pricing/2022-05-01/items/competitiveSummary (the `GetCompetitiveSummary` operationId) request,
@@ -1740,100 +1346,6 @@ func ParseGetCompetitiveSummaryHTTPResponse(rsp *http.Response) (*GetCompetitive
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCompetitiveSummaryHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCompetitiveSummaryHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCompetitiveSummaryHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCompetitiveSummaryHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCompetitiveSummaryHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCompetitiveSummaryHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCompetitiveSummaryHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -1907,110 +1419,6 @@ func ParseGetFeaturedOfferExpectedPriceBatchHTTPResponse(rsp *http.Response) (*G
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetFeaturedOfferExpectedPriceBatchHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -36,41 +36,11 @@ const (
 	ConditionTypeUsed        ConditionType = "Used"
 )
 
-// Valid indicates whether the value is a known member of the ConditionType enum.
-func (e ConditionType) Valid() bool {
-	switch e {
-	case ConditionTypeClub:
-		return true
-	case ConditionTypeCollectible:
-		return true
-	case ConditionTypeNew:
-		return true
-	case ConditionTypeRefurbished:
-		return true
-	case ConditionTypeUsed:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CustomerType.
 const (
 	CustomerTypeBusiness CustomerType = "Business"
 	CustomerTypeConsumer CustomerType = "Consumer"
 )
-
-// Valid indicates whether the value is a known member of the CustomerType enum.
-func (e CustomerType) Valid() bool {
-	switch e {
-	case CustomerTypeBusiness:
-		return true
-	case CustomerTypeConsumer:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DetailedShippingTimeTypeAvailabilityType.
 const (
@@ -79,37 +49,11 @@ const (
 	DetailedShippingTimeTypeAvailabilityTypeNOW               DetailedShippingTimeTypeAvailabilityType = "NOW"
 )
 
-// Valid indicates whether the value is a known member of the DetailedShippingTimeTypeAvailabilityType enum.
-func (e DetailedShippingTimeTypeAvailabilityType) Valid() bool {
-	switch e {
-	case DetailedShippingTimeTypeAvailabilityTypeFUTUREWITHDATE:
-		return true
-	case DetailedShippingTimeTypeAvailabilityTypeFUTUREWITHOUTDATE:
-		return true
-	case DetailedShippingTimeTypeAvailabilityTypeNOW:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentChannelType.
 const (
 	FulfillmentChannelTypeAmazon   FulfillmentChannelType = "Amazon"
 	FulfillmentChannelTypeMerchant FulfillmentChannelType = "Merchant"
 )
-
-// Valid indicates whether the value is a known member of the FulfillmentChannelType enum.
-func (e FulfillmentChannelType) Valid() bool {
-	switch e {
-	case FulfillmentChannelTypeAmazon:
-		return true
-	case FulfillmentChannelTypeMerchant:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for HTTPMethod.
 const (
@@ -120,24 +64,6 @@ const (
 	HTTPMethodPUT    HTTPMethod = "PUT"
 )
 
-// Valid indicates whether the value is a known member of the HTTPMethod enum.
-func (e HTTPMethod) Valid() bool {
-	switch e {
-	case HTTPMethodDELETE:
-		return true
-	case HTTPMethodGET:
-		return true
-	case HTTPMethodPATCH:
-		return true
-	case HTTPMethodPOST:
-		return true
-	case HTTPMethodPUT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemCondition.
 const (
 	ItemConditionClub        ItemCondition = "Club"
@@ -147,56 +73,16 @@ const (
 	ItemConditionUsed        ItemCondition = "Used"
 )
 
-// Valid indicates whether the value is a known member of the ItemCondition enum.
-func (e ItemCondition) Valid() bool {
-	switch e {
-	case ItemConditionClub:
-		return true
-	case ItemConditionCollectible:
-		return true
-	case ItemConditionNew:
-		return true
-	case ItemConditionRefurbished:
-		return true
-	case ItemConditionUsed:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OfferCustomerType.
 const (
 	OfferCustomerTypeB2B OfferCustomerType = "B2B"
 	OfferCustomerTypeB2C OfferCustomerType = "B2C"
 )
 
-// Valid indicates whether the value is a known member of the OfferCustomerType enum.
-func (e OfferCustomerType) Valid() bool {
-	switch e {
-	case OfferCustomerTypeB2B:
-		return true
-	case OfferCustomerTypeB2C:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for QuantityDiscountType.
 const (
 	QuantityDiscountTypeQUANTITYDISCOUNT QuantityDiscountType = "QUANTITY_DISCOUNT"
 )
-
-// Valid indicates whether the value is a known member of the QuantityDiscountType enum.
-func (e QuantityDiscountType) Valid() bool {
-	switch e {
-	case QuantityDiscountTypeQUANTITYDISCOUNT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetCompetitivePricingParamsItemType.
 const (
@@ -204,35 +90,11 @@ const (
 	GetCompetitivePricingParamsItemTypeSku  GetCompetitivePricingParamsItemType = "Sku"
 )
 
-// Valid indicates whether the value is a known member of the GetCompetitivePricingParamsItemType enum.
-func (e GetCompetitivePricingParamsItemType) Valid() bool {
-	switch e {
-	case GetCompetitivePricingParamsItemTypeAsin:
-		return true
-	case GetCompetitivePricingParamsItemTypeSku:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetCompetitivePricingParamsCustomerType.
 const (
 	GetCompetitivePricingParamsCustomerTypeBusiness GetCompetitivePricingParamsCustomerType = "Business"
 	GetCompetitivePricingParamsCustomerTypeConsumer GetCompetitivePricingParamsCustomerType = "Consumer"
 )
-
-// Valid indicates whether the value is a known member of the GetCompetitivePricingParamsCustomerType enum.
-func (e GetCompetitivePricingParamsCustomerType) Valid() bool {
-	switch e {
-	case GetCompetitivePricingParamsCustomerTypeBusiness:
-		return true
-	case GetCompetitivePricingParamsCustomerTypeConsumer:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetItemOffersParamsItemCondition.
 const (
@@ -243,41 +105,11 @@ const (
 	GetItemOffersParamsItemConditionUsed        GetItemOffersParamsItemCondition = "Used"
 )
 
-// Valid indicates whether the value is a known member of the GetItemOffersParamsItemCondition enum.
-func (e GetItemOffersParamsItemCondition) Valid() bool {
-	switch e {
-	case GetItemOffersParamsItemConditionClub:
-		return true
-	case GetItemOffersParamsItemConditionCollectible:
-		return true
-	case GetItemOffersParamsItemConditionNew:
-		return true
-	case GetItemOffersParamsItemConditionRefurbished:
-		return true
-	case GetItemOffersParamsItemConditionUsed:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetItemOffersParamsCustomerType.
 const (
 	GetItemOffersParamsCustomerTypeBusiness GetItemOffersParamsCustomerType = "Business"
 	GetItemOffersParamsCustomerTypeConsumer GetItemOffersParamsCustomerType = "Consumer"
 )
-
-// Valid indicates whether the value is a known member of the GetItemOffersParamsCustomerType enum.
-func (e GetItemOffersParamsCustomerType) Valid() bool {
-	switch e {
-	case GetItemOffersParamsCustomerTypeBusiness:
-		return true
-	case GetItemOffersParamsCustomerTypeConsumer:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetListingOffersParamsItemCondition.
 const (
@@ -288,59 +120,17 @@ const (
 	GetListingOffersParamsItemConditionUsed        GetListingOffersParamsItemCondition = "Used"
 )
 
-// Valid indicates whether the value is a known member of the GetListingOffersParamsItemCondition enum.
-func (e GetListingOffersParamsItemCondition) Valid() bool {
-	switch e {
-	case GetListingOffersParamsItemConditionClub:
-		return true
-	case GetListingOffersParamsItemConditionCollectible:
-		return true
-	case GetListingOffersParamsItemConditionNew:
-		return true
-	case GetListingOffersParamsItemConditionRefurbished:
-		return true
-	case GetListingOffersParamsItemConditionUsed:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetListingOffersParamsCustomerType.
 const (
 	GetListingOffersParamsCustomerTypeBusiness GetListingOffersParamsCustomerType = "Business"
 	GetListingOffersParamsCustomerTypeConsumer GetListingOffersParamsCustomerType = "Consumer"
 )
 
-// Valid indicates whether the value is a known member of the GetListingOffersParamsCustomerType enum.
-func (e GetListingOffersParamsCustomerType) Valid() bool {
-	switch e {
-	case GetListingOffersParamsCustomerTypeBusiness:
-		return true
-	case GetListingOffersParamsCustomerTypeConsumer:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPricingParamsItemType.
 const (
 	GetPricingParamsItemTypeAsin GetPricingParamsItemType = "Asin"
 	GetPricingParamsItemTypeSku  GetPricingParamsItemType = "Sku"
 )
-
-// Valid indicates whether the value is a known member of the GetPricingParamsItemType enum.
-func (e GetPricingParamsItemType) Valid() bool {
-	switch e {
-	case GetPricingParamsItemTypeAsin:
-		return true
-	case GetPricingParamsItemTypeSku:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetPricingParamsItemCondition.
 const (
@@ -351,41 +141,11 @@ const (
 	GetPricingParamsItemConditionUsed        GetPricingParamsItemCondition = "Used"
 )
 
-// Valid indicates whether the value is a known member of the GetPricingParamsItemCondition enum.
-func (e GetPricingParamsItemCondition) Valid() bool {
-	switch e {
-	case GetPricingParamsItemConditionClub:
-		return true
-	case GetPricingParamsItemConditionCollectible:
-		return true
-	case GetPricingParamsItemConditionNew:
-		return true
-	case GetPricingParamsItemConditionRefurbished:
-		return true
-	case GetPricingParamsItemConditionUsed:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPricingParamsOfferType.
 const (
 	GetPricingParamsOfferTypeB2B GetPricingParamsOfferType = "B2B"
 	GetPricingParamsOfferTypeB2C GetPricingParamsOfferType = "B2C"
 )
-
-// Valid indicates whether the value is a known member of the GetPricingParamsOfferType enum.
-func (e GetPricingParamsOfferType) Valid() bool {
-	switch e {
-	case GetPricingParamsOfferTypeB2B:
-		return true
-	case GetPricingParamsOfferTypeB2C:
-		return true
-	default:
-		return false
-	}
-}
 
 // ASINIdentifier Schema to identify an item by MarketPlaceId and ASIN.
 type ASINIdentifier struct {
@@ -867,7 +627,7 @@ type MarketplaceID = string
 // MoneyType Currency type and monetary value. Schema for demonstrating pricing info.
 type MoneyType struct {
 	// Amount The monetary value.
-	Amount *float32 `json:"Amount,omitempty"`
+	Amount *float64 `json:"Amount,omitempty"`
 
 	// CurrencyCode The currency code in ISO 4217 format.
 	CurrencyCode *string `json:"CurrencyCode,omitempty"`
@@ -2325,49 +2085,6 @@ type ClientWithResponsesInterface interface {
 	GetPricingWithResponse(ctx context.Context, params *GetPricingParams, reqEditors ...RequestEditorFn) (*GetPricingHTTPResponse, error)
 }
 
-// GetItemOffersBatchHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemOffersBatchHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemOffersBatchHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersBatchHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersBatchHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemOffersBatchHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersBatchHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersBatchHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetItemOffersBatch
-type GetItemOffersBatchHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetItemOffersBatchHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2387,67 +2104,6 @@ type GetItemOffersBatchHTTPResponse struct {
 	JSON500 *Errors
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Errors
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetItemOffersBatchHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetItemOffersBatchHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetItemOffersBatchHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetItemOffersBatchHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetItemOffersBatchHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetItemOffersBatchHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetItemOffersBatchHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetItemOffersBatchHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON200() *GetItemOffersBatchResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON400() *Errors {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON401() *Errors {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON403() *Errors {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON404() *Errors {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON429() *Errors {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON500() *Errors {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetItemOffersBatchHTTPResponse) GetJSON503() *Errors {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetItemOffersBatchHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2464,57 +2120,6 @@ func (r GetItemOffersBatchHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetItemOffersBatchHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetListingOffersBatchHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingOffersBatchHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingOffersBatchHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersBatchHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersBatchHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingOffersBatchHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersBatchHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersBatchHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetListingOffersBatch
-type GetListingOffersBatchHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetListingOffersBatchHTTPResponse struct {
@@ -2536,67 +2141,6 @@ type GetListingOffersBatchHTTPResponse struct {
 	JSON500 *Errors
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Errors
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetListingOffersBatchHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetListingOffersBatchHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetListingOffersBatchHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetListingOffersBatchHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetListingOffersBatchHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetListingOffersBatchHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetListingOffersBatchHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetListingOffersBatchHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON200() *GetListingOffersBatchResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON400() *Errors {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON401() *Errors {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON403() *Errors {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON404() *Errors {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON429() *Errors {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON500() *Errors {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetListingOffersBatchHTTPResponse) GetJSON503() *Errors {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetListingOffersBatchHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2613,57 +2157,6 @@ func (r GetListingOffersBatchHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetListingOffersBatchHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetCompetitivePricingHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCompetitivePricingHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCompetitivePricingHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitivePricingHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitivePricingHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCompetitivePricingHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitivePricingHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCompetitivePricingHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCompetitivePricing
-type GetCompetitivePricingHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetCompetitivePricingHTTPResponse struct {
@@ -2685,67 +2178,6 @@ type GetCompetitivePricingHTTPResponse struct {
 	JSON500 *GetPricingResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPricingResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCompetitivePricingHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCompetitivePricingHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetCompetitivePricingHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCompetitivePricingHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCompetitivePricingHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCompetitivePricingHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCompetitivePricingHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCompetitivePricingHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON200() *GetPricingResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON400() *GetPricingResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON401() *GetPricingResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON403() *GetPricingResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON404() *GetPricingResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON429() *GetPricingResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON500() *GetPricingResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCompetitivePricingHTTPResponse) GetJSON503() *GetPricingResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCompetitivePricingHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2762,57 +2194,6 @@ func (r GetCompetitivePricingHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCompetitivePricingHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetItemOffersHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetItemOffers
-type GetItemOffersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemOffersHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetItemOffers
-type GetItemOffersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemOffersHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetItemOffers
-type GetItemOffersHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetItemOffers
-type GetItemOffersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetItemOffers
-type GetItemOffersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetItemOffersHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetItemOffers
-type GetItemOffersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetItemOffers
-type GetItemOffersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetItemOffersHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetItemOffers
-type GetItemOffersHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetItemOffersHTTPResponse struct {
@@ -2834,67 +2215,6 @@ type GetItemOffersHTTPResponse struct {
 	JSON500 *GetOffersResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOffersResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetItemOffersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetItemOffersHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetItemOffersHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetItemOffersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetItemOffersHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetItemOffersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetItemOffersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetItemOffersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON200() *GetOffersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON400() *GetOffersResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON401() *GetOffersResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON403() *GetOffersResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON404() *GetOffersResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON429() *GetOffersResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON500() *GetOffersResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetItemOffersHTTPResponse) GetJSON503() *GetOffersResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetItemOffersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2911,57 +2231,6 @@ func (r GetItemOffersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetItemOffersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetListingOffersHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetListingOffers
-type GetListingOffersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingOffersHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetListingOffers
-type GetListingOffersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingOffersHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetListingOffers
-type GetListingOffersHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetListingOffers
-type GetListingOffersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetListingOffers
-type GetListingOffersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetListingOffersHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetListingOffers
-type GetListingOffersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetListingOffers
-type GetListingOffersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetListingOffersHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetListingOffers
-type GetListingOffersHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetListingOffersHTTPResponse struct {
@@ -2983,67 +2252,6 @@ type GetListingOffersHTTPResponse struct {
 	JSON500 *GetOffersResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOffersResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetListingOffersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetListingOffersHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetListingOffersHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetListingOffersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetListingOffersHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetListingOffersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetListingOffersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetListingOffersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON200() *GetOffersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON400() *GetOffersResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON401() *GetOffersResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON403() *GetOffersResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON404() *GetOffersResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON429() *GetOffersResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON500() *GetOffersResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetListingOffersHTTPResponse) GetJSON503() *GetOffersResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetListingOffersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3060,57 +2268,6 @@ func (r GetListingOffersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetListingOffersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetPricingHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetPricing
-type GetPricingHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPricingHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetPricing
-type GetPricingHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPricingHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetPricing
-type GetPricingHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPricingHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetPricing
-type GetPricingHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPricingHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetPricing
-type GetPricingHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPricingHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetPricing
-type GetPricingHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPricingHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetPricing
-type GetPricingHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPricingHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetPricing
-type GetPricingHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetPricingHTTPResponse struct {
@@ -3132,67 +2289,6 @@ type GetPricingHTTPResponse struct {
 	JSON500 *GetPricingResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPricingResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPricingHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetPricingHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetPricingHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetPricingHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetPricingHTTPResponse404Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPricingHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetPricingHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetPricingHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON200() *GetPricingResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON400() *GetPricingResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON401() *GetPricingResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON403() *GetPricingResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON404() *GetPricingResponse {
-	return r.JSON404
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON429() *GetPricingResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON500() *GetPricingResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetPricingHTTPResponse) GetJSON503() *GetPricingResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPricingHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3209,14 +2305,6 @@ func (r GetPricingHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPricingHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetItemOffersBatchWithBodyWithResponse performs a POST /batches/products/pricing/v0/itemOffers (the `GetItemOffersBatch` operationId) request,
@@ -3465,110 +2553,6 @@ func ParseGetItemOffersBatchHTTPResponse(rsp *http.Response) (*GetItemOffersBatc
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetItemOffersBatchHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetItemOffersBatchHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetItemOffersBatchHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetItemOffersBatchHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetItemOffersBatchHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetItemOffersBatchHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetItemOffersBatchHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetItemOffersBatchHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3642,110 +2626,6 @@ func ParseGetListingOffersBatchHTTPResponse(rsp *http.Response) (*GetListingOffe
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetListingOffersBatchHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetListingOffersBatchHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetListingOffersBatchHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetListingOffersBatchHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetListingOffersBatchHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetListingOffersBatchHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetListingOffersBatchHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetListingOffersBatchHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3823,110 +2703,6 @@ func ParseGetCompetitivePricingHTTPResponse(rsp *http.Response) (*GetCompetitive
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCompetitivePricingHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCompetitivePricingHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetCompetitivePricingHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCompetitivePricingHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCompetitivePricingHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCompetitivePricingHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCompetitivePricingHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCompetitivePricingHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -4000,110 +2776,6 @@ func ParseGetItemOffersHTTPResponse(rsp *http.Response) (*GetItemOffersHTTPRespo
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetItemOffersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetItemOffersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetItemOffersHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetItemOffersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetItemOffersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetItemOffersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetItemOffersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetItemOffersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -4181,110 +2853,6 @@ func ParseGetListingOffersHTTPResponse(rsp *http.Response) (*GetListingOffersHTT
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetListingOffersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetListingOffersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetListingOffersHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetListingOffersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetListingOffersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetListingOffersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetListingOffersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetListingOffersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -4358,110 +2926,6 @@ func ParseGetPricingHTTPResponse(rsp *http.Response) (*GetPricingHTTPResponse, e
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPricingHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetPricingHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetPricingHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetPricingHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetPricingHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetPricingHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetPricingHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetPricingHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

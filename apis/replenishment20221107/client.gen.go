@@ -23,8 +23,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for AggregationFrequency.
@@ -36,41 +34,11 @@ const (
 	AggregationFrequencyYEAR    AggregationFrequency = "YEAR"
 )
 
-// Valid indicates whether the value is a known member of the AggregationFrequency enum.
-func (e AggregationFrequency) Valid() bool {
-	switch e {
-	case AggregationFrequencyDAY:
-		return true
-	case AggregationFrequencyMONTH:
-		return true
-	case AggregationFrequencyQUARTER:
-		return true
-	case AggregationFrequencyWEEK:
-		return true
-	case AggregationFrequencyYEAR:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AutoEnrollmentPreference.
 const (
 	AutoEnrollmentPreferenceOPTEDIN  AutoEnrollmentPreference = "OPTED_IN"
 	AutoEnrollmentPreferenceOPTEDOUT AutoEnrollmentPreference = "OPTED_OUT"
 )
-
-// Valid indicates whether the value is a known member of the AutoEnrollmentPreference enum.
-func (e AutoEnrollmentPreference) Valid() bool {
-	switch e {
-	case AutoEnrollmentPreferenceOPTEDIN:
-		return true
-	case AutoEnrollmentPreferenceOPTEDOUT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DeliveriesConditionCondition.
 const (
@@ -81,24 +49,6 @@ const (
 	DeliveriesConditionConditionNOISSUESFORNEXT30DAYSDELIVERIES            DeliveriesConditionCondition = "NO_ISSUES_FOR_NEXT_30_DAYS_DELIVERIES"
 )
 
-// Valid indicates whether the value is a known member of the DeliveriesConditionCondition enum.
-func (e DeliveriesConditionCondition) Valid() bool {
-	switch e {
-	case DeliveriesConditionConditionNEXT30DAYSDELIVERIESATLOWINVENTORYRISK:
-		return true
-	case DeliveriesConditionConditionNEXT30DAYSDELIVERIESATLOWINVENTORYRISKONLY:
-		return true
-	case DeliveriesConditionConditionNEXT30DAYSDELIVERIESPAUSEDNONBUYABLE:
-		return true
-	case DeliveriesConditionConditionNEXT30DAYSDELIVERIESPAUSEDPRICING:
-		return true
-	case DeliveriesConditionConditionNOISSUESFORNEXT30DAYSDELIVERIES:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for EligibilityStatus.
 const (
 	EligibilityStatusELIGIBLE                  EligibilityStatus = "ELIGIBLE"
@@ -107,57 +57,17 @@ const (
 	EligibilityStatusSUSPENDED                 EligibilityStatus = "SUSPENDED"
 )
 
-// Valid indicates whether the value is a known member of the EligibilityStatus enum.
-func (e EligibilityStatus) Valid() bool {
-	switch e {
-	case EligibilityStatusELIGIBLE:
-		return true
-	case EligibilityStatusINELIGIBLE:
-		return true
-	case EligibilityStatusREPLENISHMENTONLYORDERING:
-		return true
-	case EligibilityStatusSUSPENDED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for EnrollmentMethod.
 const (
 	EnrollmentMethodAUTOMATIC EnrollmentMethod = "AUTOMATIC"
 	EnrollmentMethodMANUAL    EnrollmentMethod = "MANUAL"
 )
 
-// Valid indicates whether the value is a known member of the EnrollmentMethod enum.
-func (e EnrollmentMethod) Valid() bool {
-	switch e {
-	case EnrollmentMethodAUTOMATIC:
-		return true
-	case EnrollmentMethodMANUAL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FulfillmentChannelType.
 const (
 	FulfillmentChannelTypeAMAZON   FulfillmentChannelType = "AMAZON"
 	FulfillmentChannelTypeMERCHANT FulfillmentChannelType = "MERCHANT"
 )
-
-// Valid indicates whether the value is a known member of the FulfillmentChannelType enum.
-func (e FulfillmentChannelType) Valid() bool {
-	switch e {
-	case FulfillmentChannelTypeAMAZON:
-		return true
-	case FulfillmentChannelTypeMERCHANT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ListOfferMetricsSortKey.
 const (
@@ -172,32 +82,6 @@ const (
 	ListOfferMetricsSortKeyTOTALSUBSCRIPTIONSREVENUE           ListOfferMetricsSortKey = "TOTAL_SUBSCRIPTIONS_REVENUE"
 )
 
-// Valid indicates whether the value is a known member of the ListOfferMetricsSortKey enum.
-func (e ListOfferMetricsSortKey) Valid() bool {
-	switch e {
-	case ListOfferMetricsSortKeyACTIVESUBSCRIPTIONS:
-		return true
-	case ListOfferMetricsSortKeyNEXT30DAYSSHIPPEDSUBSCRIPTIONUNITS:
-		return true
-	case ListOfferMetricsSortKeyNEXT30DAYSTOTALSUBSCRIPTIONSREVENUE:
-		return true
-	case ListOfferMetricsSortKeyNEXT60DAYSSHIPPEDSUBSCRIPTIONUNITS:
-		return true
-	case ListOfferMetricsSortKeyNEXT60DAYSTOTALSUBSCRIPTIONSREVENUE:
-		return true
-	case ListOfferMetricsSortKeyNEXT90DAYSSHIPPEDSUBSCRIPTIONUNITS:
-		return true
-	case ListOfferMetricsSortKeyNEXT90DAYSTOTALSUBSCRIPTIONSREVENUE:
-		return true
-	case ListOfferMetricsSortKeySHIPPEDSUBSCRIPTIONUNITS:
-		return true
-	case ListOfferMetricsSortKeyTOTALSUBSCRIPTIONSREVENUE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListOffersRequestFiltersDeliveriesConditions.
 const (
 	ListOffersRequestFiltersDeliveriesConditionsNEXT30DAYSDELIVERIESATLOWINVENTORYRISK     ListOffersRequestFiltersDeliveriesConditions = "NEXT_30_DAYS_DELIVERIES_AT_LOW_INVENTORY_RISK"
@@ -206,24 +90,6 @@ const (
 	ListOffersRequestFiltersDeliveriesConditionsNEXT30DAYSDELIVERIESPAUSEDPRICING          ListOffersRequestFiltersDeliveriesConditions = "NEXT_30_DAYS_DELIVERIES_PAUSED_PRICING"
 	ListOffersRequestFiltersDeliveriesConditionsNOISSUESFORNEXT30DAYSDELIVERIES            ListOffersRequestFiltersDeliveriesConditions = "NO_ISSUES_FOR_NEXT_30_DAYS_DELIVERIES"
 )
-
-// Valid indicates whether the value is a known member of the ListOffersRequestFiltersDeliveriesConditions enum.
-func (e ListOffersRequestFiltersDeliveriesConditions) Valid() bool {
-	switch e {
-	case ListOffersRequestFiltersDeliveriesConditionsNEXT30DAYSDELIVERIESATLOWINVENTORYRISK:
-		return true
-	case ListOffersRequestFiltersDeliveriesConditionsNEXT30DAYSDELIVERIESATLOWINVENTORYRISKONLY:
-		return true
-	case ListOffersRequestFiltersDeliveriesConditionsNEXT30DAYSDELIVERIESPAUSEDNONBUYABLE:
-		return true
-	case ListOffersRequestFiltersDeliveriesConditionsNEXT30DAYSDELIVERIESPAUSEDPRICING:
-		return true
-	case ListOffersRequestFiltersDeliveriesConditionsNOISSUESFORNEXT30DAYSDELIVERIES:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ListOffersSortKey.
 const (
@@ -237,32 +103,6 @@ const (
 	ListOffersSortKeySELLINGPARTNERFUNDEDTIEREDDISCOUNTPERCENTAGE ListOffersSortKey = "SELLING_PARTNER_FUNDED_TIERED_DISCOUNT_PERCENTAGE"
 	ListOffersSortKeySUBSCRIPTIONCOUNT                            ListOffersSortKey = "SUBSCRIPTION_COUNT"
 )
-
-// Valid indicates whether the value is a known member of the ListOffersSortKey enum.
-func (e ListOffersSortKey) Valid() bool {
-	switch e {
-	case ListOffersSortKeyAMAZONFUNDEDBASEDISCOUNTPERCENTAGE:
-		return true
-	case ListOffersSortKeyAMAZONFUNDEDTIEREDDISCOUNTPERCENTAGE:
-		return true
-	case ListOffersSortKeyASIN:
-		return true
-	case ListOffersSortKeyFULFILLMENTNETWORKIDTYPE:
-		return true
-	case ListOffersSortKeyINVENTORY:
-		return true
-	case ListOffersSortKeyPRICE:
-		return true
-	case ListOffersSortKeySELLINGPARTNERFUNDEDBASEDISCOUNTPERCENTAGE:
-		return true
-	case ListOffersSortKeySELLINGPARTNERFUNDEDTIEREDDISCOUNTPERCENTAGE:
-		return true
-	case ListOffersSortKeySUBSCRIPTIONCOUNT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for Metric.
 const (
@@ -283,58 +123,10 @@ const (
 	MetricTOTALSUBSCRIPTIONSREVENUE                Metric = "TOTAL_SUBSCRIPTIONS_REVENUE"
 )
 
-// Valid indicates whether the value is a known member of the Metric enum.
-func (e Metric) Valid() bool {
-	switch e {
-	case MetricACTIVESUBSCRIPTIONS:
-		return true
-	case MetricCOUPONSREVENUEPENETRATION:
-		return true
-	case MetricLOSTREVENUEDUETOOOS:
-		return true
-	case MetricNOTDELIVEREDDUETOOOS:
-		return true
-	case MetricREVENUEBYDELIVERIES:
-		return true
-	case MetricREVENUEPENETRATION:
-		return true
-	case MetricREVENUEPENETRATIONBYSELLERFUNDING:
-		return true
-	case MetricSHAREOFCOUPONSUBSCRIPTIONS:
-		return true
-	case MetricSHIPPEDSUBSCRIPTIONUNITS:
-		return true
-	case MetricSIGNUPCONVERSIONBYSELLERFUNDING:
-		return true
-	case MetricSUBSCRIBERLIFETIMEVALUEBYCUSTOMERSEGMENT:
-		return true
-	case MetricSUBSCRIBERNONSUBSCRIBERAVERAGEREORDERS:
-		return true
-	case MetricSUBSCRIBERNONSUBSCRIBERAVERAGEREVENUE:
-		return true
-	case MetricSUBSCRIBERRETENTION:
-		return true
-	case MetricTOTALSUBSCRIPTIONSREVENUE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ProgramType.
 const (
 	ProgramTypeSUBSCRIBEANDSAVE ProgramType = "SUBSCRIBE_AND_SAVE"
 )
-
-// Valid indicates whether the value is a known member of the ProgramType enum.
-func (e ProgramType) Valid() bool {
-	switch e {
-	case ProgramTypeSUBSCRIBEANDSAVE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SortOrder.
 const (
@@ -342,35 +134,11 @@ const (
 	SortOrderDESC SortOrder = "DESC"
 )
 
-// Valid indicates whether the value is a known member of the SortOrder enum.
-func (e SortOrder) Valid() bool {
-	switch e {
-	case SortOrderASC:
-		return true
-	case SortOrderDESC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TimePeriodType.
 const (
 	TimePeriodTypeFORECAST    TimePeriodType = "FORECAST"
 	TimePeriodTypePERFORMANCE TimePeriodType = "PERFORMANCE"
 )
-
-// Valid indicates whether the value is a known member of the TimePeriodType enum.
-func (e TimePeriodType) Valid() bool {
-	switch e {
-	case TimePeriodTypeFORECAST:
-		return true
-	case TimePeriodTypePERFORMANCE:
-		return true
-	default:
-		return false
-	}
-}
 
 // AggregationFrequency The time period used to group data in the response. Note that this is only valid for the `PERFORMANCE` time period type.
 type AggregationFrequency string
@@ -393,7 +161,7 @@ type DeliveriesConditionCondition string
 // DiscountFunding The discount funding on the offer.
 type DiscountFunding struct {
 	// Percentage Filters the results to only include offers with the percentage specified.
-	Percentage *[]float32 `json:"percentage,omitempty"`
+	Percentage *[]float64 `json:"percentage,omitempty"`
 }
 
 // EligibilityStatus The current eligibility status of an offer.
@@ -493,7 +261,7 @@ type GetSellingPartnerMetricsResponse struct {
 // GetSellingPartnerMetricsResponseMetric An object which contains metric data for a selling partner.
 type GetSellingPartnerMetricsResponseMetric struct {
 	// ActiveSubscriptions The number of active subscriptions present at the end of the period. Applicable to `PERFORMANCE` `timePeriodType`.
-	ActiveSubscriptions *float32 `json:"activeSubscriptions,omitempty"`
+	ActiveSubscriptions *float64 `json:"activeSubscriptions,omitempty"`
 
 	// CouponsRevenuePenetration The percentage of revenue from ASINs with coupons out of total revenue from all ASINs. Applicable to `PERFORMANCE` `timePeriodType`.
 	CouponsRevenuePenetration *float64 `json:"couponsRevenuePenetration,omitempty"`
@@ -562,7 +330,7 @@ type GetSellingPartnerMetricsResponseMetric struct {
 	ShareOfCouponSubscriptions *float64 `json:"shareOfCouponSubscriptions,omitempty"`
 
 	// ShippedSubscriptionUnits The number of units shipped to the subscribers over a period of time. Applicable for both the `PERFORMANCE` and `FORECAST` `timePeriodType`.
-	ShippedSubscriptionUnits *float32 `json:"shippedSubscriptionUnits,omitempty"`
+	ShippedSubscriptionUnits *float64 `json:"shippedSubscriptionUnits,omitempty"`
 
 	// SignupConversionFor0PercentSellerFunding Percentage of subscriptions from offers with 0% seller-funded discount out of the total number of new orders placed over the past 12 months.
 	SignupConversionFor0PercentSellerFunding *float64 `json:"signupConversionFor0PercentSellerFunding,omitempty"`
@@ -678,7 +446,7 @@ type ListOfferMetricsResponse struct {
 // ListOfferMetricsResponseOffer An object which contains offer metrics.
 type ListOfferMetricsResponseOffer struct {
 	// ActiveSubscriptions The number of active subscriptions present at the end of the period. Applicable to `PERFORMANCE` `timePeriodType`.
-	ActiveSubscriptions *float32 `json:"activeSubscriptions,omitempty"`
+	ActiveSubscriptions *float64 `json:"activeSubscriptions,omitempty"`
 
 	// Asin The Amazon Standard Identification Number (ASIN).
 	Asin *string `json:"asin,omitempty"`
@@ -699,19 +467,19 @@ type ListOfferMetricsResponseOffer struct {
 	LostRevenueDueToOOS *float64 `json:"lostRevenueDueToOOS,omitempty"`
 
 	// Next30DayShippedSubscriptionUnits The forecasted shipped subscription units for the next 30 days. Applicable to `FORECAST` `timePeriodType`.
-	Next30DayShippedSubscriptionUnits *float32 `json:"next30DayShippedSubscriptionUnits,omitempty"`
+	Next30DayShippedSubscriptionUnits *float64 `json:"next30DayShippedSubscriptionUnits,omitempty"`
 
 	// Next30DayTotalSubscriptionsRevenue The forecasted total subscription revenue for the next 30 days. Applicable to `FORECAST` `timePeriodType`.
 	Next30DayTotalSubscriptionsRevenue *float64 `json:"next30DayTotalSubscriptionsRevenue,omitempty"`
 
 	// Next60DayShippedSubscriptionUnits The forecasted shipped subscription units for the next 60 days. Applicable to `FORECAST` `timePeriodType`.
-	Next60DayShippedSubscriptionUnits *float32 `json:"next60DayShippedSubscriptionUnits,omitempty"`
+	Next60DayShippedSubscriptionUnits *float64 `json:"next60DayShippedSubscriptionUnits,omitempty"`
 
 	// Next60DayTotalSubscriptionsRevenue The forecasted total subscription revenue for the next 60 days. Applicable to `FORECAST` `timePeriodType`.
 	Next60DayTotalSubscriptionsRevenue *float64 `json:"next60DayTotalSubscriptionsRevenue,omitempty"`
 
 	// Next90DayShippedSubscriptionUnits The forecasted shipped subscription units for the next 90 days. Applicable to `FORECAST` `timePeriodType`.
-	Next90DayShippedSubscriptionUnits *float32 `json:"next90DayShippedSubscriptionUnits,omitempty"`
+	Next90DayShippedSubscriptionUnits *float64 `json:"next90DayShippedSubscriptionUnits,omitempty"`
 
 	// Next90DayTotalSubscriptionsRevenue The forecasted total subscription revenue for the next 90 days. Applicable to `FORECAST` `timePeriodType`.
 	Next90DayTotalSubscriptionsRevenue *float64 `json:"next90DayTotalSubscriptionsRevenue,omitempty"`
@@ -729,7 +497,7 @@ type ListOfferMetricsResponseOffer struct {
 	ShareOfCouponSubscriptions *float64 `json:"shareOfCouponSubscriptions,omitempty"`
 
 	// ShippedSubscriptionUnits The number of units shipped to the subscribers over a period of time. Applicable to `PERFORMANCE` `timePeriodType`.
-	ShippedSubscriptionUnits *float32 `json:"shippedSubscriptionUnits,omitempty"`
+	ShippedSubscriptionUnits *float64 `json:"shippedSubscriptionUnits,omitempty"`
 
 	// Sku The SKU. This property is only supported for sellers and not for vendors.
 	Sku *string `json:"sku,omitempty"`
@@ -910,7 +678,7 @@ type OfferProgramConfigurationPromotions struct {
 // OfferProgramConfigurationPromotionsDiscountFunding A promotional percentage discount applied to the offer.
 type OfferProgramConfigurationPromotionsDiscountFunding struct {
 	// Percentage The percentage discount on the offer.
-	Percentage *float32 `json:"percentage,omitempty"`
+	Percentage *float64 `json:"percentage,omitempty"`
 }
 
 // PaginationResponse Use these parameters to paginate through the response.
@@ -1545,59 +1313,6 @@ type ClientWithResponsesInterface interface {
 	GetSellingPartnerMetricsWithResponse(ctx context.Context, body GetSellingPartnerMetricsJSONRequestBody, reqEditors ...RequestEditorFn) (*GetSellingPartnerMetricsHTTPResponse, error)
 }
 
-// ListOfferMetricsHTTPResponse200Headers the declared response headers of an HTTP 200 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListOfferMetricsHTTPResponse400Headers the declared response headers of an HTTP 400 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListOfferMetricsHTTPResponse401Headers the declared response headers of an HTTP 401 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOfferMetricsHTTPResponse403Headers the declared response headers of an HTTP 403 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOfferMetricsHTTPResponse404Headers the declared response headers of an HTTP 404 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListOfferMetricsHTTPResponse413Headers the declared response headers of an HTTP 413 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOfferMetricsHTTPResponse415Headers the declared response headers of an HTTP 415 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOfferMetricsHTTPResponse429Headers the declared response headers of an HTTP 429 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOfferMetricsHTTPResponse500Headers the declared response headers of an HTTP 500 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOfferMetricsHTTPResponse503Headers the declared response headers of an HTTP 503 response for ListOfferMetrics
-type ListOfferMetricsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type ListOfferMetricsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1621,81 +1336,6 @@ type ListOfferMetricsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListOfferMetricsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ListOfferMetricsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ListOfferMetricsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ListOfferMetricsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ListOfferMetricsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *ListOfferMetricsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *ListOfferMetricsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListOfferMetricsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ListOfferMetricsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ListOfferMetricsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON200() *ListOfferMetricsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListOfferMetricsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListOfferMetricsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1712,67 +1352,6 @@ func (r ListOfferMetricsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListOfferMetricsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// ListOffersHTTPResponse200Headers the declared response headers of an HTTP 200 response for ListOffers
-type ListOffersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListOffersHTTPResponse400Headers the declared response headers of an HTTP 400 response for ListOffers
-type ListOffersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListOffersHTTPResponse401Headers the declared response headers of an HTTP 401 response for ListOffers
-type ListOffersHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOffersHTTPResponse403Headers the declared response headers of an HTTP 403 response for ListOffers
-type ListOffersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOffersHTTPResponse404Headers the declared response headers of an HTTP 404 response for ListOffers
-type ListOffersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// ListOffersHTTPResponse413Headers the declared response headers of an HTTP 413 response for ListOffers
-type ListOffersHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOffersHTTPResponse415Headers the declared response headers of an HTTP 415 response for ListOffers
-type ListOffersHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOffersHTTPResponse429Headers the declared response headers of an HTTP 429 response for ListOffers
-type ListOffersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOffersHTTPResponse500Headers the declared response headers of an HTTP 500 response for ListOffers
-type ListOffersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// ListOffersHTTPResponse503Headers the declared response headers of an HTTP 503 response for ListOffers
-type ListOffersHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type ListOffersHTTPResponse struct {
@@ -1798,81 +1377,6 @@ type ListOffersHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ListOffersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ListOffersHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ListOffersHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ListOffersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ListOffersHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *ListOffersHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *ListOffersHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ListOffersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ListOffersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ListOffersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON200() *ListOffersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r ListOffersHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r ListOffersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1889,67 +1393,6 @@ func (r ListOffersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ListOffersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetSellingPartnerMetricsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetSellingPartnerMetricsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetSellingPartnerMetrics
-type GetSellingPartnerMetricsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetSellingPartnerMetricsHTTPResponse struct {
@@ -1975,81 +1418,6 @@ type GetSellingPartnerMetricsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetSellingPartnerMetricsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetSellingPartnerMetricsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetSellingPartnerMetricsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetSellingPartnerMetricsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetSellingPartnerMetricsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetSellingPartnerMetricsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetSellingPartnerMetricsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetSellingPartnerMetricsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetSellingPartnerMetricsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetSellingPartnerMetricsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON200() *GetSellingPartnerMetricsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetSellingPartnerMetricsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetSellingPartnerMetricsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2066,14 +1434,6 @@ func (r GetSellingPartnerMetricsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetSellingPartnerMetricsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // ListOfferMetricsWithBodyWithResponse performs a POST /replenishment/2022-11-07/offers/metrics/search (the `ListOfferMetrics` operationId) request,
@@ -2288,130 +1648,6 @@ func ParseListOfferMetricsHTTPResponse(rsp *http.Response) (*ListOfferMetricsHTT
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers ListOfferMetricsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers ListOfferMetricsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers ListOfferMetricsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers ListOfferMetricsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ListOfferMetricsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers ListOfferMetricsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers ListOfferMetricsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers ListOfferMetricsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ListOfferMetricsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ListOfferMetricsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -2501,130 +1737,6 @@ func ParseListOffersHTTPResponse(rsp *http.Response) (*ListOffersHTTPResponse, e
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers ListOffersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers ListOffersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers ListOffersHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers ListOffersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers ListOffersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers ListOffersHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers ListOffersHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers ListOffersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers ListOffersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers ListOffersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -2712,130 +1824,6 @@ func ParseGetSellingPartnerMetricsHTTPResponse(rsp *http.Response) (*GetSellingP
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetSellingPartnerMetricsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetSellingPartnerMetricsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetSellingPartnerMetricsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetSellingPartnerMetricsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetSellingPartnerMetricsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetSellingPartnerMetricsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetSellingPartnerMetricsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetSellingPartnerMetricsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetSellingPartnerMetricsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetSellingPartnerMetricsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

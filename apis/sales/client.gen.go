@@ -35,26 +35,6 @@ const (
 	GetOrderMetricsParamsGranularityYear  GetOrderMetricsParamsGranularity = "Year"
 )
 
-// Valid indicates whether the value is a known member of the GetOrderMetricsParamsGranularity enum.
-func (e GetOrderMetricsParamsGranularity) Valid() bool {
-	switch e {
-	case GetOrderMetricsParamsGranularityDay:
-		return true
-	case GetOrderMetricsParamsGranularityHour:
-		return true
-	case GetOrderMetricsParamsGranularityMonth:
-		return true
-	case GetOrderMetricsParamsGranularityTotal:
-		return true
-	case GetOrderMetricsParamsGranularityWeek:
-		return true
-	case GetOrderMetricsParamsGranularityYear:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetOrderMetricsParamsBuyerType.
 const (
 	GetOrderMetricsParamsBuyerTypeAll GetOrderMetricsParamsBuyerType = "All"
@@ -62,52 +42,16 @@ const (
 	GetOrderMetricsParamsBuyerTypeB2C GetOrderMetricsParamsBuyerType = "B2C"
 )
 
-// Valid indicates whether the value is a known member of the GetOrderMetricsParamsBuyerType enum.
-func (e GetOrderMetricsParamsBuyerType) Valid() bool {
-	switch e {
-	case GetOrderMetricsParamsBuyerTypeAll:
-		return true
-	case GetOrderMetricsParamsBuyerTypeB2B:
-		return true
-	case GetOrderMetricsParamsBuyerTypeB2C:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetOrderMetricsParamsFirstDayOfWeek.
 const (
 	GetOrderMetricsParamsFirstDayOfWeekMonday GetOrderMetricsParamsFirstDayOfWeek = "Monday"
 	GetOrderMetricsParamsFirstDayOfWeekSunday GetOrderMetricsParamsFirstDayOfWeek = "Sunday"
 )
 
-// Valid indicates whether the value is a known member of the GetOrderMetricsParamsFirstDayOfWeek enum.
-func (e GetOrderMetricsParamsFirstDayOfWeek) Valid() bool {
-	switch e {
-	case GetOrderMetricsParamsFirstDayOfWeekMonday:
-		return true
-	case GetOrderMetricsParamsFirstDayOfWeekSunday:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetOrderMetricsParamsAmazonProgram.
 const (
 	GetOrderMetricsParamsAmazonProgramAmazonHaul GetOrderMetricsParamsAmazonProgram = "AmazonHaul"
 )
-
-// Valid indicates whether the value is a known member of the GetOrderMetricsParamsAmazonProgram enum.
-func (e GetOrderMetricsParamsAmazonProgram) Valid() bool {
-	switch e {
-	case GetOrderMetricsParamsAmazonProgramAmazonHaul:
-		return true
-	default:
-		return false
-	}
-}
 
 // Decimal A decimal number with no loss of precision. Useful when precision loss is unnaceptable, as with currencies. Follows RFC7159 for number representation.
 type Decimal = string
@@ -541,59 +485,6 @@ type ClientWithResponsesInterface interface {
 	GetOrderMetricsWithResponse(ctx context.Context, params *GetOrderMetricsParams, reqEditors ...RequestEditorFn) (*GetOrderMetricsHTTPResponse, error)
 }
 
-// GetOrderMetricsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetOrderMetricsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse413Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse415Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse429Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse500Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetOrderMetricsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetOrderMetrics
-type GetOrderMetricsHTTPResponse503Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
 type GetOrderMetricsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -615,74 +506,6 @@ type GetOrderMetricsHTTPResponse struct {
 	JSON500 *GetOrderMetricsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetOrderMetricsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetOrderMetricsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetOrderMetricsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetOrderMetricsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetOrderMetricsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetOrderMetricsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetOrderMetricsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetOrderMetricsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetOrderMetricsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetOrderMetricsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON200() *GetOrderMetricsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON400() *GetOrderMetricsResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON403() *GetOrderMetricsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON404() *GetOrderMetricsResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON413() *GetOrderMetricsResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON415() *GetOrderMetricsResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON429() *GetOrderMetricsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON500() *GetOrderMetricsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetOrderMetricsHTTPResponse) GetJSON503() *GetOrderMetricsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetOrderMetricsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -699,14 +522,6 @@ func (r GetOrderMetricsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetOrderMetricsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetOrderMetricsWithResponse performs a GET /sales/v1/orderMetrics (the `GetOrderMetrics` operationId) request.
@@ -810,155 +625,6 @@ func ParseGetOrderMetricsHTTPResponse(rsp *http.Response) (*GetOrderMetricsHTTPR
 	case rsp.StatusCode == 200:
 		// Content-type (payload) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetOrderMetricsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetOrderMetricsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetOrderMetricsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetOrderMetricsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetOrderMetricsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetOrderMetricsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetOrderMetricsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetOrderMetricsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetOrderMetricsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

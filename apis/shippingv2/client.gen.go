@@ -33,18 +33,6 @@ const (
 	AccessPointAssistanceTypeSTAFFASSISTED AccessPointAssistanceType = "STAFF_ASSISTED"
 )
 
-// Valid indicates whether the value is a known member of the AccessPointAssistanceType enum.
-func (e AccessPointAssistanceType) Valid() bool {
-	switch e {
-	case AccessPointAssistanceTypeSELFASSISTED:
-		return true
-	case AccessPointAssistanceTypeSTAFFASSISTED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AccessPointType.
 const (
 	AccessPointTypeCAMPUSLOCKER AccessPointType = "CAMPUS_LOCKER"
@@ -57,30 +45,6 @@ const (
 	AccessPointTypeOMNILOCKER   AccessPointType = "OMNI_LOCKER"
 )
 
-// Valid indicates whether the value is a known member of the AccessPointType enum.
-func (e AccessPointType) Valid() bool {
-	switch e {
-	case AccessPointTypeCAMPUSLOCKER:
-		return true
-	case AccessPointTypeCAMPUSROOM:
-		return true
-	case AccessPointTypeCORELOCKER:
-		return true
-	case AccessPointTypeDOBBYLOCKER:
-		return true
-	case AccessPointTypeHELIX:
-		return true
-	case AccessPointTypeN3P:
-		return true
-	case AccessPointTypeODINLOCKER:
-		return true
-	case AccessPointTypeOMNILOCKER:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AccountStatus.
 const (
 	AccountStatusACTIVE    AccountStatus = "ACTIVE"
@@ -89,22 +53,6 @@ const (
 	AccountStatusSUSPENDED AccountStatus = "SUSPENDED"
 )
 
-// Valid indicates whether the value is a known member of the AccountStatus enum.
-func (e AccountStatus) Valid() bool {
-	switch e {
-	case AccountStatusACTIVE:
-		return true
-	case AccountStatusINACTIVE:
-		return true
-	case AccountStatusPENDING:
-		return true
-	case AccountStatusSUSPENDED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AccountType.
 const (
 	AccountTypeAMAZONACCOUNT             AccountType = "AMAZON_ACCOUNT"
@@ -112,55 +60,17 @@ const (
 	AccountTypeSHIPPERACCOUNTWITHINVOICE AccountType = "SHIPPER_ACCOUNT_WITH_INVOICE"
 )
 
-// Valid indicates whether the value is a known member of the AccountType enum.
-func (e AccountType) Valid() bool {
-	switch e {
-	case AccountTypeAMAZONACCOUNT:
-		return true
-	case AccountTypeSHIPPERACCOUNT:
-		return true
-	case AccountTypeSHIPPERACCOUNTWITHINVOICE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ChannelType.
 const (
 	ChannelTypeAMAZON   ChannelType = "AMAZON"
 	ChannelTypeEXTERNAL ChannelType = "EXTERNAL"
 )
 
-// Valid indicates whether the value is a known member of the ChannelType enum.
-func (e ChannelType) Valid() bool {
-	switch e {
-	case ChannelTypeAMAZON:
-		return true
-	case ChannelTypeEXTERNAL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ChargeComponentChargeType.
 const (
 	ChargeComponentChargeTypeDISCOUNT ChargeComponentChargeType = "DISCOUNT"
 	ChargeComponentChargeTypeTAX      ChargeComponentChargeType = "TAX"
 )
-
-// Valid indicates whether the value is a known member of the ChargeComponentChargeType enum.
-func (e ChargeComponentChargeType) Valid() bool {
-	switch e {
-	case ChargeComponentChargeTypeDISCOUNT:
-		return true
-	case ChargeComponentChargeTypeTAX:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ClaimReason.
 const (
@@ -171,41 +81,11 @@ const (
 	ClaimReasonLOSTINTRANSIT         ClaimReason = "LOST_IN_TRANSIT"
 )
 
-// Valid indicates whether the value is a known member of the ClaimReason enum.
-func (e ClaimReason) Valid() bool {
-	switch e {
-	case ClaimReasonCODABUSE:
-		return true
-	case ClaimReasonDAMAGEDINTRANSIT:
-		return true
-	case ClaimReasonDELIVEREDNOTRECEIVED:
-		return true
-	case ClaimReasonITEMMISSINGSWITCHEROO:
-		return true
-	case ClaimReasonLOSTINTRANSIT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ClientReferenceDetailClientReferenceType.
 const (
 	ClientReferenceDetailClientReferenceTypeIntegratorMerchantID ClientReferenceDetailClientReferenceType = "IntegratorMerchantId"
 	ClientReferenceDetailClientReferenceTypeIntegratorShipperID  ClientReferenceDetailClientReferenceType = "IntegratorShipperId"
 )
-
-// Valid indicates whether the value is a known member of the ClientReferenceDetailClientReferenceType enum.
-func (e ClientReferenceDetailClientReferenceType) Valid() bool {
-	switch e {
-	case ClientReferenceDetailClientReferenceTypeIntegratorMerchantID:
-		return true
-	case ClientReferenceDetailClientReferenceTypeIntegratorShipperID:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DangerousGoodsDetailsPackingGroup.
 const (
@@ -213,20 +93,6 @@ const (
 	DangerousGoodsDetailsPackingGroupII  DangerousGoodsDetailsPackingGroup = "II"
 	DangerousGoodsDetailsPackingGroupIII DangerousGoodsDetailsPackingGroup = "III"
 )
-
-// Valid indicates whether the value is a known member of the DangerousGoodsDetailsPackingGroup enum.
-func (e DangerousGoodsDetailsPackingGroup) Valid() bool {
-	switch e {
-	case DangerousGoodsDetailsPackingGroupI:
-		return true
-	case DangerousGoodsDetailsPackingGroupII:
-		return true
-	case DangerousGoodsDetailsPackingGroupIII:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DangerousGoodsDetailsPackingInstruction.
 const (
@@ -244,40 +110,6 @@ const (
 	DangerousGoodsDetailsPackingInstructionPI970SECTIONI  DangerousGoodsDetailsPackingInstruction = "PI970_SECTION_I"
 	DangerousGoodsDetailsPackingInstructionPI970SECTIONII DangerousGoodsDetailsPackingInstruction = "PI970_SECTION_II"
 )
-
-// Valid indicates whether the value is a known member of the DangerousGoodsDetailsPackingInstruction enum.
-func (e DangerousGoodsDetailsPackingInstruction) Valid() bool {
-	switch e {
-	case DangerousGoodsDetailsPackingInstructionPI965SECTIONIA:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI965SECTIONIB:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI965SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI966SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI966SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI967SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI967SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI968SECTIONIA:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI968SECTIONIB:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI969SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI969SECTIONII:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI970SECTIONI:
-		return true
-	case DangerousGoodsDetailsPackingInstructionPI970SECTIONII:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DetailCodes.
 const (
@@ -313,91 +145,11 @@ const (
 	DetailCodesUndeliverable                       DetailCodes = "Undeliverable"
 )
 
-// Valid indicates whether the value is a known member of the DetailCodes enum.
-func (e DetailCodes) Valid() bool {
-	switch e {
-	case DetailCodesAddressNotFound:
-		return true
-	case DetailCodesArrivedAtLocalFacility:
-		return true
-	case DetailCodesBusinessClosed:
-		return true
-	case DetailCodesCancelledByRecipient:
-		return true
-	case DetailCodesCustomerUnavailable:
-		return true
-	case DetailCodesDamaged:
-		return true
-	case DetailCodesDeliveredToBehindWheelieBin:
-		return true
-	case DetailCodesDeliveredToGarage:
-		return true
-	case DetailCodesDeliveredToGarden:
-		return true
-	case DetailCodesDeliveredToGreenhouse:
-		return true
-	case DetailCodesDeliveredToMailRoom:
-		return true
-	case DetailCodesDeliveredToMailSlot:
-		return true
-	case DetailCodesDeliveredToNeighbor:
-		return true
-	case DetailCodesDeliveredToPorch:
-		return true
-	case DetailCodesDeliveredToRearDoor:
-		return true
-	case DetailCodesDeliveredToReceptionist:
-		return true
-	case DetailCodesDeliveredToShed:
-		return true
-	case DetailCodesDeliveredWithOTP:
-		return true
-	case DetailCodesDeliveryAttempted:
-		return true
-	case DetailCodesHazmatShipment:
-		return true
-	case DetailCodesIncorrectItems:
-		return true
-	case DetailCodesNotRequired:
-		return true
-	case DetailCodesOtpNotAvailable:
-		return true
-	case DetailCodesPaymentNotReady:
-		return true
-	case DetailCodesRejected:
-		return true
-	case DetailCodesRejectedByRecipientWithVerification:
-		return true
-	case DetailCodesSigned:
-		return true
-	case DetailCodesUnableToAccess:
-		return true
-	case DetailCodesUnableToContactRecipient:
-		return true
-	case DetailCodesUndeliverable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DimensionsUnit.
 const (
 	DimensionsUnitCENTIMETER DimensionsUnit = "CENTIMETER"
 	DimensionsUnitINCH       DimensionsUnit = "INCH"
 )
-
-// Valid indicates whether the value is a known member of the DimensionsUnit enum.
-func (e DimensionsUnit) Valid() bool {
-	switch e {
-	case DimensionsUnitCENTIMETER:
-		return true
-	case DimensionsUnitINCH:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DocumentFormat.
 const (
@@ -406,37 +158,11 @@ const (
 	DocumentFormatZPL DocumentFormat = "ZPL"
 )
 
-// Valid indicates whether the value is a known member of the DocumentFormat enum.
-func (e DocumentFormat) Valid() bool {
-	switch e {
-	case DocumentFormatPDF:
-		return true
-	case DocumentFormatPNG:
-		return true
-	case DocumentFormatZPL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DocumentSizeUnit.
 const (
 	DocumentSizeUnitCENTIMETER DocumentSizeUnit = "CENTIMETER"
 	DocumentSizeUnitINCH       DocumentSizeUnit = "INCH"
 )
-
-// Valid indicates whether the value is a known member of the DocumentSizeUnit enum.
-func (e DocumentSizeUnit) Valid() bool {
-	switch e {
-	case DocumentSizeUnitCENTIMETER:
-		return true
-	case DocumentSizeUnitINCH:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DocumentType.
 const (
@@ -445,22 +171,6 @@ const (
 	DocumentTypePACKSLIP   DocumentType = "PACKSLIP"
 	DocumentTypeRECEIPT    DocumentType = "RECEIPT"
 )
-
-// Valid indicates whether the value is a known member of the DocumentType enum.
-func (e DocumentType) Valid() bool {
-	switch e {
-	case DocumentTypeCUSTOMFORM:
-		return true
-	case DocumentTypeLABEL:
-		return true
-	case DocumentTypePACKSLIP:
-		return true
-	case DocumentTypeRECEIPT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for EventCode.
 const (
@@ -480,59 +190,11 @@ const (
 	EventCodeUndeliverable                             EventCode = "Undeliverable"
 )
 
-// Valid indicates whether the value is a known member of the EventCode enum.
-func (e EventCode) Valid() bool {
-	switch e {
-	case EventCodeArrivedAtCarrierFacility:
-		return true
-	case EventCodeAvailableForPickup:
-		return true
-	case EventCodeDelivered:
-		return true
-	case EventCodeDeliveryAttempted:
-		return true
-	case EventCodeDeparted:
-		return true
-	case EventCodeLost:
-		return true
-	case EventCodeOutForDelivery:
-		return true
-	case EventCodePickupCancelled:
-		return true
-	case EventCodePickupDone:
-		return true
-	case EventCodeReadyForReceive:
-		return true
-	case EventCodeRecipientRequestedAlternateDeliveryTiming:
-		return true
-	case EventCodeRejected:
-		return true
-	case EventCodeReturnInitiated:
-		return true
-	case EventCodeUndeliverable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GenerationStatus.
 const (
 	GenerationStatusCompleted  GenerationStatus = "Completed"
 	GenerationStatusInProgress GenerationStatus = "InProgress"
 )
-
-// Valid indicates whether the value is a known member of the GenerationStatus enum.
-func (e GenerationStatus) Valid() bool {
-	switch e {
-	case GenerationStatusCompleted:
-		return true
-	case GenerationStatusInProgress:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for IneligibilityReasonCode.
 const (
@@ -548,51 +210,11 @@ const (
 	IneligibilityReasonCodeWEIGHTRESTRICTIONS            IneligibilityReasonCode = "WEIGHT_RESTRICTIONS"
 )
 
-// Valid indicates whether the value is a known member of the IneligibilityReasonCode enum.
-func (e IneligibilityReasonCode) Valid() bool {
-	switch e {
-	case IneligibilityReasonCodeLATEDELIVERY:
-		return true
-	case IneligibilityReasonCodeNOCOVERAGE:
-		return true
-	case IneligibilityReasonCodePICKUPSLOTRESTRICTION:
-		return true
-	case IneligibilityReasonCodePROGRAMCONSTRAINTS:
-		return true
-	case IneligibilityReasonCodeSIZERESTRICTIONS:
-		return true
-	case IneligibilityReasonCodeTERMSANDCONDITIONSNOTACCEPTED:
-		return true
-	case IneligibilityReasonCodeUNKNOWN:
-		return true
-	case IneligibilityReasonCodeUNSUPPORTEDVAS:
-		return true
-	case IneligibilityReasonCodeVASCOMBINATIONRESTRICTION:
-		return true
-	case IneligibilityReasonCodeWEIGHTRESTRICTIONS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InputType.
 const (
 	InputTypePASSWORD InputType = "PASSWORD"
 	InputTypeTEXTBOX  InputType = "TEXTBOX"
 )
-
-// Valid indicates whether the value is a known member of the InputType enum.
-func (e InputType) Valid() bool {
-	switch e {
-	case InputTypePASSWORD:
-		return true
-	case InputTypeTEXTBOX:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LabelAttribute.
 const (
@@ -600,20 +222,6 @@ const (
 	LabelAttributePACKAGECLIENTREFERENCEID LabelAttribute = "PACKAGE_CLIENT_REFERENCE_ID"
 	LabelAttributeSELLERDISPLAYNAME        LabelAttribute = "SELLER_DISPLAY_NAME"
 )
-
-// Valid indicates whether the value is a known member of the LabelAttribute enum.
-func (e LabelAttribute) Valid() bool {
-	switch e {
-	case LabelAttributeCOLLECTONDELIVERYAMOUNT:
-		return true
-	case LabelAttributePACKAGECLIENTREFERENCEID:
-		return true
-	case LabelAttributeSELLERDISPLAYNAME:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LiquidVolumeUnit.
 const (
@@ -626,28 +234,6 @@ const (
 	LiquidVolumeUnitQT   LiquidVolumeUnit = "QT"
 )
 
-// Valid indicates whether the value is a known member of the LiquidVolumeUnit enum.
-func (e LiquidVolumeUnit) Valid() bool {
-	switch e {
-	case LiquidVolumeUnitC:
-		return true
-	case LiquidVolumeUnitFLOZ:
-		return true
-	case LiquidVolumeUnitGAL:
-		return true
-	case LiquidVolumeUnitL:
-		return true
-	case LiquidVolumeUnitML:
-		return true
-	case LiquidVolumeUnitPT:
-		return true
-	case LiquidVolumeUnitQT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for NdrAction.
 const (
 	NdrActionREATTEMPT  NdrAction = "REATTEMPT"
@@ -655,37 +241,11 @@ const (
 	NdrActionRTO        NdrAction = "RTO"
 )
 
-// Valid indicates whether the value is a known member of the NdrAction enum.
-func (e NdrAction) Valid() bool {
-	switch e {
-	case NdrActionREATTEMPT:
-		return true
-	case NdrActionRESCHEDULE:
-		return true
-	case NdrActionRTO:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for PaymentType.
 const (
 	PaymentTypePAYDIRECTTOCARRIER PaymentType = "PAY_DIRECT_TO_CARRIER"
 	PaymentTypePAYTHROUGHAMAZON   PaymentType = "PAY_THROUGH_AMAZON"
 )
-
-// Valid indicates whether the value is a known member of the PaymentType enum.
-func (e PaymentType) Valid() bool {
-	switch e {
-	case PaymentTypePAYDIRECTTOCARRIER:
-		return true
-	case PaymentTypePAYTHROUGHAMAZON:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for RateItemID.
 const (
@@ -724,80 +284,6 @@ const (
 	RateItemIDWAYBILLCHARGE               RateItemID = "WAYBILL_CHARGE"
 )
 
-// Valid indicates whether the value is a known member of the RateItemID enum.
-func (e RateItemID) Valid() bool {
-	switch e {
-	case RateItemIDADDITIONALSURCHARGE:
-		return true
-	case RateItemIDADULTSIGNATURECONFIRMATION:
-		return true
-	case RateItemIDAMAZONSPONSOREDDISCOUNT:
-		return true
-	case RateItemIDBASERATE:
-		return true
-	case RateItemIDCOD:
-		return true
-	case RateItemIDCONGESTIONCHARGE:
-		return true
-	case RateItemIDDECLAREDVALUE:
-		return true
-	case RateItemIDDELIVERYAREASURCHARGE:
-		return true
-	case RateItemIDDELIVERYCONFIRMATION:
-		return true
-	case RateItemIDDEMANDSURCHARGE:
-		return true
-	case RateItemIDFUELSURCHARGE:
-		return true
-	case RateItemIDHIDDENPOSTAGE:
-		return true
-	case RateItemIDHIGHCUBESURCHARGE:
-		return true
-	case RateItemIDHIGHLENGTHSURCHARGE:
-		return true
-	case RateItemIDHIGHWIDTHSURCHARGE:
-		return true
-	case RateItemIDIMPLIEDLIABILITY:
-		return true
-	case RateItemIDIMPORTDUTYCHARGE:
-		return true
-	case RateItemIDINSPECTIONCHARGE:
-		return true
-	case RateItemIDINSURANCE:
-		return true
-	case RateItemIDINTEGRATORSPONSOREDDISCOUNT:
-		return true
-	case RateItemIDNOCONFIRMATION:
-		return true
-	case RateItemIDNONSTANDARDFEE:
-		return true
-	case RateItemIDNOSATURDAYDELIVERY:
-		return true
-	case RateItemIDOVERSIZESURCHARGE:
-		return true
-	case RateItemIDREBATE:
-		return true
-	case RateItemIDRESIDENTIALSURCHARGE:
-		return true
-	case RateItemIDSIGNATURECONFIRMATION:
-		return true
-	case RateItemIDSUNDAYHOLIDAYDELIVERY:
-		return true
-	case RateItemIDSURCHARGE:
-		return true
-	case RateItemIDTRANSACTIONFEE:
-		return true
-	case RateItemIDVAT:
-		return true
-	case RateItemIDWAIVESIGNATURE:
-		return true
-	case RateItemIDWAYBILLCHARGE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for RateItemType.
 const (
 	RateItemTypeINCLUDED  RateItemType = "INCLUDED"
@@ -805,55 +291,17 @@ const (
 	RateItemTypeOPTIONAL  RateItemType = "OPTIONAL"
 )
 
-// Valid indicates whether the value is a known member of the RateItemType enum.
-func (e RateItemType) Valid() bool {
-	switch e {
-	case RateItemTypeINCLUDED:
-		return true
-	case RateItemTypeMANDATORY:
-		return true
-	case RateItemTypeOPTIONAL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SettlementType.
 const (
 	SettlementTypeCERTIFICATEOFFACT SettlementType = "CERTIFICATE_OF_FACT"
 	SettlementTypeREFUND            SettlementType = "REFUND"
 )
 
-// Valid indicates whether the value is a known member of the SettlementType enum.
-func (e SettlementType) Valid() bool {
-	switch e {
-	case SettlementTypeCERTIFICATEOFFACT:
-		return true
-	case SettlementTypeREFUND:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentType.
 const (
 	ShipmentTypeFORWARD ShipmentType = "FORWARD"
 	ShipmentTypeRETURNS ShipmentType = "RETURNS"
 )
-
-// Valid indicates whether the value is a known member of the ShipmentType enum.
-func (e ShipmentType) Valid() bool {
-	switch e {
-	case ShipmentTypeFORWARD:
-		return true
-	case ShipmentTypeRETURNS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for Status.
 const (
@@ -869,48 +317,10 @@ const (
 	StatusUndeliverable          Status = "Undeliverable"
 )
 
-// Valid indicates whether the value is a known member of the Status enum.
-func (e Status) Valid() bool {
-	switch e {
-	case StatusAwaitingCustomerPickup:
-		return true
-	case StatusDelivered:
-		return true
-	case StatusDeliveryAttempted:
-		return true
-	case StatusInTransit:
-		return true
-	case StatusLost:
-		return true
-	case StatusOutForDelivery:
-		return true
-	case StatusPickupCancelled:
-		return true
-	case StatusPreTransit:
-		return true
-	case StatusRejected:
-		return true
-	case StatusUndeliverable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxType.
 const (
 	TaxTypeGST TaxType = "GST"
 )
-
-// Valid indicates whether the value is a known member of the TaxType enum.
-func (e TaxType) Valid() bool {
-	switch e {
-	case TaxTypeGST:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for WeightUnit.
 const (
@@ -919,22 +329,6 @@ const (
 	WeightUnitOUNCE    WeightUnit = "OUNCE"
 	WeightUnitPOUND    WeightUnit = "POUND"
 )
-
-// Valid indicates whether the value is a known member of the WeightUnit enum.
-func (e WeightUnit) Valid() bool {
-	switch e {
-	case WeightUnitGRAM:
-		return true
-	case WeightUnitKILOGRAM:
-		return true
-	case WeightUnitOUNCE:
-		return true
-	case WeightUnitPOUND:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetAccessPointsParamsAccessPointTypes.
 const (
@@ -947,30 +341,6 @@ const (
 	GetAccessPointsParamsAccessPointTypesODINLOCKER   GetAccessPointsParamsAccessPointTypes = "ODIN_LOCKER"
 	GetAccessPointsParamsAccessPointTypesOMNILOCKER   GetAccessPointsParamsAccessPointTypes = "OMNI_LOCKER"
 )
-
-// Valid indicates whether the value is a known member of the GetAccessPointsParamsAccessPointTypes enum.
-func (e GetAccessPointsParamsAccessPointTypes) Valid() bool {
-	switch e {
-	case GetAccessPointsParamsAccessPointTypesCAMPUSLOCKER:
-		return true
-	case GetAccessPointsParamsAccessPointTypesCAMPUSROOM:
-		return true
-	case GetAccessPointsParamsAccessPointTypesCORELOCKER:
-		return true
-	case GetAccessPointsParamsAccessPointTypesDOBBYLOCKER:
-		return true
-	case GetAccessPointsParamsAccessPointTypesHELIX:
-		return true
-	case GetAccessPointsParamsAccessPointTypesN3P:
-		return true
-	case GetAccessPointsParamsAccessPointTypesODINLOCKER:
-		return true
-	case GetAccessPointsParamsAccessPointTypesOMNILOCKER:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetAccessPointsParamsXAmznShippingBusinessID.
 const (
@@ -986,34 +356,6 @@ const (
 	GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingUS  GetAccessPointsParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the GetAccessPointsParamsXAmznShippingBusinessID enum.
-func (e GetAccessPointsParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetAccessPointsParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetCarrierAccountFormInputsParamsXAmznShippingBusinessID.
 const (
 	GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingEG  GetCarrierAccountFormInputsParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1027,34 +369,6 @@ const (
 	GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingUK  GetCarrierAccountFormInputsParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingUS  GetCarrierAccountFormInputsParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GetCarrierAccountFormInputsParamsXAmznShippingBusinessID enum.
-func (e GetCarrierAccountFormInputsParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetCarrierAccountFormInputsParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetCarrierAccountsParamsXAmznShippingBusinessID.
 const (
@@ -1070,34 +384,6 @@ const (
 	GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingUS  GetCarrierAccountsParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the GetCarrierAccountsParamsXAmznShippingBusinessID enum.
-func (e GetCarrierAccountsParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetCarrierAccountsParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LinkCarrierAccountPOSTParamsXAmznShippingBusinessID.
 const (
 	LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingEG  LinkCarrierAccountPOSTParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1111,34 +397,6 @@ const (
 	LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingUK  LinkCarrierAccountPOSTParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingUS  LinkCarrierAccountPOSTParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the LinkCarrierAccountPOSTParamsXAmznShippingBusinessID enum.
-func (e LinkCarrierAccountPOSTParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case LinkCarrierAccountPOSTParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for LinkCarrierAccountPUTParamsXAmznShippingBusinessID.
 const (
@@ -1154,34 +412,6 @@ const (
 	LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingUS  LinkCarrierAccountPUTParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the LinkCarrierAccountPUTParamsXAmznShippingBusinessID enum.
-func (e LinkCarrierAccountPUTParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case LinkCarrierAccountPUTParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for UnlinkCarrierAccountParamsXAmznShippingBusinessID.
 const (
 	UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingEG  UnlinkCarrierAccountParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1195,34 +425,6 @@ const (
 	UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingUK  UnlinkCarrierAccountParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingUS  UnlinkCarrierAccountParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the UnlinkCarrierAccountParamsXAmznShippingBusinessID enum.
-func (e UnlinkCarrierAccountParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case UnlinkCarrierAccountParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for CreateClaimParamsXAmznShippingBusinessID.
 const (
@@ -1238,34 +440,6 @@ const (
 	CreateClaimParamsXAmznShippingBusinessIDAmazonShippingUS  CreateClaimParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the CreateClaimParamsXAmznShippingBusinessID enum.
-func (e CreateClaimParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case CreateClaimParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GenerateCollectionFormParamsXAmznShippingBusinessID.
 const (
 	GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingEG  GenerateCollectionFormParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1279,34 +453,6 @@ const (
 	GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUK  GenerateCollectionFormParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUS  GenerateCollectionFormParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GenerateCollectionFormParamsXAmznShippingBusinessID enum.
-func (e GenerateCollectionFormParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GenerateCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetCollectionFormHistoryParamsXAmznShippingBusinessID.
 const (
@@ -1322,34 +468,6 @@ const (
 	GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingUS  GetCollectionFormHistoryParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the GetCollectionFormHistoryParamsXAmznShippingBusinessID enum.
-func (e GetCollectionFormHistoryParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetCollectionFormHistoryParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetCollectionFormParamsXAmznShippingBusinessID.
 const (
 	GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingEG  GetCollectionFormParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1363,34 +481,6 @@ const (
 	GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUK  GetCollectionFormParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUS  GetCollectionFormParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GetCollectionFormParamsXAmznShippingBusinessID enum.
-func (e GetCollectionFormParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetCollectionFormParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for SubmitNdrFeedbackParamsXAmznShippingBusinessID.
 const (
@@ -1406,34 +496,6 @@ const (
 	SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingUS  SubmitNdrFeedbackParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the SubmitNdrFeedbackParamsXAmznShippingBusinessID enum.
-func (e SubmitNdrFeedbackParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case SubmitNdrFeedbackParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OneClickShipmentParamsXAmznShippingBusinessID.
 const (
 	OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingEG  OneClickShipmentParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1447,34 +509,6 @@ const (
 	OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingUK  OneClickShipmentParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingUS  OneClickShipmentParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the OneClickShipmentParamsXAmznShippingBusinessID enum.
-func (e OneClickShipmentParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case OneClickShipmentParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PurchaseShipmentParamsXAmznShippingBusinessID.
 const (
@@ -1490,34 +524,6 @@ const (
 	PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUS  PurchaseShipmentParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the PurchaseShipmentParamsXAmznShippingBusinessID enum.
-func (e PurchaseShipmentParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case PurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetAdditionalInputsParamsXAmznShippingBusinessID.
 const (
 	GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingEG  GetAdditionalInputsParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1531,34 +537,6 @@ const (
 	GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingUK  GetAdditionalInputsParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingUS  GetAdditionalInputsParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GetAdditionalInputsParamsXAmznShippingBusinessID enum.
-func (e GetAdditionalInputsParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetAdditionalInputsParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DirectPurchaseShipmentParamsXAmznShippingBusinessID.
 const (
@@ -1574,34 +552,6 @@ const (
 	DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUS  DirectPurchaseShipmentParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the DirectPurchaseShipmentParamsXAmznShippingBusinessID enum.
-func (e DirectPurchaseShipmentParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case DirectPurchaseShipmentParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetRatesParamsXAmznShippingBusinessID.
 const (
 	GetRatesParamsXAmznShippingBusinessIDAmazonShippingEG  GetRatesParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1615,34 +565,6 @@ const (
 	GetRatesParamsXAmznShippingBusinessIDAmazonShippingUK  GetRatesParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GetRatesParamsXAmznShippingBusinessIDAmazonShippingUS  GetRatesParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GetRatesParamsXAmznShippingBusinessID enum.
-func (e GetRatesParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetRatesParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for CancelShipmentParamsXAmznShippingBusinessID.
 const (
@@ -1658,34 +580,6 @@ const (
 	CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingUS  CancelShipmentParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the CancelShipmentParamsXAmznShippingBusinessID enum.
-func (e CancelShipmentParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case CancelShipmentParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetShipmentDocumentsParamsXAmznShippingBusinessID.
 const (
 	GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingEG  GetShipmentDocumentsParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1699,34 +593,6 @@ const (
 	GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingUK  GetShipmentDocumentsParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingUS  GetShipmentDocumentsParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GetShipmentDocumentsParamsXAmznShippingBusinessID enum.
-func (e GetShipmentDocumentsParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetShipmentDocumentsParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetTrackingParamsXAmznShippingBusinessID.
 const (
@@ -1742,34 +608,6 @@ const (
 	GetTrackingParamsXAmznShippingBusinessIDAmazonShippingUS  GetTrackingParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
 
-// Valid indicates whether the value is a known member of the GetTrackingParamsXAmznShippingBusinessID enum.
-func (e GetTrackingParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetTrackingParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetUnmanifestedShipmentsParamsXAmznShippingBusinessID.
 const (
 	GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingEG  GetUnmanifestedShipmentsParamsXAmznShippingBusinessID = "AmazonShipping_EG"
@@ -1783,34 +621,6 @@ const (
 	GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingUK  GetUnmanifestedShipmentsParamsXAmznShippingBusinessID = "AmazonShipping_UK"
 	GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingUS  GetUnmanifestedShipmentsParamsXAmznShippingBusinessID = "AmazonShipping_US"
 )
-
-// Valid indicates whether the value is a known member of the GetUnmanifestedShipmentsParamsXAmznShippingBusinessID enum.
-func (e GetUnmanifestedShipmentsParamsXAmznShippingBusinessID) Valid() bool {
-	switch e {
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingEG:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingES:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingFR:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingIN:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingIT:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingJP:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingSA:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingUAE:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingUK:
-		return true
-	case GetUnmanifestedShipmentsParamsXAmznShippingBusinessIDAmazonShippingUS:
-		return true
-	default:
-		return false
-	}
-}
 
 // AccessPoint Access point details
 type AccessPoint struct {
@@ -2199,7 +1009,7 @@ type Currency struct {
 	Unit string `json:"unit"`
 
 	// Value The monetary value.
-	Value float32 `json:"value"`
+	Value float64 `json:"value"`
 }
 
 // DangerousGoodsDetails Details related to any dangerous goods/items that are being shipped.
@@ -2241,16 +1051,16 @@ type DetailCodes string
 // Dimensions A set of measurements for a three-dimensional object.
 type Dimensions struct {
 	// Height The height of the package.
-	Height float32 `json:"height"`
+	Height float64 `json:"height"`
 
 	// Length The length of the package.
-	Length float32 `json:"length"`
+	Length float64 `json:"length"`
 
 	// Unit The unit of measurement.
 	Unit DimensionsUnit `json:"unit"`
 
 	// Width The width of the package.
-	Width float32 `json:"width"`
+	Width float64 `json:"width"`
 }
 
 // DimensionsUnit The unit of measurement.
@@ -2307,13 +1117,13 @@ type DocumentFormat string
 // DocumentSize The size dimensions of the label.
 type DocumentSize struct {
 	// Length The length of the document measured in the units specified.
-	Length float32 `json:"length"`
+	Length float64 `json:"length"`
 
 	// Unit The unit of measurement.
 	Unit DocumentSizeUnit `json:"unit"`
 
 	// Width The width of the document measured in the units specified.
-	Width float32 `json:"width"`
+	Width float64 `json:"width"`
 }
 
 // DocumentSizeUnit The unit of measurement.
@@ -2754,7 +1564,7 @@ type LiquidVolume struct {
 	Unit LiquidVolumeUnit `json:"unit"`
 
 	// Value The measurement value.
-	Value float32 `json:"value"`
+	Value float64 `json:"value"`
 }
 
 // LiquidVolumeUnit The unit of measurement.
@@ -3367,7 +2177,7 @@ type Weight struct {
 	Unit WeightUnit `json:"unit"`
 
 	// Value The measurement value.
-	Value float32 `json:"value"`
+	Value float64 `json:"value"`
 }
 
 // WeightUnit The unit of measurement.
@@ -3567,7 +2377,7 @@ type GetShipmentDocumentsParams struct {
 	Format *string `form:"format,omitempty" json:"format,omitempty"`
 
 	// Dpi The resolution of the document (for example, 300 means 300 dots per inch). Must be one of the supported resolutions returned in the response to the getRates operation.
-	Dpi *float32 `form:"dpi,omitempty" json:"dpi,omitempty"`
+	Dpi *float64 `form:"dpi,omitempty" json:"dpi,omitempty"`
 
 	// XAmznShippingBusinessID Amazon shipping business to assume for this request. The default is AmazonShipping_UK.
 	XAmznShippingBusinessID *GetShipmentDocumentsParamsXAmznShippingBusinessID `json:"x-amzn-shipping-business-id,omitempty"`
@@ -6761,59 +5571,6 @@ type ClientWithResponsesInterface interface {
 	GetUnmanifestedShipmentsWithResponse(ctx context.Context, params *GetUnmanifestedShipmentsParams, body GetUnmanifestedShipmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*GetUnmanifestedShipmentsHTTPResponse, error)
 }
 
-// GetAccessPointsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetAccessPoints
-type GetAccessPointsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAccessPointsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetAccessPoints
-type GetAccessPointsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAccessPointsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetAccessPoints
-type GetAccessPointsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAccessPointsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetAccessPoints
-type GetAccessPointsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAccessPointsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetAccessPoints
-type GetAccessPointsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAccessPointsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetAccessPoints
-type GetAccessPointsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAccessPointsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetAccessPoints
-type GetAccessPointsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAccessPointsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetAccessPoints
-type GetAccessPointsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAccessPointsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetAccessPoints
-type GetAccessPointsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAccessPointsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetAccessPoints
-type GetAccessPointsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetAccessPointsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6837,81 +5594,6 @@ type GetAccessPointsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetAccessPointsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetAccessPointsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetAccessPointsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetAccessPointsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetAccessPointsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetAccessPointsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetAccessPointsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetAccessPointsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetAccessPointsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetAccessPointsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON200() *GetAccessPointsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetAccessPointsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetAccessPointsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -6928,67 +5610,6 @@ func (r GetAccessPointsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetAccessPointsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetCarrierAccountFormInputsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountFormInputsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCarrierAccountFormInputs
-type GetCarrierAccountFormInputsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetCarrierAccountFormInputsHTTPResponse struct {
@@ -7014,81 +5635,6 @@ type GetCarrierAccountFormInputsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCarrierAccountFormInputsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCarrierAccountFormInputsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetCarrierAccountFormInputsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCarrierAccountFormInputsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCarrierAccountFormInputsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetCarrierAccountFormInputsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetCarrierAccountFormInputsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCarrierAccountFormInputsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCarrierAccountFormInputsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCarrierAccountFormInputsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON200() *GetCarrierAccountFormInputsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCarrierAccountFormInputsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCarrierAccountFormInputsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -7105,67 +5651,6 @@ func (r GetCarrierAccountFormInputsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCarrierAccountFormInputsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetCarrierAccountsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCarrierAccountsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCarrierAccountsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCarrierAccountsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCarrierAccountsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCarrierAccounts
-type GetCarrierAccountsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetCarrierAccountsHTTPResponse struct {
@@ -7191,81 +5676,6 @@ type GetCarrierAccountsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCarrierAccountsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCarrierAccountsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetCarrierAccountsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCarrierAccountsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCarrierAccountsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetCarrierAccountsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetCarrierAccountsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCarrierAccountsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCarrierAccountsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCarrierAccountsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON200() *GetCarrierAccountsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCarrierAccountsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCarrierAccountsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -7282,67 +5692,6 @@ func (r GetCarrierAccountsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCarrierAccountsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// LinkCarrierAccountPOSTHTTPResponse200Headers the declared response headers of an HTTP 200 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse400Headers the declared response headers of an HTTP 400 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse401Headers the declared response headers of an HTTP 401 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse403Headers the declared response headers of an HTTP 403 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse404Headers the declared response headers of an HTTP 404 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse413Headers the declared response headers of an HTTP 413 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse415Headers the declared response headers of an HTTP 415 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse429Headers the declared response headers of an HTTP 429 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse500Headers the declared response headers of an HTTP 500 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPOSTHTTPResponse503Headers the declared response headers of an HTTP 503 response for LinkCarrierAccountPOST
-type LinkCarrierAccountPOSTHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type LinkCarrierAccountPOSTHTTPResponse struct {
@@ -7368,81 +5717,6 @@ type LinkCarrierAccountPOSTHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *LinkCarrierAccountPOSTHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *LinkCarrierAccountPOSTHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *LinkCarrierAccountPOSTHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *LinkCarrierAccountPOSTHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *LinkCarrierAccountPOSTHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *LinkCarrierAccountPOSTHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *LinkCarrierAccountPOSTHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *LinkCarrierAccountPOSTHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *LinkCarrierAccountPOSTHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *LinkCarrierAccountPOSTHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON200() *LinkCarrierAccountResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r LinkCarrierAccountPOSTHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r LinkCarrierAccountPOSTHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -7459,67 +5733,6 @@ func (r LinkCarrierAccountPOSTHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r LinkCarrierAccountPOSTHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// LinkCarrierAccountPUTHTTPResponse200Headers the declared response headers of an HTTP 200 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse400Headers the declared response headers of an HTTP 400 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse401Headers the declared response headers of an HTTP 401 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse403Headers the declared response headers of an HTTP 403 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse404Headers the declared response headers of an HTTP 404 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse413Headers the declared response headers of an HTTP 413 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse415Headers the declared response headers of an HTTP 415 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse429Headers the declared response headers of an HTTP 429 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse500Headers the declared response headers of an HTTP 500 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// LinkCarrierAccountPUTHTTPResponse503Headers the declared response headers of an HTTP 503 response for LinkCarrierAccountPUT
-type LinkCarrierAccountPUTHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type LinkCarrierAccountPUTHTTPResponse struct {
@@ -7545,81 +5758,6 @@ type LinkCarrierAccountPUTHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *LinkCarrierAccountPUTHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *LinkCarrierAccountPUTHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *LinkCarrierAccountPUTHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *LinkCarrierAccountPUTHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *LinkCarrierAccountPUTHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *LinkCarrierAccountPUTHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *LinkCarrierAccountPUTHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *LinkCarrierAccountPUTHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *LinkCarrierAccountPUTHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *LinkCarrierAccountPUTHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON200() *LinkCarrierAccountResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r LinkCarrierAccountPUTHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r LinkCarrierAccountPUTHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -7636,67 +5774,6 @@ func (r LinkCarrierAccountPUTHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r LinkCarrierAccountPUTHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// UnlinkCarrierAccountHTTPResponse200Headers the declared response headers of an HTTP 200 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UnlinkCarrierAccountHTTPResponse400Headers the declared response headers of an HTTP 400 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UnlinkCarrierAccountHTTPResponse401Headers the declared response headers of an HTTP 401 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// UnlinkCarrierAccountHTTPResponse403Headers the declared response headers of an HTTP 403 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// UnlinkCarrierAccountHTTPResponse404Headers the declared response headers of an HTTP 404 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// UnlinkCarrierAccountHTTPResponse413Headers the declared response headers of an HTTP 413 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// UnlinkCarrierAccountHTTPResponse415Headers the declared response headers of an HTTP 415 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// UnlinkCarrierAccountHTTPResponse429Headers the declared response headers of an HTTP 429 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// UnlinkCarrierAccountHTTPResponse500Headers the declared response headers of an HTTP 500 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// UnlinkCarrierAccountHTTPResponse503Headers the declared response headers of an HTTP 503 response for UnlinkCarrierAccount
-type UnlinkCarrierAccountHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type UnlinkCarrierAccountHTTPResponse struct {
@@ -7722,81 +5799,6 @@ type UnlinkCarrierAccountHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *UnlinkCarrierAccountHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *UnlinkCarrierAccountHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *UnlinkCarrierAccountHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *UnlinkCarrierAccountHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *UnlinkCarrierAccountHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *UnlinkCarrierAccountHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *UnlinkCarrierAccountHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *UnlinkCarrierAccountHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *UnlinkCarrierAccountHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *UnlinkCarrierAccountHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON200() *UnlinkCarrierAccountResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r UnlinkCarrierAccountHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r UnlinkCarrierAccountHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -7813,67 +5815,6 @@ func (r UnlinkCarrierAccountHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r UnlinkCarrierAccountHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CreateClaimHTTPResponse201Headers the declared response headers of an HTTP 201 response for CreateClaim
-type CreateClaimHTTPResponse201Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateClaimHTTPResponse400Headers the declared response headers of an HTTP 400 response for CreateClaim
-type CreateClaimHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateClaimHTTPResponse401Headers the declared response headers of an HTTP 401 response for CreateClaim
-type CreateClaimHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateClaimHTTPResponse403Headers the declared response headers of an HTTP 403 response for CreateClaim
-type CreateClaimHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateClaimHTTPResponse404Headers the declared response headers of an HTTP 404 response for CreateClaim
-type CreateClaimHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CreateClaimHTTPResponse413Headers the declared response headers of an HTTP 413 response for CreateClaim
-type CreateClaimHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateClaimHTTPResponse415Headers the declared response headers of an HTTP 415 response for CreateClaim
-type CreateClaimHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateClaimHTTPResponse429Headers the declared response headers of an HTTP 429 response for CreateClaim
-type CreateClaimHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateClaimHTTPResponse500Headers the declared response headers of an HTTP 500 response for CreateClaim
-type CreateClaimHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CreateClaimHTTPResponse503Headers the declared response headers of an HTTP 503 response for CreateClaim
-type CreateClaimHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CreateClaimHTTPResponse struct {
@@ -7899,81 +5840,6 @@ type CreateClaimHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *CreateClaimHTTPResponse201Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreateClaimHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CreateClaimHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreateClaimHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CreateClaimHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *CreateClaimHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *CreateClaimHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CreateClaimHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreateClaimHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreateClaimHTTPResponse503Headers
-}
-
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON201() *CreateClaimResponse {
-	return r.JSON201
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CreateClaimHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CreateClaimHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -7990,67 +5856,6 @@ func (r CreateClaimHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateClaimHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GenerateCollectionFormHTTPResponse200Headers the declared response headers of an HTTP 200 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateCollectionFormHTTPResponse400Headers the declared response headers of an HTTP 400 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateCollectionFormHTTPResponse401Headers the declared response headers of an HTTP 401 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateCollectionFormHTTPResponse403Headers the declared response headers of an HTTP 403 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateCollectionFormHTTPResponse404Headers the declared response headers of an HTTP 404 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GenerateCollectionFormHTTPResponse413Headers the declared response headers of an HTTP 413 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateCollectionFormHTTPResponse415Headers the declared response headers of an HTTP 415 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateCollectionFormHTTPResponse429Headers the declared response headers of an HTTP 429 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateCollectionFormHTTPResponse500Headers the declared response headers of an HTTP 500 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GenerateCollectionFormHTTPResponse503Headers the declared response headers of an HTTP 503 response for GenerateCollectionForm
-type GenerateCollectionFormHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GenerateCollectionFormHTTPResponse struct {
@@ -8076,81 +5881,6 @@ type GenerateCollectionFormHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GenerateCollectionFormHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GenerateCollectionFormHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GenerateCollectionFormHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GenerateCollectionFormHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GenerateCollectionFormHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GenerateCollectionFormHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GenerateCollectionFormHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GenerateCollectionFormHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GenerateCollectionFormHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GenerateCollectionFormHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON200() *GenerateCollectionFormResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GenerateCollectionFormHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GenerateCollectionFormHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -8167,67 +5897,6 @@ func (r GenerateCollectionFormHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GenerateCollectionFormHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetCollectionFormHistoryHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCollectionFormHistoryHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCollectionFormHistoryHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHistoryHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHistoryHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCollectionFormHistoryHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHistoryHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHistoryHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHistoryHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHistoryHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCollectionFormHistory
-type GetCollectionFormHistoryHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetCollectionFormHistoryHTTPResponse struct {
@@ -8253,81 +5922,6 @@ type GetCollectionFormHistoryHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCollectionFormHistoryHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCollectionFormHistoryHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetCollectionFormHistoryHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCollectionFormHistoryHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCollectionFormHistoryHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetCollectionFormHistoryHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetCollectionFormHistoryHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCollectionFormHistoryHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCollectionFormHistoryHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCollectionFormHistoryHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON200() *GetCollectionFormHistoryResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCollectionFormHistoryHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCollectionFormHistoryHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -8344,67 +5938,6 @@ func (r GetCollectionFormHistoryHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCollectionFormHistoryHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetCollectionFormHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetCollectionForm
-type GetCollectionFormHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCollectionFormHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetCollectionForm
-type GetCollectionFormHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCollectionFormHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetCollectionForm
-type GetCollectionFormHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetCollectionForm
-type GetCollectionFormHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetCollectionForm
-type GetCollectionFormHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetCollectionFormHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetCollectionForm
-type GetCollectionFormHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetCollectionForm
-type GetCollectionFormHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetCollectionForm
-type GetCollectionFormHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetCollectionForm
-type GetCollectionFormHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetCollectionFormHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetCollectionForm
-type GetCollectionFormHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetCollectionFormHTTPResponse struct {
@@ -8430,81 +5963,6 @@ type GetCollectionFormHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetCollectionFormHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetCollectionFormHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetCollectionFormHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetCollectionFormHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetCollectionFormHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetCollectionFormHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetCollectionFormHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetCollectionFormHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetCollectionFormHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetCollectionFormHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON200() *GetCollectionFormResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetCollectionFormHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetCollectionFormHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -8521,67 +5979,6 @@ func (r GetCollectionFormHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetCollectionFormHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// SubmitNdrFeedbackHTTPResponse204Headers the declared response headers of an HTTP 204 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse204Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitNdrFeedbackHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitNdrFeedbackHTTPResponse401Headers the declared response headers of an HTTP 401 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitNdrFeedbackHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitNdrFeedbackHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitNdrFeedbackHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitNdrFeedbackHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitNdrFeedbackHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitNdrFeedbackHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitNdrFeedbackHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitNdrFeedback
-type SubmitNdrFeedbackHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type SubmitNdrFeedbackHTTPResponse struct {
@@ -8605,76 +6002,6 @@ type SubmitNdrFeedbackHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *SubmitNdrFeedbackHTTPResponse204Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitNdrFeedbackHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *SubmitNdrFeedbackHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitNdrFeedbackHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitNdrFeedbackHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitNdrFeedbackHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitNdrFeedbackHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitNdrFeedbackHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitNdrFeedbackHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitNdrFeedbackHTTPResponse503Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitNdrFeedbackHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitNdrFeedbackHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -8691,67 +6018,6 @@ func (r SubmitNdrFeedbackHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitNdrFeedbackHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// OneClickShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for OneClickShipment
-type OneClickShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// OneClickShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for OneClickShipment
-type OneClickShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// OneClickShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for OneClickShipment
-type OneClickShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// OneClickShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for OneClickShipment
-type OneClickShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// OneClickShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for OneClickShipment
-type OneClickShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// OneClickShipmentHTTPResponse413Headers the declared response headers of an HTTP 413 response for OneClickShipment
-type OneClickShipmentHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// OneClickShipmentHTTPResponse415Headers the declared response headers of an HTTP 415 response for OneClickShipment
-type OneClickShipmentHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// OneClickShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for OneClickShipment
-type OneClickShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// OneClickShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for OneClickShipment
-type OneClickShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// OneClickShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for OneClickShipment
-type OneClickShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type OneClickShipmentHTTPResponse struct {
@@ -8777,81 +6043,6 @@ type OneClickShipmentHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *OneClickShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *OneClickShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *OneClickShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *OneClickShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *OneClickShipmentHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *OneClickShipmentHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *OneClickShipmentHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *OneClickShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *OneClickShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *OneClickShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON200() *OneClickShipmentResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r OneClickShipmentHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r OneClickShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -8868,67 +6059,6 @@ func (r OneClickShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r OneClickShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// PurchaseShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PurchaseShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PurchaseShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// PurchaseShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// PurchaseShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// PurchaseShipmentHTTPResponse413Headers the declared response headers of an HTTP 413 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// PurchaseShipmentHTTPResponse415Headers the declared response headers of an HTTP 415 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// PurchaseShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// PurchaseShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// PurchaseShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for PurchaseShipment
-type PurchaseShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type PurchaseShipmentHTTPResponse struct {
@@ -8954,81 +6084,6 @@ type PurchaseShipmentHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *PurchaseShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PurchaseShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *PurchaseShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PurchaseShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *PurchaseShipmentHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *PurchaseShipmentHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *PurchaseShipmentHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PurchaseShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PurchaseShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PurchaseShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON200() *PurchaseShipmentResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r PurchaseShipmentHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r PurchaseShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -9045,67 +6100,6 @@ func (r PurchaseShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PurchaseShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetAdditionalInputsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAdditionalInputsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAdditionalInputsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalInputsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalInputsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetAdditionalInputsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalInputsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalInputsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalInputsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetAdditionalInputsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetAdditionalInputs
-type GetAdditionalInputsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetAdditionalInputsHTTPResponse struct {
@@ -9131,81 +6125,6 @@ type GetAdditionalInputsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetAdditionalInputsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetAdditionalInputsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetAdditionalInputsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetAdditionalInputsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetAdditionalInputsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetAdditionalInputsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetAdditionalInputsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetAdditionalInputsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetAdditionalInputsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetAdditionalInputsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON200() *GetAdditionalInputsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetAdditionalInputsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetAdditionalInputsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -9222,68 +6141,6 @@ func (r GetAdditionalInputsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetAdditionalInputsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// DirectPurchaseShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse200Headers struct {
-	XAmznIdempotencyKey *string
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DirectPurchaseShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DirectPurchaseShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// DirectPurchaseShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// DirectPurchaseShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// DirectPurchaseShipmentHTTPResponse413Headers the declared response headers of an HTTP 413 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// DirectPurchaseShipmentHTTPResponse415Headers the declared response headers of an HTTP 415 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// DirectPurchaseShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// DirectPurchaseShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// DirectPurchaseShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for DirectPurchaseShipment
-type DirectPurchaseShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type DirectPurchaseShipmentHTTPResponse struct {
@@ -9309,81 +6166,6 @@ type DirectPurchaseShipmentHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DirectPurchaseShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *DirectPurchaseShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *DirectPurchaseShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *DirectPurchaseShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *DirectPurchaseShipmentHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *DirectPurchaseShipmentHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *DirectPurchaseShipmentHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *DirectPurchaseShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *DirectPurchaseShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *DirectPurchaseShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON200() *DirectPurchaseResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r DirectPurchaseShipmentHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r DirectPurchaseShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -9400,67 +6182,6 @@ func (r DirectPurchaseShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DirectPurchaseShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetRatesHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetRates
-type GetRatesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetRatesHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetRates
-type GetRatesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetRatesHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetRates
-type GetRatesHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetRatesHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetRates
-type GetRatesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetRatesHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetRates
-type GetRatesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetRatesHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetRates
-type GetRatesHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetRatesHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetRates
-type GetRatesHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetRatesHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetRates
-type GetRatesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetRatesHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetRates
-type GetRatesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetRatesHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetRates
-type GetRatesHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetRatesHTTPResponse struct {
@@ -9486,81 +6207,6 @@ type GetRatesHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetRatesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetRatesHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetRatesHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetRatesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetRatesHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetRatesHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetRatesHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetRatesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetRatesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetRatesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON200() *GetRatesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetRatesHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetRatesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -9577,67 +6223,6 @@ func (r GetRatesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetRatesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// CancelShipmentHTTPResponse200Headers the declared response headers of an HTTP 200 response for CancelShipment
-type CancelShipmentHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelShipmentHTTPResponse400Headers the declared response headers of an HTTP 400 response for CancelShipment
-type CancelShipmentHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelShipmentHTTPResponse401Headers the declared response headers of an HTTP 401 response for CancelShipment
-type CancelShipmentHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse403Headers the declared response headers of an HTTP 403 response for CancelShipment
-type CancelShipmentHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse404Headers the declared response headers of an HTTP 404 response for CancelShipment
-type CancelShipmentHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// CancelShipmentHTTPResponse413Headers the declared response headers of an HTTP 413 response for CancelShipment
-type CancelShipmentHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse415Headers the declared response headers of an HTTP 415 response for CancelShipment
-type CancelShipmentHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse429Headers the declared response headers of an HTTP 429 response for CancelShipment
-type CancelShipmentHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse500Headers the declared response headers of an HTTP 500 response for CancelShipment
-type CancelShipmentHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// CancelShipmentHTTPResponse503Headers the declared response headers of an HTTP 503 response for CancelShipment
-type CancelShipmentHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type CancelShipmentHTTPResponse struct {
@@ -9663,81 +6248,6 @@ type CancelShipmentHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CancelShipmentHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CancelShipmentHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CancelShipmentHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CancelShipmentHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *CancelShipmentHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *CancelShipmentHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *CancelShipmentHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *CancelShipmentHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CancelShipmentHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CancelShipmentHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON200() *CancelShipmentResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r CancelShipmentHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r CancelShipmentHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -9754,67 +6264,6 @@ func (r CancelShipmentHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CancelShipmentHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentDocumentsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentDocumentsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentDocumentsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDocumentsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDocumentsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentDocumentsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDocumentsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDocumentsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDocumentsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDocumentsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipmentDocuments
-type GetShipmentDocumentsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentDocumentsHTTPResponse struct {
@@ -9840,81 +6289,6 @@ type GetShipmentDocumentsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentDocumentsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentDocumentsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentDocumentsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentDocumentsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentDocumentsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetShipmentDocumentsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetShipmentDocumentsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentDocumentsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentDocumentsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentDocumentsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON200() *GetShipmentDocumentsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentDocumentsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentDocumentsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -9931,67 +6305,6 @@ func (r GetShipmentDocumentsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentDocumentsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetTrackingHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetTracking
-type GetTrackingHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetTrackingHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetTracking
-type GetTrackingHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetTrackingHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetTracking
-type GetTrackingHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetTrackingHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetTracking
-type GetTrackingHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetTrackingHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetTracking
-type GetTrackingHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetTrackingHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetTracking
-type GetTrackingHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetTrackingHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetTracking
-type GetTrackingHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetTrackingHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetTracking
-type GetTrackingHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetTrackingHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetTracking
-type GetTrackingHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetTrackingHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetTracking
-type GetTrackingHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetTrackingHTTPResponse struct {
@@ -10017,81 +6330,6 @@ type GetTrackingHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetTrackingHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetTrackingHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetTrackingHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetTrackingHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetTrackingHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetTrackingHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetTrackingHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetTrackingHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetTrackingHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetTrackingHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON200() *GetTrackingResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetTrackingHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetTrackingHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -10108,67 +6346,6 @@ func (r GetTrackingHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetTrackingHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetUnmanifestedShipmentsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetUnmanifestedShipmentsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetUnmanifestedShipments
-type GetUnmanifestedShipmentsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetUnmanifestedShipmentsHTTPResponse struct {
@@ -10194,81 +6371,6 @@ type GetUnmanifestedShipmentsHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetUnmanifestedShipmentsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetUnmanifestedShipmentsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetUnmanifestedShipmentsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetUnmanifestedShipmentsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetUnmanifestedShipmentsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetUnmanifestedShipmentsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetUnmanifestedShipmentsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetUnmanifestedShipmentsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetUnmanifestedShipmentsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetUnmanifestedShipmentsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON200() *GetUnmanifestedShipmentsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON401() *ErrorList {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetUnmanifestedShipmentsHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetUnmanifestedShipmentsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -10285,14 +6387,6 @@ func (r GetUnmanifestedShipmentsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetUnmanifestedShipmentsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetAccessPointsWithResponse performs a GET /shipping/v2/accessPoints (the `GetAccessPoints` operationId) request.
@@ -11082,130 +7176,6 @@ func ParseGetAccessPointsHTTPResponse(rsp *http.Response) (*GetAccessPointsHTTPR
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetAccessPointsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetAccessPointsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetAccessPointsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetAccessPointsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetAccessPointsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetAccessPointsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetAccessPointsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetAccessPointsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetAccessPointsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetAccessPointsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -11293,130 +7263,6 @@ func ParseGetCarrierAccountFormInputsHTTPResponse(rsp *http.Response) (*GetCarri
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCarrierAccountFormInputsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCarrierAccountFormInputsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetCarrierAccountFormInputsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCarrierAccountFormInputsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCarrierAccountFormInputsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetCarrierAccountFormInputsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetCarrierAccountFormInputsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCarrierAccountFormInputsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCarrierAccountFormInputsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCarrierAccountFormInputsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11508,130 +7354,6 @@ func ParseGetCarrierAccountsHTTPResponse(rsp *http.Response) (*GetCarrierAccount
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCarrierAccountsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCarrierAccountsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetCarrierAccountsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCarrierAccountsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCarrierAccountsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetCarrierAccountsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetCarrierAccountsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCarrierAccountsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCarrierAccountsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCarrierAccountsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -11719,130 +7441,6 @@ func ParseLinkCarrierAccountPOSTHTTPResponse(rsp *http.Response) (*LinkCarrierAc
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers LinkCarrierAccountPOSTHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers LinkCarrierAccountPOSTHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers LinkCarrierAccountPOSTHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers LinkCarrierAccountPOSTHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers LinkCarrierAccountPOSTHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers LinkCarrierAccountPOSTHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers LinkCarrierAccountPOSTHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers LinkCarrierAccountPOSTHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers LinkCarrierAccountPOSTHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers LinkCarrierAccountPOSTHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11934,130 +7532,6 @@ func ParseLinkCarrierAccountPUTHTTPResponse(rsp *http.Response) (*LinkCarrierAcc
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers LinkCarrierAccountPUTHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers LinkCarrierAccountPUTHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers LinkCarrierAccountPUTHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers LinkCarrierAccountPUTHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers LinkCarrierAccountPUTHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers LinkCarrierAccountPUTHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers LinkCarrierAccountPUTHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers LinkCarrierAccountPUTHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers LinkCarrierAccountPUTHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers LinkCarrierAccountPUTHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -12145,130 +7619,6 @@ func ParseUnlinkCarrierAccountHTTPResponse(rsp *http.Response) (*UnlinkCarrierAc
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers UnlinkCarrierAccountHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers UnlinkCarrierAccountHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers UnlinkCarrierAccountHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers UnlinkCarrierAccountHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers UnlinkCarrierAccountHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers UnlinkCarrierAccountHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers UnlinkCarrierAccountHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers UnlinkCarrierAccountHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers UnlinkCarrierAccountHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers UnlinkCarrierAccountHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12360,130 +7710,6 @@ func ParseCreateClaimHTTPResponse(rsp *http.Response) (*CreateClaimHTTPResponse,
 
 	}
 
-	switch {
-	case rsp.StatusCode == 201:
-		var headers CreateClaimHTTPResponse201Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers201 = &headers
-	case rsp.StatusCode == 400:
-		var headers CreateClaimHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CreateClaimHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CreateClaimHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CreateClaimHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers CreateClaimHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers CreateClaimHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers CreateClaimHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CreateClaimHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreateClaimHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -12571,130 +7797,6 @@ func ParseGenerateCollectionFormHTTPResponse(rsp *http.Response) (*GenerateColle
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GenerateCollectionFormHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GenerateCollectionFormHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GenerateCollectionFormHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GenerateCollectionFormHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GenerateCollectionFormHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GenerateCollectionFormHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GenerateCollectionFormHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GenerateCollectionFormHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GenerateCollectionFormHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GenerateCollectionFormHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12786,130 +7888,6 @@ func ParseGetCollectionFormHistoryHTTPResponse(rsp *http.Response) (*GetCollecti
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCollectionFormHistoryHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCollectionFormHistoryHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetCollectionFormHistoryHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCollectionFormHistoryHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCollectionFormHistoryHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetCollectionFormHistoryHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetCollectionFormHistoryHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCollectionFormHistoryHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCollectionFormHistoryHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCollectionFormHistoryHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -12999,130 +7977,6 @@ func ParseGetCollectionFormHTTPResponse(rsp *http.Response) (*GetCollectionFormH
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetCollectionFormHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetCollectionFormHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetCollectionFormHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetCollectionFormHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetCollectionFormHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetCollectionFormHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetCollectionFormHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetCollectionFormHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetCollectionFormHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetCollectionFormHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -13206,130 +8060,6 @@ func ParseSubmitNdrFeedbackHTTPResponse(rsp *http.Response) (*SubmitNdrFeedbackH
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 204:
-		var headers SubmitNdrFeedbackHTTPResponse204Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers204 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitNdrFeedbackHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers SubmitNdrFeedbackHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitNdrFeedbackHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitNdrFeedbackHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitNdrFeedbackHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitNdrFeedbackHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitNdrFeedbackHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitNdrFeedbackHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitNdrFeedbackHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13421,130 +8151,6 @@ func ParseOneClickShipmentHTTPResponse(rsp *http.Response) (*OneClickShipmentHTT
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers OneClickShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers OneClickShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers OneClickShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers OneClickShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers OneClickShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers OneClickShipmentHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers OneClickShipmentHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers OneClickShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers OneClickShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers OneClickShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -13632,130 +8238,6 @@ func ParsePurchaseShipmentHTTPResponse(rsp *http.Response) (*PurchaseShipmentHTT
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers PurchaseShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers PurchaseShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers PurchaseShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers PurchaseShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers PurchaseShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers PurchaseShipmentHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers PurchaseShipmentHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers PurchaseShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers PurchaseShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers PurchaseShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13847,130 +8329,6 @@ func ParseGetAdditionalInputsHTTPResponse(rsp *http.Response) (*GetAdditionalInp
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetAdditionalInputsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetAdditionalInputsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetAdditionalInputsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetAdditionalInputsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetAdditionalInputsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetAdditionalInputsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetAdditionalInputsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetAdditionalInputsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetAdditionalInputsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetAdditionalInputsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -14058,137 +8416,6 @@ func ParseDirectPurchaseShipmentHTTPResponse(rsp *http.Response) (*DirectPurchas
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers DirectPurchaseShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-IdempotencyKey"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-IdempotencyKey", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznIdempotencyKey = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers DirectPurchaseShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers DirectPurchaseShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers DirectPurchaseShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers DirectPurchaseShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers DirectPurchaseShipmentHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers DirectPurchaseShipmentHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers DirectPurchaseShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers DirectPurchaseShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers DirectPurchaseShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -14280,130 +8507,6 @@ func ParseGetRatesHTTPResponse(rsp *http.Response) (*GetRatesHTTPResponse, error
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetRatesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetRatesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetRatesHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetRatesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetRatesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetRatesHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetRatesHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetRatesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetRatesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetRatesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -14491,130 +8594,6 @@ func ParseCancelShipmentHTTPResponse(rsp *http.Response) (*CancelShipmentHTTPRes
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers CancelShipmentHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers CancelShipmentHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers CancelShipmentHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers CancelShipmentHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers CancelShipmentHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers CancelShipmentHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers CancelShipmentHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers CancelShipmentHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers CancelShipmentHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers CancelShipmentHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -14706,130 +8685,6 @@ func ParseGetShipmentDocumentsHTTPResponse(rsp *http.Response) (*GetShipmentDocu
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentDocumentsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentDocumentsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentDocumentsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentDocumentsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentDocumentsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetShipmentDocumentsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetShipmentDocumentsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentDocumentsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentDocumentsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentDocumentsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -14919,130 +8774,6 @@ func ParseGetTrackingHTTPResponse(rsp *http.Response) (*GetTrackingHTTPResponse,
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetTrackingHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetTrackingHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetTrackingHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetTrackingHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetTrackingHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetTrackingHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetTrackingHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetTrackingHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetTrackingHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetTrackingHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -15130,130 +8861,6 @@ func ParseGetUnmanifestedShipmentsHTTPResponse(rsp *http.Response) (*GetUnmanife
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetUnmanifestedShipmentsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetUnmanifestedShipmentsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetUnmanifestedShipmentsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetUnmanifestedShipmentsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetUnmanifestedShipmentsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetUnmanifestedShipmentsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetUnmanifestedShipmentsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetUnmanifestedShipmentsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetUnmanifestedShipmentsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetUnmanifestedShipmentsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -31,35 +31,11 @@ const (
 	EngineOutputUnitKILOWATT   EngineOutputUnit = "KILOWATT"
 )
 
-// Valid indicates whether the value is a known member of the EngineOutputUnit enum.
-func (e EngineOutputUnit) Valid() bool {
-	switch e {
-	case EngineOutputUnitHORSEPOWER:
-		return true
-	case EngineOutputUnitKILOWATT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for VehicleStandard.
 const (
 	VehicleStandardAMAZONID VehicleStandard = "AMAZON_ID"
 	VehicleStandardKTYPE    VehicleStandard = "KTYPE"
 )
-
-// Valid indicates whether the value is a known member of the VehicleStandard enum.
-func (e VehicleStandard) Valid() bool {
-	switch e {
-	case VehicleStandardAMAZONID:
-		return true
-	case VehicleStandardKTYPE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for VehicleStatusInCatalog.
 const (
@@ -67,35 +43,11 @@ const (
 	VehicleStatusInCatalogDELETED VehicleStatusInCatalog = "DELETED"
 )
 
-// Valid indicates whether the value is a known member of the VehicleStatusInCatalog enum.
-func (e VehicleStatusInCatalog) Valid() bool {
-	switch e {
-	case VehicleStatusInCatalogACTIVE:
-		return true
-	case VehicleStatusInCatalogDELETED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetVehiclesParamsVehicleType.
 const (
 	GetVehiclesParamsVehicleTypeCAR       GetVehiclesParamsVehicleType = "CAR"
 	GetVehiclesParamsVehicleTypeMOTORBIKE GetVehiclesParamsVehicleType = "MOTORBIKE"
 )
-
-// Valid indicates whether the value is a known member of the GetVehiclesParamsVehicleType enum.
-func (e GetVehiclesParamsVehicleType) Valid() bool {
-	switch e {
-	case GetVehiclesParamsVehicleTypeCAR:
-		return true
-	case GetVehiclesParamsVehicleTypeMOTORBIKE:
-		return true
-	default:
-		return false
-	}
-}
 
 // EngineOutput Engine power output of vehicle.
 type EngineOutput struct {
@@ -103,7 +55,7 @@ type EngineOutput struct {
 	Unit EngineOutputUnit `json:"unit"`
 
 	// Value Engine power value in specified unit.
-	Value float32 `json:"value"`
+	Value float64 `json:"value"`
 }
 
 // EngineOutputUnit Unit for measuring engine power.
@@ -130,7 +82,7 @@ type ErrorList struct {
 // Month Month in MM format
 //
 // Example: 11
-type Month = float32
+type Month = float64
 
 // MonthAndYear Represents a month in a specific year.
 type MonthAndYear struct {
@@ -220,7 +172,7 @@ type VehiclesResponse struct {
 // Year Year in YYYY format
 //
 // Example: 2004
-type Year = float32
+type Year = float64
 
 // GetVehiclesParams defines parameters for GetVehicles.
 type GetVehiclesParams struct {
@@ -469,54 +421,6 @@ type ClientWithResponsesInterface interface {
 	GetVehiclesWithResponse(ctx context.Context, params *GetVehiclesParams, reqEditors ...RequestEditorFn) (*GetVehiclesHTTPResponse, error)
 }
 
-// GetVehiclesHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetVehicles
-type GetVehiclesHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetVehiclesHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetVehicles
-type GetVehiclesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetVehiclesHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetVehicles
-type GetVehiclesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetVehiclesHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetVehicles
-type GetVehiclesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetVehiclesHTTPResponse413Headers the declared response headers of an HTTP 413 response for GetVehicles
-type GetVehiclesHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// GetVehiclesHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetVehicles
-type GetVehiclesHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetVehiclesHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetVehicles
-type GetVehiclesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetVehiclesHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetVehicles
-type GetVehiclesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetVehiclesHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetVehicles
-type GetVehiclesHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type GetVehiclesHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -538,74 +442,6 @@ type GetVehiclesHTTPResponse struct {
 	JSON500 *ErrorList
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ErrorList
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetVehiclesHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetVehiclesHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetVehiclesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetVehiclesHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *GetVehiclesHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetVehiclesHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetVehiclesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetVehiclesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetVehiclesHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON200() *VehiclesResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON400() *ErrorList {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON403() *ErrorList {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON404() *ErrorList {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON413() *ErrorList {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON415() *ErrorList {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON429() *ErrorList {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON500() *ErrorList {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetVehiclesHTTPResponse) GetJSON503() *ErrorList {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetVehiclesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -622,14 +458,6 @@ func (r GetVehiclesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetVehiclesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // GetVehiclesWithResponse performs a GET /catalog/2024-11-01/automotive/vehicles (the `GetVehicles` operationId) request.
@@ -722,120 +550,6 @@ func ParseGetVehiclesHTTPResponse(rsp *http.Response) (*GetVehiclesHTTPResponse,
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetVehiclesHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetVehiclesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetVehiclesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetVehiclesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers GetVehiclesHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetVehiclesHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetVehiclesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetVehiclesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetVehiclesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

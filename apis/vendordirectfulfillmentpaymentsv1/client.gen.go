@@ -23,8 +23,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for AdditionalDetailsType.
@@ -32,18 +30,6 @@ const (
 	AdditionalDetailsTypeOCR AdditionalDetailsType = "OCR"
 	AdditionalDetailsTypeSUR AdditionalDetailsType = "SUR"
 )
-
-// Valid indicates whether the value is a known member of the AdditionalDetailsType enum.
-func (e AdditionalDetailsType) Valid() bool {
-	switch e {
-	case AdditionalDetailsTypeOCR:
-		return true
-	case AdditionalDetailsTypeSUR:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ChargeDetailsType.
 const (
@@ -55,28 +41,6 @@ const (
 	ChargeDetailsTypePACKAGING            ChargeDetailsType = "PACKAGING"
 	ChargeDetailsTypeTAXCOLLECTEDATSOURCE ChargeDetailsType = "TAX_COLLECTED_AT_SOURCE"
 )
-
-// Valid indicates whether the value is a known member of the ChargeDetailsType enum.
-func (e ChargeDetailsType) Valid() bool {
-	switch e {
-	case ChargeDetailsTypeFREIGHTOUT:
-		return true
-	case ChargeDetailsTypeFULFILLMENT:
-		return true
-	case ChargeDetailsTypeGIFTWRAP:
-		return true
-	case ChargeDetailsTypeLOADING:
-		return true
-	case ChargeDetailsTypeMARKETINGINSERT:
-		return true
-	case ChargeDetailsTypePACKAGING:
-		return true
-	case ChargeDetailsTypeTAXCOLLECTEDATSOURCE:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TaxDetailTaxType.
 const (
@@ -96,59 +60,11 @@ const (
 	TaxDetailTaxTypeVAT             TaxDetailTaxType = "VAT"
 )
 
-// Valid indicates whether the value is a known member of the TaxDetailTaxType enum.
-func (e TaxDetailTaxType) Valid() bool {
-	switch e {
-	case TaxDetailTaxTypeCESS:
-		return true
-	case TaxDetailTaxTypeCGST:
-		return true
-	case TaxDetailTaxTypeConsumption:
-		return true
-	case TaxDetailTaxTypeDomesticVAT:
-		return true
-	case TaxDetailTaxTypeGST:
-		return true
-	case TaxDetailTaxTypeIGST:
-		return true
-	case TaxDetailTaxTypeMutuallyDefined:
-		return true
-	case TaxDetailTaxTypeMwSt:
-		return true
-	case TaxDetailTaxTypePST:
-		return true
-	case TaxDetailTaxTypeSGST:
-		return true
-	case TaxDetailTaxTypeST:
-		return true
-	case TaxDetailTaxTypeTVA:
-		return true
-	case TaxDetailTaxTypeUTGST:
-		return true
-	case TaxDetailTaxTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxRegistrationDetailTaxRegistrationType.
 const (
 	TaxRegistrationDetailTaxRegistrationTypeGST TaxRegistrationDetailTaxRegistrationType = "GST"
 	TaxRegistrationDetailTaxRegistrationTypeVAT TaxRegistrationDetailTaxRegistrationType = "VAT"
 )
-
-// Valid indicates whether the value is a known member of the TaxRegistrationDetailTaxRegistrationType enum.
-func (e TaxRegistrationDetailTaxRegistrationType) Valid() bool {
-	switch e {
-	case TaxRegistrationDetailTaxRegistrationTypeGST:
-		return true
-	case TaxRegistrationDetailTaxRegistrationTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
 
 // AdditionalDetails A field where the selling party can provide additional information for tax-related or any other purposes.
 type AdditionalDetails struct {
@@ -665,54 +581,6 @@ type ClientWithResponsesInterface interface {
 	SubmitInvoiceWithResponse(ctx context.Context, body SubmitInvoiceJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitInvoiceHTTPResponse, error)
 }
 
-// SubmitInvoiceHTTPResponse202Headers the declared response headers of an HTTP 202 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse202Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoiceHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoiceHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoiceHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoiceHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitInvoice
-type SubmitInvoiceHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SubmitInvoiceHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -734,74 +602,6 @@ type SubmitInvoiceHTTPResponse struct {
 	JSON500 *SubmitInvoiceResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitInvoiceResponse
-	// Headers202 the parsed response headers for an HTTP 202 response
-	Headers202 *SubmitInvoiceHTTPResponse202Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitInvoiceHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitInvoiceHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitInvoiceHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitInvoiceHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitInvoiceHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitInvoiceHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitInvoiceHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitInvoiceHTTPResponse503Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON202() *SubmitInvoiceResponse {
-	return r.JSON202
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON400() *SubmitInvoiceResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON403() *SubmitInvoiceResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON404() *SubmitInvoiceResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON413() *SubmitInvoiceResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON415() *SubmitInvoiceResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON429() *SubmitInvoiceResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON500() *SubmitInvoiceResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitInvoiceHTTPResponse) GetJSON503() *SubmitInvoiceResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitInvoiceHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -818,14 +618,6 @@ func (r SubmitInvoiceHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitInvoiceHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SubmitInvoiceWithBodyWithResponse performs a POST /vendor/directFulfillment/payments/v1/invoices (the `SubmitInvoice` operationId) request,
@@ -947,120 +739,6 @@ func ParseSubmitInvoiceHTTPResponse(rsp *http.Response) (*SubmitInvoiceHTTPRespo
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 202:
-		var headers SubmitInvoiceHTTPResponse202Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers202 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitInvoiceHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitInvoiceHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitInvoiceHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitInvoiceHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitInvoiceHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitInvoiceHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitInvoiceHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitInvoiceHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -23,8 +23,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for AdditionalDetailsType.
@@ -33,20 +31,6 @@ const (
 	AdditionalDetailsTypeOCR         AdditionalDetailsType = "OCR"
 	AdditionalDetailsTypeSUR         AdditionalDetailsType = "SUR"
 )
-
-// Valid indicates whether the value is a known member of the AdditionalDetailsType enum.
-func (e AdditionalDetailsType) Valid() bool {
-	switch e {
-	case AdditionalDetailsTypeCartonCount:
-		return true
-	case AdditionalDetailsTypeOCR:
-		return true
-	case AdditionalDetailsTypeSUR:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for AllowanceDetailsType.
 const (
@@ -57,26 +41,6 @@ const (
 	AllowanceDetailsTypeSpecial               AllowanceDetailsType = "Special"
 	AllowanceDetailsTypeUnsaleableMerchandise AllowanceDetailsType = "UnsaleableMerchandise"
 )
-
-// Valid indicates whether the value is a known member of the AllowanceDetailsType enum.
-func (e AllowanceDetailsType) Valid() bool {
-	switch e {
-	case AllowanceDetailsTypeDefective:
-		return true
-	case AllowanceDetailsTypeDiscount:
-		return true
-	case AllowanceDetailsTypeDiscountIncentive:
-		return true
-	case AllowanceDetailsTypePromotional:
-		return true
-	case AllowanceDetailsTypeSpecial:
-		return true
-	case AllowanceDetailsTypeUnsaleableMerchandise:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ChargeDetailsType.
 const (
@@ -93,71 +57,17 @@ const (
 	ChargeDetailsTypeTaxCollectedAtSource           ChargeDetailsType = "TaxCollectedAtSource"
 )
 
-// Valid indicates whether the value is a known member of the ChargeDetailsType enum.
-func (e ChargeDetailsType) Valid() bool {
-	switch e {
-	case ChargeDetailsTypeCollectionAndRecyclingService:
-		return true
-	case ChargeDetailsTypeDuty:
-		return true
-	case ChargeDetailsTypeEnvironmentalProtectionService:
-		return true
-	case ChargeDetailsTypeFreight:
-		return true
-	case ChargeDetailsTypeInsuranceFee:
-		return true
-	case ChargeDetailsTypeInsurancePlacementCost:
-		return true
-	case ChargeDetailsTypePacking:
-		return true
-	case ChargeDetailsTypeService:
-		return true
-	case ChargeDetailsTypeSmallOrder:
-		return true
-	case ChargeDetailsTypeSpecialHandlingService:
-		return true
-	case ChargeDetailsTypeTaxCollectedAtSource:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InvoiceInvoiceType.
 const (
 	InvoiceInvoiceTypeCreditNote InvoiceInvoiceType = "CreditNote"
 	InvoiceInvoiceTypeInvoice    InvoiceInvoiceType = "Invoice"
 )
 
-// Valid indicates whether the value is a known member of the InvoiceInvoiceType enum.
-func (e InvoiceInvoiceType) Valid() bool {
-	switch e {
-	case InvoiceInvoiceTypeCreditNote:
-		return true
-	case InvoiceInvoiceTypeInvoice:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemQuantityUnitOfMeasure.
 const (
 	ItemQuantityUnitOfMeasureCases  ItemQuantityUnitOfMeasure = "Cases"
 	ItemQuantityUnitOfMeasureEaches ItemQuantityUnitOfMeasure = "Eaches"
 )
-
-// Valid indicates whether the value is a known member of the ItemQuantityUnitOfMeasure enum.
-func (e ItemQuantityUnitOfMeasure) Valid() bool {
-	switch e {
-	case ItemQuantityUnitOfMeasureCases:
-		return true
-	case ItemQuantityUnitOfMeasureEaches:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for NetCostUnitOfMeasure.
 const (
@@ -166,22 +76,6 @@ const (
 	NetCostUnitOfMeasureOUNCES    NetCostUnitOfMeasure = "OUNCES"
 	NetCostUnitOfMeasurePOUNDS    NetCostUnitOfMeasure = "POUNDS"
 )
-
-// Valid indicates whether the value is a known member of the NetCostUnitOfMeasure enum.
-func (e NetCostUnitOfMeasure) Valid() bool {
-	switch e {
-	case NetCostUnitOfMeasureGRAMS:
-		return true
-	case NetCostUnitOfMeasureKILOGRAMS:
-		return true
-	case NetCostUnitOfMeasureOUNCES:
-		return true
-	case NetCostUnitOfMeasurePOUNDS:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for PaymentTermsType.
 const (
@@ -192,26 +86,6 @@ const (
 	PaymentTermsTypePaymentDueUponReceiptOfInvoice PaymentTermsType = "PaymentDueUponReceiptOfInvoice"
 	PaymentTermsTypeProximo                        PaymentTermsType = "Proximo"
 )
-
-// Valid indicates whether the value is a known member of the PaymentTermsType enum.
-func (e PaymentTermsType) Valid() bool {
-	switch e {
-	case PaymentTermsTypeBasic:
-		return true
-	case PaymentTermsTypeEndOfMonth:
-		return true
-	case PaymentTermsTypeFixedDate:
-		return true
-	case PaymentTermsTypeLetterofCredit:
-		return true
-	case PaymentTermsTypePaymentDueUponReceiptOfInvoice:
-		return true
-	case PaymentTermsTypeProximo:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TaxDetailsTaxType.
 const (
@@ -231,59 +105,11 @@ const (
 	TaxDetailsTaxTypeVAT             TaxDetailsTaxType = "VAT"
 )
 
-// Valid indicates whether the value is a known member of the TaxDetailsTaxType enum.
-func (e TaxDetailsTaxType) Valid() bool {
-	switch e {
-	case TaxDetailsTaxTypeCESS:
-		return true
-	case TaxDetailsTaxTypeCGST:
-		return true
-	case TaxDetailsTaxTypeConsumption:
-		return true
-	case TaxDetailsTaxTypeDomesticVAT:
-		return true
-	case TaxDetailsTaxTypeGST:
-		return true
-	case TaxDetailsTaxTypeIGST:
-		return true
-	case TaxDetailsTaxTypeMutuallyDefined:
-		return true
-	case TaxDetailsTaxTypeMwSt:
-		return true
-	case TaxDetailsTaxTypePST:
-		return true
-	case TaxDetailsTaxTypeSGST:
-		return true
-	case TaxDetailsTaxTypeST:
-		return true
-	case TaxDetailsTaxTypeTVA:
-		return true
-	case TaxDetailsTaxTypeUTGST:
-		return true
-	case TaxDetailsTaxTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxRegistrationDetailsTaxRegistrationType.
 const (
 	TaxRegistrationDetailsTaxRegistrationTypeGST TaxRegistrationDetailsTaxRegistrationType = "GST"
 	TaxRegistrationDetailsTaxRegistrationTypeVAT TaxRegistrationDetailsTaxRegistrationType = "VAT"
 )
-
-// Valid indicates whether the value is a known member of the TaxRegistrationDetailsTaxRegistrationType enum.
-func (e TaxRegistrationDetailsTaxRegistrationType) Valid() bool {
-	switch e {
-	case TaxRegistrationDetailsTaxRegistrationTypeGST:
-		return true
-	case TaxRegistrationDetailsTaxRegistrationTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TotalWeightUnitOfMeasure.
 const (
@@ -292,22 +118,6 @@ const (
 	TotalWeightUnitOfMeasureOUNCES    TotalWeightUnitOfMeasure = "OUNCES"
 	TotalWeightUnitOfMeasurePOUNDS    TotalWeightUnitOfMeasure = "POUNDS"
 )
-
-// Valid indicates whether the value is a known member of the TotalWeightUnitOfMeasure enum.
-func (e TotalWeightUnitOfMeasure) Valid() bool {
-	switch e {
-	case TotalWeightUnitOfMeasureGRAMS:
-		return true
-	case TotalWeightUnitOfMeasureKILOGRAMS:
-		return true
-	case TotalWeightUnitOfMeasureOUNCES:
-		return true
-	case TotalWeightUnitOfMeasurePOUNDS:
-		return true
-	default:
-		return false
-	}
-}
 
 // AdditionalDetails Additional information provided by the selling party for tax-related or any other purpose.
 type AdditionalDetails struct {
@@ -576,13 +386,13 @@ type PartyIdentification struct {
 // PaymentTerms Terms of the payment for the invoice. The basis of the payment terms is the invoice date.
 type PaymentTerms struct {
 	// DiscountDueDays The number of calendar days from the Base date (Invoice date) until the discount is no longer valid.
-	DiscountDueDays *float32 `json:"discountDueDays,omitempty"`
+	DiscountDueDays *float64 `json:"discountDueDays,omitempty"`
 
 	// DiscountPercent A decimal number with no loss of precision. Useful when precision loss is unacceptable, as with currencies. Follows RFC7159 for number representation. <br>**Pattern** : `^-?(0|([1-9]\d*))(\.\d+)?([eE][+-]?\d+)?$`.
 	DiscountPercent *Decimal `json:"discountPercent,omitempty"`
 
 	// NetDueDays The number of calendar days from the base date (invoice date) until the total amount on the invoice is due.
-	NetDueDays *float32 `json:"netDueDays,omitempty"`
+	NetDueDays *float64 `json:"netDueDays,omitempty"`
 
 	// Type The payment term type for the invoice.
 	Type *PaymentTermsType `json:"type,omitempty"`
@@ -923,54 +733,6 @@ type ClientWithResponsesInterface interface {
 	SubmitInvoicesWithResponse(ctx context.Context, body SubmitInvoicesJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitInvoicesHTTPResponse, error)
 }
 
-// SubmitInvoicesHTTPResponse202Headers the declared response headers of an HTTP 202 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse202Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoicesHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoicesHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoicesHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitInvoicesHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoicesHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoicesHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoicesHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitInvoicesHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitInvoices
-type SubmitInvoicesHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SubmitInvoicesHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -992,74 +754,6 @@ type SubmitInvoicesHTTPResponse struct {
 	JSON500 *SubmitInvoicesResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitInvoicesResponse
-	// Headers202 the parsed response headers for an HTTP 202 response
-	Headers202 *SubmitInvoicesHTTPResponse202Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitInvoicesHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitInvoicesHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitInvoicesHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitInvoicesHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitInvoicesHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitInvoicesHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitInvoicesHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitInvoicesHTTPResponse503Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON202() *SubmitInvoicesResponse {
-	return r.JSON202
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON400() *SubmitInvoicesResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON403() *SubmitInvoicesResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON404() *SubmitInvoicesResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON413() *SubmitInvoicesResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON415() *SubmitInvoicesResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON429() *SubmitInvoicesResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON500() *SubmitInvoicesResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitInvoicesHTTPResponse) GetJSON503() *SubmitInvoicesResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitInvoicesHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -1076,14 +770,6 @@ func (r SubmitInvoicesHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitInvoicesHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SubmitInvoicesWithBodyWithResponse performs a POST /vendor/payments/v1/invoices (the `SubmitInvoices` operationId) request,
@@ -1205,120 +891,6 @@ func ParseSubmitInvoicesHTTPResponse(rsp *http.Response) (*SubmitInvoicesHTTPRes
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 202:
-		var headers SubmitInvoicesHTTPResponse202Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers202 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitInvoicesHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitInvoicesHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitInvoicesHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitInvoicesHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitInvoicesHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitInvoicesHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitInvoicesHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitInvoicesHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

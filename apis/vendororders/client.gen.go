@@ -42,36 +42,6 @@ const (
 	ImportDetailsInternationalCommercialTermsFreeOnBoard                ImportDetailsInternationalCommercialTerms = "FreeOnBoard"
 )
 
-// Valid indicates whether the value is a known member of the ImportDetailsInternationalCommercialTerms enum.
-func (e ImportDetailsInternationalCommercialTerms) Valid() bool {
-	switch e {
-	case ImportDetailsInternationalCommercialTermsCarriageAndInsurancePaidTo:
-		return true
-	case ImportDetailsInternationalCommercialTermsCarriagePaidTo:
-		return true
-	case ImportDetailsInternationalCommercialTermsCostAndFreight:
-		return true
-	case ImportDetailsInternationalCommercialTermsCostInsuranceAndFreight:
-		return true
-	case ImportDetailsInternationalCommercialTermsDeliverDutyPaid:
-		return true
-	case ImportDetailsInternationalCommercialTermsDeliveredAtPlace:
-		return true
-	case ImportDetailsInternationalCommercialTermsDeliveredAtTerminal:
-		return true
-	case ImportDetailsInternationalCommercialTermsExWorks:
-		return true
-	case ImportDetailsInternationalCommercialTermsFreeAlongSideShip:
-		return true
-	case ImportDetailsInternationalCommercialTermsFreeCarrier:
-		return true
-	case ImportDetailsInternationalCommercialTermsFreeOnBoard:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ImportDetailsMethodOfPayment.
 const (
 	ImportDetailsMethodOfPaymentCollectOnDelivery       ImportDetailsMethodOfPayment = "CollectOnDelivery"
@@ -82,43 +52,11 @@ const (
 	ImportDetailsMethodOfPaymentPrepaidBySeller         ImportDetailsMethodOfPayment = "PrepaidBySeller"
 )
 
-// Valid indicates whether the value is a known member of the ImportDetailsMethodOfPayment enum.
-func (e ImportDetailsMethodOfPayment) Valid() bool {
-	switch e {
-	case ImportDetailsMethodOfPaymentCollectOnDelivery:
-		return true
-	case ImportDetailsMethodOfPaymentDefinedByBuyerAndSeller:
-		return true
-	case ImportDetailsMethodOfPaymentFOBPortOfCall:
-		return true
-	case ImportDetailsMethodOfPaymentPaidByBuyer:
-		return true
-	case ImportDetailsMethodOfPaymentPaidBySeller:
-		return true
-	case ImportDetailsMethodOfPaymentPrepaidBySeller:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemQuantityUnitOfMeasure.
 const (
 	ItemQuantityUnitOfMeasureCases  ItemQuantityUnitOfMeasure = "Cases"
 	ItemQuantityUnitOfMeasureEaches ItemQuantityUnitOfMeasure = "Eaches"
 )
-
-// Valid indicates whether the value is a known member of the ItemQuantityUnitOfMeasure enum.
-func (e ItemQuantityUnitOfMeasure) Valid() bool {
-	switch e {
-	case ItemQuantityUnitOfMeasureCases:
-		return true
-	case ItemQuantityUnitOfMeasureEaches:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for MoneyUnitOfMeasure.
 const (
@@ -128,42 +66,12 @@ const (
 	MoneyUnitOfMeasurePOUNDS    MoneyUnitOfMeasure = "POUNDS"
 )
 
-// Valid indicates whether the value is a known member of the MoneyUnitOfMeasure enum.
-func (e MoneyUnitOfMeasure) Valid() bool {
-	switch e {
-	case MoneyUnitOfMeasureGRAMS:
-		return true
-	case MoneyUnitOfMeasureKILOGRAMS:
-		return true
-	case MoneyUnitOfMeasureOUNCES:
-		return true
-	case MoneyUnitOfMeasurePOUNDS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderPurchaseOrderState.
 const (
 	OrderPurchaseOrderStateAcknowledged OrderPurchaseOrderState = "Acknowledged"
 	OrderPurchaseOrderStateClosed       OrderPurchaseOrderState = "Closed"
 	OrderPurchaseOrderStateNew          OrderPurchaseOrderState = "New"
 )
-
-// Valid indicates whether the value is a known member of the OrderPurchaseOrderState enum.
-func (e OrderPurchaseOrderState) Valid() bool {
-	switch e {
-	case OrderPurchaseOrderStateAcknowledged:
-		return true
-	case OrderPurchaseOrderStateClosed:
-		return true
-	case OrderPurchaseOrderStateNew:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for OrderDetailsPaymentMethod.
 const (
@@ -173,22 +81,6 @@ const (
 	OrderDetailsPaymentMethodPrepaid     OrderDetailsPaymentMethod = "Prepaid"
 )
 
-// Valid indicates whether the value is a known member of the OrderDetailsPaymentMethod enum.
-func (e OrderDetailsPaymentMethod) Valid() bool {
-	switch e {
-	case OrderDetailsPaymentMethodConsignment:
-		return true
-	case OrderDetailsPaymentMethodCreditCard:
-		return true
-	case OrderDetailsPaymentMethodInvoice:
-		return true
-	case OrderDetailsPaymentMethodPrepaid:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderDetailsPurchaseOrderType.
 const (
 	OrderDetailsPurchaseOrderTypeConsignedOrder         OrderDetailsPurchaseOrderType = "ConsignedOrder"
@@ -197,22 +89,6 @@ const (
 	OrderDetailsPurchaseOrderTypeRushOrder              OrderDetailsPurchaseOrderType = "RushOrder"
 )
 
-// Valid indicates whether the value is a known member of the OrderDetailsPurchaseOrderType enum.
-func (e OrderDetailsPurchaseOrderType) Valid() bool {
-	switch e {
-	case OrderDetailsPurchaseOrderTypeConsignedOrder:
-		return true
-	case OrderDetailsPurchaseOrderTypeNewProductIntroduction:
-		return true
-	case OrderDetailsPurchaseOrderTypeRegularOrder:
-		return true
-	case OrderDetailsPurchaseOrderTypeRushOrder:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderItemAcknowledgementAcknowledgementCode.
 const (
 	OrderItemAcknowledgementAcknowledgementCodeAccepted    OrderItemAcknowledgementAcknowledgementCode = "Accepted"
@@ -220,40 +96,12 @@ const (
 	OrderItemAcknowledgementAcknowledgementCodeRejected    OrderItemAcknowledgementAcknowledgementCode = "Rejected"
 )
 
-// Valid indicates whether the value is a known member of the OrderItemAcknowledgementAcknowledgementCode enum.
-func (e OrderItemAcknowledgementAcknowledgementCode) Valid() bool {
-	switch e {
-	case OrderItemAcknowledgementAcknowledgementCodeAccepted:
-		return true
-	case OrderItemAcknowledgementAcknowledgementCodeBackordered:
-		return true
-	case OrderItemAcknowledgementAcknowledgementCodeRejected:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderItemAcknowledgementRejectionReason.
 const (
 	OrderItemAcknowledgementRejectionReasonInvalidProductIdentifier OrderItemAcknowledgementRejectionReason = "InvalidProductIdentifier"
 	OrderItemAcknowledgementRejectionReasonObsoleteProduct          OrderItemAcknowledgementRejectionReason = "ObsoleteProduct"
 	OrderItemAcknowledgementRejectionReasonTemporarilyUnavailable   OrderItemAcknowledgementRejectionReason = "TemporarilyUnavailable"
 )
-
-// Valid indicates whether the value is a known member of the OrderItemAcknowledgementRejectionReason enum.
-func (e OrderItemAcknowledgementRejectionReason) Valid() bool {
-	switch e {
-	case OrderItemAcknowledgementRejectionReasonInvalidProductIdentifier:
-		return true
-	case OrderItemAcknowledgementRejectionReasonObsoleteProduct:
-		return true
-	case OrderItemAcknowledgementRejectionReasonTemporarilyUnavailable:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for OrderItemStatusAcknowledgementStatusConfirmationStatus.
 const (
@@ -263,22 +111,6 @@ const (
 	OrderItemStatusAcknowledgementStatusConfirmationStatusUNCONFIRMED       OrderItemStatusAcknowledgementStatusConfirmationStatus = "UNCONFIRMED"
 )
 
-// Valid indicates whether the value is a known member of the OrderItemStatusAcknowledgementStatusConfirmationStatus enum.
-func (e OrderItemStatusAcknowledgementStatusConfirmationStatus) Valid() bool {
-	switch e {
-	case OrderItemStatusAcknowledgementStatusConfirmationStatusACCEPTED:
-		return true
-	case OrderItemStatusAcknowledgementStatusConfirmationStatusPARTIALLYACCEPTED:
-		return true
-	case OrderItemStatusAcknowledgementStatusConfirmationStatusREJECTED:
-		return true
-	case OrderItemStatusAcknowledgementStatusConfirmationStatusUNCONFIRMED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderItemStatusReceivingStatusReceiveStatus.
 const (
 	OrderItemStatusReceivingStatusReceiveStatusNOTRECEIVED       OrderItemStatusReceivingStatusReceiveStatus = "NOT_RECEIVED"
@@ -286,37 +118,11 @@ const (
 	OrderItemStatusReceivingStatusReceiveStatusRECEIVED          OrderItemStatusReceivingStatusReceiveStatus = "RECEIVED"
 )
 
-// Valid indicates whether the value is a known member of the OrderItemStatusReceivingStatusReceiveStatus enum.
-func (e OrderItemStatusReceivingStatusReceiveStatus) Valid() bool {
-	switch e {
-	case OrderItemStatusReceivingStatusReceiveStatusNOTRECEIVED:
-		return true
-	case OrderItemStatusReceivingStatusReceiveStatusPARTIALLYRECEIVED:
-		return true
-	case OrderItemStatusReceivingStatusReceiveStatusRECEIVED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for OrderStatusPurchaseOrderStatus.
 const (
 	OrderStatusPurchaseOrderStatusCLOSED OrderStatusPurchaseOrderStatus = "CLOSED"
 	OrderStatusPurchaseOrderStatusOPEN   OrderStatusPurchaseOrderStatus = "OPEN"
 )
-
-// Valid indicates whether the value is a known member of the OrderStatusPurchaseOrderStatus enum.
-func (e OrderStatusPurchaseOrderStatus) Valid() bool {
-	switch e {
-	case OrderStatusPurchaseOrderStatusCLOSED:
-		return true
-	case OrderStatusPurchaseOrderStatusOPEN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TaxRegistrationDetailsTaxRegistrationType.
 const (
@@ -324,50 +130,16 @@ const (
 	TaxRegistrationDetailsTaxRegistrationTypeVAT TaxRegistrationDetailsTaxRegistrationType = "VAT"
 )
 
-// Valid indicates whether the value is a known member of the TaxRegistrationDetailsTaxRegistrationType enum.
-func (e TaxRegistrationDetailsTaxRegistrationType) Valid() bool {
-	switch e {
-	case TaxRegistrationDetailsTaxRegistrationTypeGST:
-		return true
-	case TaxRegistrationDetailsTaxRegistrationTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPurchaseOrdersParamsSortOrder.
 const (
 	GetPurchaseOrdersParamsSortOrderASC  GetPurchaseOrdersParamsSortOrder = "ASC"
 	GetPurchaseOrdersParamsSortOrderDESC GetPurchaseOrdersParamsSortOrder = "DESC"
 )
 
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersParamsSortOrder enum.
-func (e GetPurchaseOrdersParamsSortOrder) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersParamsSortOrderASC:
-		return true
-	case GetPurchaseOrdersParamsSortOrderDESC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPurchaseOrdersParamsPoItemState.
 const (
 	GetPurchaseOrdersParamsPoItemStateCancelled GetPurchaseOrdersParamsPoItemState = "Cancelled"
 )
-
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersParamsPoItemState enum.
-func (e GetPurchaseOrdersParamsPoItemState) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersParamsPoItemStateCancelled:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetPurchaseOrdersParamsPurchaseOrderState.
 const (
@@ -376,55 +148,17 @@ const (
 	GetPurchaseOrdersParamsPurchaseOrderStateNew          GetPurchaseOrdersParamsPurchaseOrderState = "New"
 )
 
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersParamsPurchaseOrderState enum.
-func (e GetPurchaseOrdersParamsPurchaseOrderState) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersParamsPurchaseOrderStateAcknowledged:
-		return true
-	case GetPurchaseOrdersParamsPurchaseOrderStateClosed:
-		return true
-	case GetPurchaseOrdersParamsPurchaseOrderStateNew:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPurchaseOrdersStatusParamsSortOrder.
 const (
 	GetPurchaseOrdersStatusParamsSortOrderASC  GetPurchaseOrdersStatusParamsSortOrder = "ASC"
 	GetPurchaseOrdersStatusParamsSortOrderDESC GetPurchaseOrdersStatusParamsSortOrder = "DESC"
 )
 
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersStatusParamsSortOrder enum.
-func (e GetPurchaseOrdersStatusParamsSortOrder) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersStatusParamsSortOrderASC:
-		return true
-	case GetPurchaseOrdersStatusParamsSortOrderDESC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPurchaseOrdersStatusParamsPurchaseOrderStatus.
 const (
 	GetPurchaseOrdersStatusParamsPurchaseOrderStatusCLOSED GetPurchaseOrdersStatusParamsPurchaseOrderStatus = "CLOSED"
 	GetPurchaseOrdersStatusParamsPurchaseOrderStatusOPEN   GetPurchaseOrdersStatusParamsPurchaseOrderStatus = "OPEN"
 )
-
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersStatusParamsPurchaseOrderStatus enum.
-func (e GetPurchaseOrdersStatusParamsPurchaseOrderStatus) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersStatusParamsPurchaseOrderStatusCLOSED:
-		return true
-	case GetPurchaseOrdersStatusParamsPurchaseOrderStatusOPEN:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for GetPurchaseOrdersStatusParamsItemConfirmationStatus.
 const (
@@ -434,42 +168,12 @@ const (
 	GetPurchaseOrdersStatusParamsItemConfirmationStatusUNCONFIRMED       GetPurchaseOrdersStatusParamsItemConfirmationStatus = "UNCONFIRMED"
 )
 
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersStatusParamsItemConfirmationStatus enum.
-func (e GetPurchaseOrdersStatusParamsItemConfirmationStatus) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersStatusParamsItemConfirmationStatusACCEPTED:
-		return true
-	case GetPurchaseOrdersStatusParamsItemConfirmationStatusPARTIALLYACCEPTED:
-		return true
-	case GetPurchaseOrdersStatusParamsItemConfirmationStatusREJECTED:
-		return true
-	case GetPurchaseOrdersStatusParamsItemConfirmationStatusUNCONFIRMED:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetPurchaseOrdersStatusParamsItemReceiveStatus.
 const (
 	GetPurchaseOrdersStatusParamsItemReceiveStatusNOTRECEIVED       GetPurchaseOrdersStatusParamsItemReceiveStatus = "NOT_RECEIVED"
 	GetPurchaseOrdersStatusParamsItemReceiveStatusPARTIALLYRECEIVED GetPurchaseOrdersStatusParamsItemReceiveStatus = "PARTIALLY_RECEIVED"
 	GetPurchaseOrdersStatusParamsItemReceiveStatusRECEIVED          GetPurchaseOrdersStatusParamsItemReceiveStatus = "RECEIVED"
 )
-
-// Valid indicates whether the value is a known member of the GetPurchaseOrdersStatusParamsItemReceiveStatus enum.
-func (e GetPurchaseOrdersStatusParamsItemReceiveStatus) Valid() bool {
-	switch e {
-	case GetPurchaseOrdersStatusParamsItemReceiveStatusNOTRECEIVED:
-		return true
-	case GetPurchaseOrdersStatusParamsItemReceiveStatusPARTIALLYRECEIVED:
-		return true
-	case GetPurchaseOrdersStatusParamsItemReceiveStatusRECEIVED:
-		return true
-	default:
-		return false
-	}
-}
 
 // AcknowledgementStatusDetails Details of item quantity ordered
 type AcknowledgementStatusDetails struct {
@@ -1890,54 +1594,6 @@ type ClientWithResponsesInterface interface {
 	GetPurchaseOrdersStatusWithResponse(ctx context.Context, params *GetPurchaseOrdersStatusParams, reqEditors ...RequestEditorFn) (*GetPurchaseOrdersStatusHTTPResponse, error)
 }
 
-// SubmitAcknowledgementHTTPResponse202Headers the declared response headers of an HTTP 202 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse202Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitAcknowledgementHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitAcknowledgementHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitAcknowledgementHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitAcknowledgementHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitAcknowledgementHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitAcknowledgementHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitAcknowledgementHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitAcknowledgementHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitAcknowledgement
-type SubmitAcknowledgementHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SubmitAcknowledgementHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1959,74 +1615,6 @@ type SubmitAcknowledgementHTTPResponse struct {
 	JSON500 *SubmitAcknowledgementResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitAcknowledgementResponse
-	// Headers202 the parsed response headers for an HTTP 202 response
-	Headers202 *SubmitAcknowledgementHTTPResponse202Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitAcknowledgementHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitAcknowledgementHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitAcknowledgementHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitAcknowledgementHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitAcknowledgementHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitAcknowledgementHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitAcknowledgementHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitAcknowledgementHTTPResponse503Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON202() *SubmitAcknowledgementResponse {
-	return r.JSON202
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON400() *SubmitAcknowledgementResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON403() *SubmitAcknowledgementResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON404() *SubmitAcknowledgementResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON413() *SubmitAcknowledgementResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON415() *SubmitAcknowledgementResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON429() *SubmitAcknowledgementResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON500() *SubmitAcknowledgementResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitAcknowledgementHTTPResponse) GetJSON503() *SubmitAcknowledgementResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitAcknowledgementHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2043,57 +1631,6 @@ func (r SubmitAcknowledgementHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitAcknowledgementHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetPurchaseOrdersHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrdersHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrdersHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrdersHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetPurchaseOrders
-type GetPurchaseOrdersHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetPurchaseOrdersHTTPResponse struct {
@@ -2115,67 +1652,6 @@ type GetPurchaseOrdersHTTPResponse struct {
 	JSON500 *GetPurchaseOrdersResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPurchaseOrdersResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPurchaseOrdersHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetPurchaseOrdersHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetPurchaseOrdersHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetPurchaseOrdersHTTPResponse404Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetPurchaseOrdersHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPurchaseOrdersHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetPurchaseOrdersHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetPurchaseOrdersHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON200() *GetPurchaseOrdersResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON400() *GetPurchaseOrdersResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON403() *GetPurchaseOrdersResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON404() *GetPurchaseOrdersResponse {
-	return r.JSON404
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON415() *GetPurchaseOrdersResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON429() *GetPurchaseOrdersResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON500() *GetPurchaseOrdersResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetPurchaseOrdersHTTPResponse) GetJSON503() *GetPurchaseOrdersResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPurchaseOrdersHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2192,62 +1668,6 @@ func (r GetPurchaseOrdersHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPurchaseOrdersHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetPurchaseOrderHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrderHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrderHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrderHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrderHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrderHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrderHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrderHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrderHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetPurchaseOrder
-type GetPurchaseOrderHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetPurchaseOrderHTTPResponse struct {
@@ -2271,74 +1691,6 @@ type GetPurchaseOrderHTTPResponse struct {
 	JSON500 *GetPurchaseOrderResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPurchaseOrderResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPurchaseOrderHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetPurchaseOrderHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetPurchaseOrderHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetPurchaseOrderHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetPurchaseOrderHTTPResponse404Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetPurchaseOrderHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPurchaseOrderHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetPurchaseOrderHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetPurchaseOrderHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON200() *GetPurchaseOrderResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON400() *GetPurchaseOrderResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON401() *GetPurchaseOrderResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON403() *GetPurchaseOrderResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON404() *GetPurchaseOrderResponse {
-	return r.JSON404
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON415() *GetPurchaseOrderResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON429() *GetPurchaseOrderResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON500() *GetPurchaseOrderResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetPurchaseOrderHTTPResponse) GetJSON503() *GetPurchaseOrderResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPurchaseOrderHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2355,57 +1707,6 @@ func (r GetPurchaseOrderHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPurchaseOrderHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetPurchaseOrdersStatusHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetPurchaseOrdersStatusHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetPurchaseOrdersStatus
-type GetPurchaseOrdersStatusHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetPurchaseOrdersStatusHTTPResponse struct {
@@ -2427,67 +1728,6 @@ type GetPurchaseOrdersStatusHTTPResponse struct {
 	JSON500 *GetPurchaseOrdersStatusResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetPurchaseOrdersStatusResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetPurchaseOrdersStatusHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetPurchaseOrdersStatusHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetPurchaseOrdersStatusHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetPurchaseOrdersStatusHTTPResponse404Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetPurchaseOrdersStatusHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetPurchaseOrdersStatusHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetPurchaseOrdersStatusHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetPurchaseOrdersStatusHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON200() *GetPurchaseOrdersStatusResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON400() *GetPurchaseOrdersStatusResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON403() *GetPurchaseOrdersStatusResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON404() *GetPurchaseOrdersStatusResponse {
-	return r.JSON404
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON415() *GetPurchaseOrdersStatusResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON429() *GetPurchaseOrdersStatusResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON500() *GetPurchaseOrdersStatusResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetPurchaseOrdersStatusHTTPResponse) GetJSON503() *GetPurchaseOrdersStatusResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetPurchaseOrdersStatusHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2504,14 +1744,6 @@ func (r GetPurchaseOrdersStatusHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetPurchaseOrdersStatusHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SubmitAcknowledgementWithBodyWithResponse performs a POST /vendor/orders/v1/acknowledgements (the `SubmitAcknowledgement` operationId) request,
@@ -2698,120 +1930,6 @@ func ParseSubmitAcknowledgementHTTPResponse(rsp *http.Response) (*SubmitAcknowle
 
 	}
 
-	switch {
-	case rsp.StatusCode == 202:
-		var headers SubmitAcknowledgementHTTPResponse202Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers202 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitAcknowledgementHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitAcknowledgementHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitAcknowledgementHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitAcknowledgementHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitAcknowledgementHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitAcknowledgementHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitAcknowledgementHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitAcknowledgementHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -2888,110 +2006,6 @@ func ParseGetPurchaseOrdersHTTPResponse(rsp *http.Response) (*GetPurchaseOrdersH
 	case rsp.StatusCode == 200:
 		// Content-type (payload) unsupported
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPurchaseOrdersHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetPurchaseOrdersHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetPurchaseOrdersHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetPurchaseOrdersHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetPurchaseOrdersHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetPurchaseOrdersHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetPurchaseOrdersHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetPurchaseOrdersHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3076,120 +2090,6 @@ func ParseGetPurchaseOrderHTTPResponse(rsp *http.Response) (*GetPurchaseOrderHTT
 
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPurchaseOrderHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetPurchaseOrderHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetPurchaseOrderHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetPurchaseOrderHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetPurchaseOrderHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetPurchaseOrderHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetPurchaseOrderHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetPurchaseOrderHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetPurchaseOrderHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3263,110 +2163,6 @@ func ParseGetPurchaseOrdersStatusHTTPResponse(rsp *http.Response) (*GetPurchaseO
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetPurchaseOrdersStatusHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetPurchaseOrdersStatusHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetPurchaseOrdersStatusHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetPurchaseOrdersStatusHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetPurchaseOrdersStatusHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetPurchaseOrdersStatusHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetPurchaseOrdersStatusHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetPurchaseOrdersStatusHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

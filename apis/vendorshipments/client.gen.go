@@ -36,41 +36,11 @@ const (
 	ContainerIdentificationContainerIdentificationTypeSSCC   ContainerIdentificationContainerIdentificationType = "SSCC"
 )
 
-// Valid indicates whether the value is a known member of the ContainerIdentificationContainerIdentificationType enum.
-func (e ContainerIdentificationContainerIdentificationType) Valid() bool {
-	switch e {
-	case ContainerIdentificationContainerIdentificationTypeAMZNCC:
-		return true
-	case ContainerIdentificationContainerIdentificationTypeBPS:
-		return true
-	case ContainerIdentificationContainerIdentificationTypeCID:
-		return true
-	case ContainerIdentificationContainerIdentificationTypeGTIN:
-		return true
-	case ContainerIdentificationContainerIdentificationTypeSSCC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ContainersContainerType.
 const (
 	ContainersContainerTypeCarton ContainersContainerType = "carton"
 	ContainersContainerTypePallet ContainersContainerType = "pallet"
 )
-
-// Valid indicates whether the value is a known member of the ContainersContainerType enum.
-func (e ContainersContainerType) Valid() bool {
-	switch e {
-	case ContainersContainerTypeCarton:
-		return true
-	case ContainersContainerTypePallet:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for DimensionsUnitOfMeasure.
 const (
@@ -80,39 +50,11 @@ const (
 	DimensionsUnitOfMeasureYard  DimensionsUnitOfMeasure = "Yard"
 )
 
-// Valid indicates whether the value is a known member of the DimensionsUnitOfMeasure enum.
-func (e DimensionsUnitOfMeasure) Valid() bool {
-	switch e {
-	case DimensionsUnitOfMeasureFt:
-		return true
-	case DimensionsUnitOfMeasureIn:
-		return true
-	case DimensionsUnitOfMeasureMeter:
-		return true
-	case DimensionsUnitOfMeasureYard:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for DurationDurationUnit.
 const (
 	DurationDurationUnitDays   DurationDurationUnit = "Days"
 	DurationDurationUnitMonths DurationDurationUnit = "Months"
 )
-
-// Valid indicates whether the value is a known member of the DurationDurationUnit enum.
-func (e DurationDurationUnit) Valid() bool {
-	switch e {
-	case DurationDurationUnitDays:
-		return true
-	case DurationDurationUnitMonths:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ImportDetailsHandlingInstructions.
 const (
@@ -121,22 +63,6 @@ const (
 	ImportDetailsHandlingInstructionsHandleWithCare ImportDetailsHandlingInstructions = "HandleWithCare"
 	ImportDetailsHandlingInstructionsOversized      ImportDetailsHandlingInstructions = "Oversized"
 )
-
-// Valid indicates whether the value is a known member of the ImportDetailsHandlingInstructions enum.
-func (e ImportDetailsHandlingInstructions) Valid() bool {
-	switch e {
-	case ImportDetailsHandlingInstructionsFood:
-		return true
-	case ImportDetailsHandlingInstructionsFragile:
-		return true
-	case ImportDetailsHandlingInstructionsHandleWithCare:
-		return true
-	case ImportDetailsHandlingInstructionsOversized:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ImportDetailsMethodOfPayment.
 const (
@@ -148,26 +74,6 @@ const (
 	ImportDetailsMethodOfPaymentPrepaidBySeller         ImportDetailsMethodOfPayment = "PrepaidBySeller"
 )
 
-// Valid indicates whether the value is a known member of the ImportDetailsMethodOfPayment enum.
-func (e ImportDetailsMethodOfPayment) Valid() bool {
-	switch e {
-	case ImportDetailsMethodOfPaymentCollectOnDelivery:
-		return true
-	case ImportDetailsMethodOfPaymentDefinedByBuyerAndSeller:
-		return true
-	case ImportDetailsMethodOfPaymentFOBPortOfCall:
-		return true
-	case ImportDetailsMethodOfPaymentPaidByBuyer:
-		return true
-	case ImportDetailsMethodOfPaymentPaidBySeller:
-		return true
-	case ImportDetailsMethodOfPaymentPrepaidBySeller:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemDetailsHandlingCode.
 const (
 	ItemDetailsHandlingCodeFood           ItemDetailsHandlingCode = "Food"
@@ -175,22 +81,6 @@ const (
 	ItemDetailsHandlingCodeHandleWithCare ItemDetailsHandlingCode = "HandleWithCare"
 	ItemDetailsHandlingCodeOversized      ItemDetailsHandlingCode = "Oversized"
 )
-
-// Valid indicates whether the value is a known member of the ItemDetailsHandlingCode enum.
-func (e ItemDetailsHandlingCode) Valid() bool {
-	switch e {
-	case ItemDetailsHandlingCodeFood:
-		return true
-	case ItemDetailsHandlingCodeFragile:
-		return true
-	case ItemDetailsHandlingCodeHandleWithCare:
-		return true
-	case ItemDetailsHandlingCodeOversized:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ItemDetailsLotNumberSourceType.
 const (
@@ -200,54 +90,16 @@ const (
 	ItemDetailsLotNumberSourceTypeUSDAE ItemDetailsLotNumberSourceType = "USDA_E"
 )
 
-// Valid indicates whether the value is a known member of the ItemDetailsLotNumberSourceType enum.
-func (e ItemDetailsLotNumberSourceType) Valid() bool {
-	switch e {
-	case ItemDetailsLotNumberSourceTypeFFRN:
-		return true
-	case ItemDetailsLotNumberSourceTypeGLN:
-		return true
-	case ItemDetailsLotNumberSourceTypeURL:
-		return true
-	case ItemDetailsLotNumberSourceTypeUSDAE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ItemQuantityUnitOfMeasure.
 const (
 	ItemQuantityUnitOfMeasureCases  ItemQuantityUnitOfMeasure = "Cases"
 	ItemQuantityUnitOfMeasureEaches ItemQuantityUnitOfMeasure = "Eaches"
 )
 
-// Valid indicates whether the value is a known member of the ItemQuantityUnitOfMeasure enum.
-func (e ItemQuantityUnitOfMeasure) Valid() bool {
-	switch e {
-	case ItemQuantityUnitOfMeasureCases:
-		return true
-	case ItemQuantityUnitOfMeasureEaches:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LabelDataLabelFormat.
 const (
 	LabelDataLabelFormatPDF LabelDataLabelFormat = "PDF"
 )
-
-// Valid indicates whether the value is a known member of the LabelDataLabelFormat enum.
-func (e LabelDataLabelFormat) Valid() bool {
-	switch e {
-	case LabelDataLabelFormatPDF:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentCurrentShipmentStatus.
 const (
@@ -257,39 +109,11 @@ const (
 	ShipmentCurrentShipmentStatusTransportationRequested ShipmentCurrentShipmentStatus = "TransportationRequested"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentCurrentShipmentStatus enum.
-func (e ShipmentCurrentShipmentStatus) Valid() bool {
-	switch e {
-	case ShipmentCurrentShipmentStatusCarrierAssigned:
-		return true
-	case ShipmentCurrentShipmentStatusCreated:
-		return true
-	case ShipmentCurrentShipmentStatusShipped:
-		return true
-	case ShipmentCurrentShipmentStatusTransportationRequested:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentShipmentFreightTerm.
 const (
 	ShipmentShipmentFreightTermCollect ShipmentShipmentFreightTerm = "Collect"
 	ShipmentShipmentFreightTermPrepaid ShipmentShipmentFreightTerm = "Prepaid"
 )
-
-// Valid indicates whether the value is a known member of the ShipmentShipmentFreightTerm enum.
-func (e ShipmentShipmentFreightTerm) Valid() bool {
-	switch e {
-	case ShipmentShipmentFreightTermCollect:
-		return true
-	case ShipmentShipmentFreightTermPrepaid:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentTransactionType.
 const (
@@ -297,35 +121,11 @@ const (
 	ShipmentTransactionTypeNew    ShipmentTransactionType = "New"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentTransactionType enum.
-func (e ShipmentTransactionType) Valid() bool {
-	switch e {
-	case ShipmentTransactionTypeCancel:
-		return true
-	case ShipmentTransactionTypeNew:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentConfirmationShipmentConfirmationType.
 const (
 	ShipmentConfirmationShipmentConfirmationTypeOriginal ShipmentConfirmationShipmentConfirmationType = "Original"
 	ShipmentConfirmationShipmentConfirmationTypeReplace  ShipmentConfirmationShipmentConfirmationType = "Replace"
 )
-
-// Valid indicates whether the value is a known member of the ShipmentConfirmationShipmentConfirmationType enum.
-func (e ShipmentConfirmationShipmentConfirmationType) Valid() bool {
-	switch e {
-	case ShipmentConfirmationShipmentConfirmationTypeOriginal:
-		return true
-	case ShipmentConfirmationShipmentConfirmationTypeReplace:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentConfirmationShipmentStructure.
 const (
@@ -338,28 +138,6 @@ const (
 	ShipmentConfirmationShipmentStructurePalletizedStandardCase   ShipmentConfirmationShipmentStructure = "PalletizedStandardCase"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentConfirmationShipmentStructure enum.
-func (e ShipmentConfirmationShipmentStructure) Valid() bool {
-	switch e {
-	case ShipmentConfirmationShipmentStructureLooseAssortmentCase:
-		return true
-	case ShipmentConfirmationShipmentStructureLooseStandardCase:
-		return true
-	case ShipmentConfirmationShipmentStructureMasterCase:
-		return true
-	case ShipmentConfirmationShipmentStructureMasterPallet:
-		return true
-	case ShipmentConfirmationShipmentStructurePalletOfItems:
-		return true
-	case ShipmentConfirmationShipmentStructurePalletizedAssortmentCase:
-		return true
-	case ShipmentConfirmationShipmentStructurePalletizedStandardCase:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentConfirmationShipmentType.
 const (
 	ShipmentConfirmationShipmentTypeLessThanTruckLoad ShipmentConfirmationShipmentType = "LessThanTruckLoad"
@@ -367,37 +145,11 @@ const (
 	ShipmentConfirmationShipmentTypeTruckLoad         ShipmentConfirmationShipmentType = "TruckLoad"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentConfirmationShipmentType enum.
-func (e ShipmentConfirmationShipmentType) Valid() bool {
-	switch e {
-	case ShipmentConfirmationShipmentTypeLessThanTruckLoad:
-		return true
-	case ShipmentConfirmationShipmentTypeSmallParcel:
-		return true
-	case ShipmentConfirmationShipmentTypeTruckLoad:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ShipmentInformationShipMode.
 const (
 	ShipmentInformationShipModeLTL         ShipmentInformationShipMode = "LTL"
 	ShipmentInformationShipModeSmallParcel ShipmentInformationShipMode = "SmallParcel"
 )
-
-// Valid indicates whether the value is a known member of the ShipmentInformationShipMode enum.
-func (e ShipmentInformationShipMode) Valid() bool {
-	switch e {
-	case ShipmentInformationShipModeLTL:
-		return true
-	case ShipmentInformationShipModeSmallParcel:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for ShipmentStatusDetailsShipmentStatus.
 const (
@@ -407,22 +159,6 @@ const (
 	ShipmentStatusDetailsShipmentStatusTransportationRequested ShipmentStatusDetailsShipmentStatus = "TransportationRequested"
 )
 
-// Valid indicates whether the value is a known member of the ShipmentStatusDetailsShipmentStatus enum.
-func (e ShipmentStatusDetailsShipmentStatus) Valid() bool {
-	switch e {
-	case ShipmentStatusDetailsShipmentStatusCarrierAssigned:
-		return true
-	case ShipmentStatusDetailsShipmentStatusCreated:
-		return true
-	case ShipmentStatusDetailsShipmentStatusShipped:
-		return true
-	case ShipmentStatusDetailsShipmentStatusTransportationRequested:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for StopFunctionCode.
 const (
 	StopFunctionCodeFreightPayableAt StopFunctionCode = "FreightPayableAt"
@@ -430,37 +166,11 @@ const (
 	StopFunctionCodePortOfLoading    StopFunctionCode = "PortOfLoading"
 )
 
-// Valid indicates whether the value is a known member of the StopFunctionCode enum.
-func (e StopFunctionCode) Valid() bool {
-	switch e {
-	case StopFunctionCodeFreightPayableAt:
-		return true
-	case StopFunctionCodePortOfDischarge:
-		return true
-	case StopFunctionCodePortOfLoading:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TaxRegistrationDetailsTaxRegistrationType.
 const (
 	TaxRegistrationDetailsTaxRegistrationTypeGST TaxRegistrationDetailsTaxRegistrationType = "GST"
 	TaxRegistrationDetailsTaxRegistrationTypeVAT TaxRegistrationDetailsTaxRegistrationType = "VAT"
 )
-
-// Valid indicates whether the value is a known member of the TaxRegistrationDetailsTaxRegistrationType enum.
-func (e TaxRegistrationDetailsTaxRegistrationType) Valid() bool {
-	switch e {
-	case TaxRegistrationDetailsTaxRegistrationTypeGST:
-		return true
-	case TaxRegistrationDetailsTaxRegistrationTypeVAT:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TotalWeightUnitOfMeasure.
 const (
@@ -470,42 +180,12 @@ const (
 	TotalWeightUnitOfMeasurePOUNDS    TotalWeightUnitOfMeasure = "POUNDS"
 )
 
-// Valid indicates whether the value is a known member of the TotalWeightUnitOfMeasure enum.
-func (e TotalWeightUnitOfMeasure) Valid() bool {
-	switch e {
-	case TotalWeightUnitOfMeasureGRAMS:
-		return true
-	case TotalWeightUnitOfMeasureKILOGRAMS:
-		return true
-	case TotalWeightUnitOfMeasureOUNCES:
-		return true
-	case TotalWeightUnitOfMeasurePOUNDS:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TransportationDetailsShipMode.
 const (
 	TransportationDetailsShipModeLessThanTruckLoad TransportationDetailsShipMode = "LessThanTruckLoad"
 	TransportationDetailsShipModeSmallParcel       TransportationDetailsShipMode = "SmallParcel"
 	TransportationDetailsShipModeTruckLoad         TransportationDetailsShipMode = "TruckLoad"
 )
-
-// Valid indicates whether the value is a known member of the TransportationDetailsShipMode enum.
-func (e TransportationDetailsShipMode) Valid() bool {
-	switch e {
-	case TransportationDetailsShipModeLessThanTruckLoad:
-		return true
-	case TransportationDetailsShipModeSmallParcel:
-		return true
-	case TransportationDetailsShipModeTruckLoad:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for TransportationDetailsTransportationMode.
 const (
@@ -514,40 +194,12 @@ const (
 	TransportationDetailsTransportationModeRoad  TransportationDetailsTransportationMode = "Road"
 )
 
-// Valid indicates whether the value is a known member of the TransportationDetailsTransportationMode enum.
-func (e TransportationDetailsTransportationMode) Valid() bool {
-	switch e {
-	case TransportationDetailsTransportationModeAir:
-		return true
-	case TransportationDetailsTransportationModeOcean:
-		return true
-	case TransportationDetailsTransportationModeRoad:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for TransportationDetailsForShipmentConfirmationTransportationMode.
 const (
 	TransportationDetailsForShipmentConfirmationTransportationModeAir   TransportationDetailsForShipmentConfirmationTransportationMode = "Air"
 	TransportationDetailsForShipmentConfirmationTransportationModeOcean TransportationDetailsForShipmentConfirmationTransportationMode = "Ocean"
 	TransportationDetailsForShipmentConfirmationTransportationModeRoad  TransportationDetailsForShipmentConfirmationTransportationMode = "Road"
 )
-
-// Valid indicates whether the value is a known member of the TransportationDetailsForShipmentConfirmationTransportationMode enum.
-func (e TransportationDetailsForShipmentConfirmationTransportationMode) Valid() bool {
-	switch e {
-	case TransportationDetailsForShipmentConfirmationTransportationModeAir:
-		return true
-	case TransportationDetailsForShipmentConfirmationTransportationModeOcean:
-		return true
-	case TransportationDetailsForShipmentConfirmationTransportationModeRoad:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for VolumeUnitOfMeasure.
 const (
@@ -557,22 +209,6 @@ const (
 	VolumeUnitOfMeasureCuY  VolumeUnitOfMeasure = "CuY"
 )
 
-// Valid indicates whether the value is a known member of the VolumeUnitOfMeasure enum.
-func (e VolumeUnitOfMeasure) Valid() bool {
-	switch e {
-	case VolumeUnitOfMeasureCuFt:
-		return true
-	case VolumeUnitOfMeasureCuIn:
-		return true
-	case VolumeUnitOfMeasureCuM:
-		return true
-	case VolumeUnitOfMeasureCuY:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for WeightUnitOfMeasure.
 const (
 	WeightUnitOfMeasureG  WeightUnitOfMeasure = "G"
@@ -581,57 +217,17 @@ const (
 	WeightUnitOfMeasureOz WeightUnitOfMeasure = "Oz"
 )
 
-// Valid indicates whether the value is a known member of the WeightUnitOfMeasure enum.
-func (e WeightUnitOfMeasure) Valid() bool {
-	switch e {
-	case WeightUnitOfMeasureG:
-		return true
-	case WeightUnitOfMeasureKg:
-		return true
-	case WeightUnitOfMeasureLb:
-		return true
-	case WeightUnitOfMeasureOz:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetShipmentDetailsParamsSortOrder.
 const (
 	GetShipmentDetailsParamsSortOrderASC  GetShipmentDetailsParamsSortOrder = "ASC"
 	GetShipmentDetailsParamsSortOrderDESC GetShipmentDetailsParamsSortOrder = "DESC"
 )
 
-// Valid indicates whether the value is a known member of the GetShipmentDetailsParamsSortOrder enum.
-func (e GetShipmentDetailsParamsSortOrder) Valid() bool {
-	switch e {
-	case GetShipmentDetailsParamsSortOrderASC:
-		return true
-	case GetShipmentDetailsParamsSortOrderDESC:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for GetShipmentLabelsParamsSortOrder.
 const (
 	GetShipmentLabelsParamsSortOrderASC  GetShipmentLabelsParamsSortOrder = "ASC"
 	GetShipmentLabelsParamsSortOrderDESC GetShipmentLabelsParamsSortOrder = "DESC"
 )
-
-// Valid indicates whether the value is a known member of the GetShipmentLabelsParamsSortOrder enum.
-func (e GetShipmentLabelsParamsSortOrder) Valid() bool {
-	switch e {
-	case GetShipmentLabelsParamsSortOrderASC:
-		return true
-	case GetShipmentLabelsParamsSortOrderDESC:
-		return true
-	default:
-		return false
-	}
-}
 
 // Address Address of the party.
 type Address struct {
@@ -2676,54 +2272,6 @@ type ClientWithResponsesInterface interface {
 	GetShipmentLabelsWithResponse(ctx context.Context, params *GetShipmentLabelsParams, reqEditors ...RequestEditorFn) (*GetShipmentLabelsHTTPResponse, error)
 }
 
-// SubmitShipmentConfirmationsHTTPResponse202Headers the declared response headers of an HTTP 202 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse202Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentConfirmationsHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitShipmentConfirmations
-type SubmitShipmentConfirmationsHTTPResponse503Headers struct {
-	XAmznRequestID *string
-}
-
 type SubmitShipmentConfirmationsHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2745,74 +2293,6 @@ type SubmitShipmentConfirmationsHTTPResponse struct {
 	JSON500 *SubmitShipmentConfirmationsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitShipmentConfirmationsResponse
-	// Headers202 the parsed response headers for an HTTP 202 response
-	Headers202 *SubmitShipmentConfirmationsHTTPResponse202Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitShipmentConfirmationsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitShipmentConfirmationsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitShipmentConfirmationsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitShipmentConfirmationsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitShipmentConfirmationsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitShipmentConfirmationsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitShipmentConfirmationsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitShipmentConfirmationsHTTPResponse503Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON202() *SubmitShipmentConfirmationsResponse {
-	return r.JSON202
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON400() *SubmitShipmentConfirmationsResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON403() *SubmitShipmentConfirmationsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON404() *SubmitShipmentConfirmationsResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON413() *SubmitShipmentConfirmationsResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON415() *SubmitShipmentConfirmationsResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON429() *SubmitShipmentConfirmationsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON500() *SubmitShipmentConfirmationsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitShipmentConfirmationsHTTPResponse) GetJSON503() *SubmitShipmentConfirmationsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitShipmentConfirmationsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2829,62 +2309,6 @@ func (r SubmitShipmentConfirmationsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitShipmentConfirmationsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentDetailsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentDetailsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentDetailsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDetailsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDetailsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentDetailsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDetailsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDetailsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentDetailsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipmentDetails
-type GetShipmentDetailsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentDetailsHTTPResponse struct {
@@ -2908,74 +2332,6 @@ type GetShipmentDetailsHTTPResponse struct {
 	JSON500 *GetShipmentDetailsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetShipmentDetailsResponse
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentDetailsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentDetailsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentDetailsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentDetailsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentDetailsHTTPResponse404Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetShipmentDetailsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentDetailsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentDetailsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentDetailsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON200() *GetShipmentDetailsResponse {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON400() *GetShipmentDetailsResponse {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON401() *GetShipmentDetailsResponse {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON403() *GetShipmentDetailsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON404() *GetShipmentDetailsResponse {
-	return r.JSON404
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON415() *GetShipmentDetailsResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON429() *GetShipmentDetailsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON500() *GetShipmentDetailsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentDetailsHTTPResponse) GetJSON503() *GetShipmentDetailsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentDetailsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -2992,62 +2348,6 @@ func (r GetShipmentDetailsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentDetailsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// SubmitShipmentsHTTPResponse202Headers the declared response headers of an HTTP 202 response for SubmitShipments
-type SubmitShipmentsHTTPResponse202Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitShipmentsHTTPResponse400Headers the declared response headers of an HTTP 400 response for SubmitShipments
-type SubmitShipmentsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitShipmentsHTTPResponse403Headers the declared response headers of an HTTP 403 response for SubmitShipments
-type SubmitShipmentsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentsHTTPResponse404Headers the declared response headers of an HTTP 404 response for SubmitShipments
-type SubmitShipmentsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// SubmitShipmentsHTTPResponse413Headers the declared response headers of an HTTP 413 response for SubmitShipments
-type SubmitShipmentsHTTPResponse413Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentsHTTPResponse415Headers the declared response headers of an HTTP 415 response for SubmitShipments
-type SubmitShipmentsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentsHTTPResponse429Headers the declared response headers of an HTTP 429 response for SubmitShipments
-type SubmitShipmentsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentsHTTPResponse500Headers the declared response headers of an HTTP 500 response for SubmitShipments
-type SubmitShipmentsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// SubmitShipmentsHTTPResponse503Headers the declared response headers of an HTTP 503 response for SubmitShipments
-type SubmitShipmentsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type SubmitShipmentsHTTPResponse struct {
@@ -3071,74 +2371,6 @@ type SubmitShipmentsHTTPResponse struct {
 	JSON500 *SubmitShipmentConfirmationsResponse
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *SubmitShipmentConfirmationsResponse
-	// Headers202 the parsed response headers for an HTTP 202 response
-	Headers202 *SubmitShipmentsHTTPResponse202Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *SubmitShipmentsHTTPResponse400Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *SubmitShipmentsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *SubmitShipmentsHTTPResponse404Headers
-	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *SubmitShipmentsHTTPResponse413Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *SubmitShipmentsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *SubmitShipmentsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *SubmitShipmentsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SubmitShipmentsHTTPResponse503Headers
-}
-
-// GetJSON202 returns the response for an HTTP 202 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON202() *SubmitShipmentConfirmationsResponse {
-	return r.JSON202
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON400() *SubmitShipmentConfirmationsResponse {
-	return r.JSON400
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON403() *SubmitShipmentConfirmationsResponse {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON404() *SubmitShipmentConfirmationsResponse {
-	return r.JSON404
-}
-
-// GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON413() *SubmitShipmentConfirmationsResponse {
-	return r.JSON413
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON415() *SubmitShipmentConfirmationsResponse {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON429() *SubmitShipmentConfirmationsResponse {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON500() *SubmitShipmentConfirmationsResponse {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r SubmitShipmentsHTTPResponse) GetJSON503() *SubmitShipmentConfirmationsResponse {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r SubmitShipmentsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3155,62 +2387,6 @@ func (r SubmitShipmentsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SubmitShipmentsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetShipmentLabelsHTTPResponse200Headers the declared response headers of an HTTP 200 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse200Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentLabelsHTTPResponse400Headers the declared response headers of an HTTP 400 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse400Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentLabelsHTTPResponse401Headers the declared response headers of an HTTP 401 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse401Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentLabelsHTTPResponse403Headers the declared response headers of an HTTP 403 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse403Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentLabelsHTTPResponse404Headers the declared response headers of an HTTP 404 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse404Headers struct {
-	XAmznRateLimitLimit *string
-	XAmznRequestID      *string
-}
-
-// GetShipmentLabelsHTTPResponse415Headers the declared response headers of an HTTP 415 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse415Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentLabelsHTTPResponse429Headers the declared response headers of an HTTP 429 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse429Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentLabelsHTTPResponse500Headers the declared response headers of an HTTP 500 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse500Headers struct {
-	XAmznRequestID *string
-}
-
-// GetShipmentLabelsHTTPResponse503Headers the declared response headers of an HTTP 503 response for GetShipmentLabels
-type GetShipmentLabelsHTTPResponse503Headers struct {
-	XAmznRequestID *string
 }
 
 type GetShipmentLabelsHTTPResponse struct {
@@ -3234,74 +2410,6 @@ type GetShipmentLabelsHTTPResponse struct {
 	JSON500 *GetShipmentLabels
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *GetShipmentLabels
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *GetShipmentLabelsHTTPResponse200Headers
-	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *GetShipmentLabelsHTTPResponse400Headers
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetShipmentLabelsHTTPResponse401Headers
-	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *GetShipmentLabelsHTTPResponse403Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetShipmentLabelsHTTPResponse404Headers
-	// Headers415 the parsed response headers for an HTTP 415 response
-	Headers415 *GetShipmentLabelsHTTPResponse415Headers
-	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *GetShipmentLabelsHTTPResponse429Headers
-	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *GetShipmentLabelsHTTPResponse500Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetShipmentLabelsHTTPResponse503Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON200() *GetShipmentLabels {
-	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON400() *GetShipmentLabels {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON401() *GetShipmentLabels {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON403() *GetShipmentLabels {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON404() *GetShipmentLabels {
-	return r.JSON404
-}
-
-// GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON415() *GetShipmentLabels {
-	return r.JSON415
-}
-
-// GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON429() *GetShipmentLabels {
-	return r.JSON429
-}
-
-// GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON500() *GetShipmentLabels {
-	return r.JSON500
-}
-
-// GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetShipmentLabelsHTTPResponse) GetJSON503() *GetShipmentLabels {
-	return r.JSON503
-}
-
-// GetBody returns the raw response body bytes
-func (r GetShipmentLabelsHTTPResponse) GetBody() []byte {
-	return r.Body
 }
 
 // Status returns HTTPResponse.Status
@@ -3318,14 +2426,6 @@ func (r GetShipmentLabelsHTTPResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetShipmentLabelsHTTPResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
 }
 
 // SubmitShipmentConfirmationsWithBodyWithResponse SubmitShipmentConfirmations
@@ -3543,120 +2643,6 @@ func ParseSubmitShipmentConfirmationsHTTPResponse(rsp *http.Response) (*SubmitSh
 
 	}
 
-	switch {
-	case rsp.StatusCode == 202:
-		var headers SubmitShipmentConfirmationsHTTPResponse202Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers202 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitShipmentConfirmationsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitShipmentConfirmationsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitShipmentConfirmationsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitShipmentConfirmationsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitShipmentConfirmationsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitShipmentConfirmationsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitShipmentConfirmationsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitShipmentConfirmationsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -3737,120 +2723,6 @@ func ParseGetShipmentDetailsHTTPResponse(rsp *http.Response) (*GetShipmentDetail
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentDetailsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentDetailsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentDetailsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentDetailsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentDetailsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetShipmentDetailsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentDetailsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentDetailsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentDetailsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3935,120 +2807,6 @@ func ParseSubmitShipmentsHTTPResponse(rsp *http.Response) (*SubmitShipmentsHTTPR
 
 	}
 
-	switch {
-	case rsp.StatusCode == 202:
-		var headers SubmitShipmentsHTTPResponse202Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers202 = &headers
-	case rsp.StatusCode == 400:
-		var headers SubmitShipmentsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 403:
-		var headers SubmitShipmentsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers SubmitShipmentsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 413:
-		var headers SubmitShipmentsHTTPResponse413Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers413 = &headers
-	case rsp.StatusCode == 415:
-		var headers SubmitShipmentsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers SubmitShipmentsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers SubmitShipmentsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers SubmitShipmentsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
-	}
-
 	return response, nil
 }
 
@@ -4129,120 +2887,6 @@ func ParseGetShipmentLabelsHTTPResponse(rsp *http.Response) (*GetShipmentLabelsH
 		}
 		response.JSON503 = &dest
 
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers GetShipmentLabelsHTTPResponse200Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers200 = &headers
-	case rsp.StatusCode == 400:
-		var headers GetShipmentLabelsHTTPResponse400Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers400 = &headers
-	case rsp.StatusCode == 401:
-		var headers GetShipmentLabelsHTTPResponse401Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 403:
-		var headers GetShipmentLabelsHTTPResponse403Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers403 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetShipmentLabelsHTTPResponse404Headers
-		if values := rsp.Header.Values("x-amzn-RateLimit-Limit"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRateLimitLimit = &value
-		}
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers404 = &headers
-	case rsp.StatusCode == 415:
-		var headers GetShipmentLabelsHTTPResponse415Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers415 = &headers
-	case rsp.StatusCode == 429:
-		var headers GetShipmentLabelsHTTPResponse429Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers429 = &headers
-	case rsp.StatusCode == 500:
-		var headers GetShipmentLabelsHTTPResponse500Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers500 = &headers
-	case rsp.StatusCode == 503:
-		var headers GetShipmentLabelsHTTPResponse503Headers
-		if values := rsp.Header.Values("x-amzn-RequestId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-amzn-RequestId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAmznRequestID = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -13,7 +13,8 @@ import (
 )
 
 // TestAmazonModelsGenerate runs oapi-codegen (the pinned version, in
-// process, with the options apis/ uses) on the six of Amazon's models that
+// process, with the options apis/ uses and without response headers, as
+// genapis runs it) on the six of Amazon's models that
 // the plain conversion could not generate from: five stopped with
 // "duplicate typename" (an inline enum named like a schema), and shippingV2
 // generated code that did not compile ("LinkCarrierAccountParams
@@ -36,7 +37,7 @@ func TestAmazonModelsGenerate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			js, err := toV3(raw)
+			js, err := toV3(raw, dropResponseHeaders)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,8 +49,12 @@ func TestAmazonModelsGenerate(t *testing.T) {
 				PackageName: "x",
 				Generate:    codegen.GenerateOptions{Models: true, Client: true},
 				OutputOptions: codegen.OutputOptions{
-					ResponseTypeSuffix: "HTTPResponse",
-					NameNormalizer:     "ToCamelCaseWithInitialisms",
+					ResponseTypeSuffix:            "HTTPResponse",
+					NameNormalizer:                "ToCamelCaseWithInitialisms",
+					SkipResponseBodyGetters:       true,
+					SkipEnumValidate:              true,
+					SkipClientResponseContentType: true,
+					TypeMapping:                   &codegen.TypeMapping{Number: codegen.FormatMapping{Default: codegen.SimpleTypeSpec{Type: "float64"}}},
 				},
 				Compatibility: codegen.CompatibilityOptions{AlwaysPrefixEnumValues: true},
 			})

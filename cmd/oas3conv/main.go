@@ -41,6 +41,12 @@
 //     (Transaction.status and the schema TransactionStatus) gets a distinct
 //     one in x-go-type-name (TransactionStatusEnum).
 //
+// With -response-headers=false it also drops every response's headers (the
+// rate-limit and request-id headers Amazon declares on each status): for
+// each one oapi-codegen writes a struct, a field and the code that parses
+// it into them, about a quarter of a typed client, for values the reply's
+// *http.Response keeps (apis/ is generated so; gen/ keeps them).
+//
 // The output is indented JSON with sorted keys, the same bytes for the same
 // model, so that it can be committed and checked by regenerating.
 //
@@ -62,7 +68,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-const usage = "usage: oas3conv -in swagger.json -out openapi3.json"
+const usage = "usage: oas3conv [-response-headers=false] -in swagger.json -out openapi3.json"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
@@ -78,6 +84,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	in := fs.String("in", "", "Swagger 2.0 JSON `file` to read")
 	out := fs.String("out", "", "OpenAPI 3 JSON `file` to write")
+	headers := fs.Bool("response-headers", true, "keep the responses' headers (false drops them)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -94,7 +101,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	if err := convert(*in, *out); err != nil {
+	if err := convert(*in, *out, *headers); err != nil {
 		fmt.Fprintln(stderr, "oas3conv:", err)
 		return 1
 	}
@@ -102,21 +109,27 @@ func run(args []string, stderr io.Writer) int {
 }
 
 // convert reads the Swagger 2.0 model in and writes its OpenAPI 3 form to
-// out. Nothing is written if the model cannot be converted.
-func convert(in, out string) error {
+// out, without the responses' headers unless headers. Nothing is written if
+// the model cannot be converted.
+func convert(in, out string, headers bool) error {
 	raw, err := os.ReadFile(in)
 	if err != nil {
 		return err
 	}
-	js, err := toV3(raw)
+	var edits []func(*openapi3.T)
+	if !headers {
+		edits = append(edits, dropResponseHeaders)
+	}
+	js, err := toV3(raw, edits...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	return os.WriteFile(out, js, 0o644)
 }
 
-// toV3 converts a Swagger 2.0 model to indented OpenAPI 3 JSON.
-func toV3(raw []byte) ([]byte, error) {
+// toV3 converts a Swagger 2.0 model to indented OpenAPI 3 JSON, applying
+// edits to the converted document before it is written.
+func toV3(raw []byte, edits ...func(*openapi3.T)) ([]byte, error) {
 	var doc2 openapi2.T
 	if err := json.Unmarshal(raw, &doc2); err != nil {
 		return nil, err
@@ -135,6 +148,9 @@ func toV3(raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	nameInlineEnums(doc3)
+	for _, edit := range edits {
+		edit(doc3)
+	}
 	js, err := json.Marshal(doc3)
 	if err != nil {
 		return nil, err
@@ -175,6 +191,32 @@ func dropNoContentBodies(doc2 *openapi2.T) {
 			if r := op.Responses.Value("204"); r != nil {
 				r.Schema = nil
 				r.Examples = nil
+			}
+		}
+	}
+}
+
+// dropResponseHeaders removes the headers of every response: the
+// operations' and the document's shared responses' (Swagger 2.0 has no
+// shared headers).
+func dropResponseHeaders(doc *openapi3.T) {
+	drop := func(r *openapi3.ResponseRef) {
+		if r != nil && r.Ref == "" && r.Value != nil {
+			r.Value.Headers = nil
+		}
+	}
+	if doc.Components != nil {
+		for _, r := range doc.Components.Responses {
+			drop(r)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Responses == nil {
+				continue
+			}
+			for _, r := range op.Responses.Map() {
+				drop(r)
 			}
 		}
 	}

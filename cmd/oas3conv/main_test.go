@@ -206,6 +206,52 @@ func TestDocumentProduces(t *testing.T) {
 	}
 }
 
+// TestResponseHeaders: the responses' headers are kept by default and
+// dropped, from the operations' and the shared responses, with
+// -response-headers=false; the rest of each response stays.
+func TestResponseHeaders(t *testing.T) {
+	in := writeModel(t, `{
+	  "swagger": "2.0",
+	  "info": {"title": "t", "version": "1"},
+	  "responses": {
+	    "Throttled": {"description": "slow down", "headers": {"x-amzn-RequestId": {"type": "string"}},
+	      "schema": {"type": "object", "properties": {"code": {"type": "string"}}}}
+	  },
+	  "paths": {"/a": {"get": {"operationId": "getA", "responses": {
+	    "200": {"description": "ok", "headers": {"x-amzn-RateLimit-Limit": {"type": "string"}},
+	      "schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
+	    "429": {"$ref": "#/responses/Throttled"}
+	  }}}}
+	}`)
+	for _, tc := range []struct {
+		args []string
+		keep bool
+	}{
+		{nil, true},
+		{[]string{"-response-headers=true"}, true},
+		{[]string{"-response-headers=false"}, false},
+	} {
+		out := filepath.Join(t.TempDir(), "openapi3.json")
+		var stderr bytes.Buffer
+		if code := run(append(tc.args, "-in", in, "-out", out), &stderr); code != 0 {
+			t.Fatalf("%q: exit %d: %s", tc.args, code, stderr.String())
+		}
+		js, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := loadV3(t, js)
+		ok := doc.Paths.Value("/a").Get.Responses.Value("200").Value
+		shared := doc.Components.Responses["Throttled"].Value
+		if got := len(ok.Headers) == 1 && len(shared.Headers) == 1; got != tc.keep {
+			t.Errorf("%q: headers of 200 %v, of Throttled %v; want kept %v", tc.args, ok.Headers, shared.Headers, tc.keep)
+		}
+		if ok.Content.Get("application/json") == nil || shared.Content.Get("application/json") == nil || *shared.Description != "slow down" {
+			t.Errorf("%q: a response lost its body or description", tc.args)
+		}
+	}
+}
+
 // TestDeterministic: the same model gives the same bytes.
 func TestDeterministic(t *testing.T) {
 	_, a, _ := convertFile(t, "../../api/models/orders-api-model/ordersV0.json")
