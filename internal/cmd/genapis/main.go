@@ -2,9 +2,11 @@
 // Amazon's SP-API models under api/models (except the Tokens API's, which
 // is gen/), and apis/README.md, the table of them. For each model it runs
 // the pinned tools, as a user following the README's recipe would: `go tool
-// oas3conv` (Swagger 2.0 to OpenAPI 3, into a temporary directory: the
-// intermediate file is not committed) and `go tool oapi-codegen` (types,
-// client and client with responses; no server, no embedded spec), then
+// oas3conv -response-headers=false` (Swagger 2.0 to OpenAPI 3 without the
+// responses' headers, into a temporary directory: the intermediate file is
+// not committed) and `go tool oapi-codegen` (types, client and client with
+// responses; no server, no embedded spec, no getters, enum validators or
+// ContentType methods; see codegenConfig), then
 // writes new.gen.go, the constructor that wires the client to a
 // *client.Client. The package doc, written through an oapi-codegen user
 // template, names the model file and the API's docs.
