@@ -31,8 +31,8 @@ func (a *Authorizer) Complete(r *http.Request) (Authorization, error) {
 		switch {
 		case v == "":
 			return "", fmt.Errorf("consent: %w: %s", ErrMissingParameter, name)
-		case len(v) > maxParamLen:
-			return "", fmt.Errorf("consent: parameter %s is %d bytes, longer than %d", name, len(v), maxParamLen)
+		case len(v) > maxParamLen && name != "state": // a state is judged by openState
+			return "", fmt.Errorf("consent: %w: %s is %d bytes, longer than %d", ErrInvalidParameter, name, len(v), maxParamLen)
 		}
 		return v, nil
 	}

@@ -14,6 +14,9 @@ var (
 	// ErrMissingParameter: the callback lacks state, spapi_oauth_code or
 	// selling_partner_id (the error names which).
 	ErrMissingParameter = errors.New("missing parameter")
+	// ErrInvalidParameter: a callback parameter is malformed (the error
+	// names which and why).
+	ErrInvalidParameter = errors.New("invalid parameter")
 	// ErrNoSession: Config.Session found no session on the callback
 	// request (an expired cookie, another browser), so the state cannot be
 	// matched to one.
@@ -99,7 +102,7 @@ func status(err error) int {
 	switch {
 	case errors.As(err, &x):
 		return http.StatusBadGateway
-	case errors.Is(err, ErrMissingParameter), errors.Is(err, ErrNoSession), errors.Is(err, ErrStateMismatch),
+	case errors.Is(err, ErrMissingParameter), errors.Is(err, ErrInvalidParameter), errors.Is(err, ErrNoSession), errors.Is(err, ErrStateMismatch),
 		errors.Is(err, ErrStateExpired), errors.Is(err, ErrStateReplayed):
 		return http.StatusBadRequest
 	}
