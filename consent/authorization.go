@@ -54,11 +54,15 @@ func (a Authorization) safe() safeAuthorization {
 			rt = "Atzr|" + redacted
 		}
 	}
+	m := ""
+	if a.Marketplace != "" {
+		m = a.Marketplace.String()
+	}
 	return safeAuthorization{
 		SellingPartnerID: a.SellingPartnerID,
 		RefreshToken:     rt,
 		MWSAuthToken:     hide(a.MWSAuthToken),
-		Marketplace:      string(a.Marketplace),
+		Marketplace:      m,
 		Vendor:           a.Vendor,
 	}
 }

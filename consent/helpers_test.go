@@ -3,7 +3,6 @@ package consent_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -189,7 +188,5 @@ func query(t *testing.T, u, k string) string {
 	}
 	return p.Query().Get(k)
 }
-
-var errNone = errors.New("no error")
 
 var ctx = context.Background()
