@@ -44,10 +44,9 @@ type app struct {
 	cfg  consent.Config
 	logs *syncBuffer
 
-	mu     sync.Mutex
-	auths  []consent.Authorization
-	errs   []error
-	status int
+	mu    sync.Mutex
+	auths []consent.Authorization
+	errs  []error
 }
 
 // syncBuffer is a bytes.Buffer safe for the handler's and the test's
