@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,5 +181,50 @@ func TestCallbackTakesGETOnly(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("POST: HTTP %d, want 405", resp.StatusCode)
+	}
+}
+
+// TestConcurrentCallbacksOneWins: one callback URL loaded many times at
+// once (a double click, a replay racing the user) is completed exactly
+// once; the others are refused as replays, and LWA sees one exchange.
+func TestConcurrentCallbacksOneWins(t *testing.T) {
+	ap := newApp(t, nil, nil)
+	u, _ := ap.a.SellerURL(ctx, "s", marketplace.US)
+	callback := consentRedirect(t, u)
+	b := ap.browser(t, "s")
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := b.Get(callback)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusOK] != 1 || count[http.StatusBadRequest] != n-1 {
+		t.Fatalf("statuses %v; want one 200 and %d 400s", count, n-1)
+	}
+	ap.mu.Lock()
+	defer ap.mu.Unlock()
+	for _, err := range ap.errs {
+		if !errors.Is(err, consent.ErrStateReplayed) {
+			t.Errorf("error %v; want ErrStateReplayed", err)
+		}
+	}
+	if got := ap.srv.LWACalls(); got != 1 {
+		t.Errorf("LWA calls = %d, want 1", got)
 	}
 }
