@@ -15,6 +15,10 @@ import (
 // never prints: %v, %+v, %#v and slog show the tokens redacted.
 type Authorization struct {
 	// SellingPartnerID is the seller's or vendor's id (selling_partner_id).
+	// It comes from the callback URL as Amazon sends it, which the user's
+	// browser carries and could edit: nothing from Amazon binds it to the
+	// code. Use it to name the authorization, not to replace another
+	// user's authorization of that id without more proof.
 	SellingPartnerID string
 	// RefreshToken is the LWA refresh token ("Atzr|..."): client.Config's
 	// RefreshToken.

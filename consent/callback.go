@@ -20,11 +20,12 @@ const maxParamLen = 2048
 // itself. The error wraps one of this package's Err values, or is an
 // *ExchangeError.
 //
-// The exchange keeps r's context values but not its cancellation, and is
-// bounded to 30 s: the code works once, so a browser that leaves while
+// The state check and the exchange keep r's context values but not its
+// cancellation, and are bounded to 30 s: the code works once, so a browser that leaves while
 // LWA answers must not lose the refresh token the code was traded for.
 func (a *Authorizer) Complete(r *http.Request) (Authorization, error) {
-	ctx := context.WithoutCancel(r.Context())
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), exchangeTimeout)
+	defer cancel()
 	q := r.URL.Query()
 	param := func(name string) (string, error) {
 		v := q.Get(name)
@@ -59,6 +60,9 @@ func (a *Authorizer) Complete(r *http.Request) (Authorization, error) {
 	if err != nil {
 		return Authorization{}, err
 	}
+	if !printable(spid) {
+		return Authorization{}, fmt.Errorf("consent: %w: selling_partner_id has a space or a control character", ErrInvalidParameter)
+	}
 	fresh, err := a.states.Consume(ctx, st.nonce)
 	if err != nil {
 		return Authorization{}, fmt.Errorf("consent: checking the state: %w", err)
@@ -77,6 +81,17 @@ func (a *Authorizer) Complete(r *http.Request) (Authorization, error) {
 		Marketplace:      st.marketplace,
 		Vendor:           st.vendor,
 	}, nil
+}
+
+// printable reports whether s is printable ASCII with no space: what an id
+// is, and nothing that could forge a log line.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Handler is the callback as an http.Handler, to serve at

@@ -148,6 +148,7 @@ func TestCallbackParametersChecked(t *testing.T) {
 		{"no code", withQuery(t, callback, "spapi_oauth_code", ""), "s", consent.ErrMissingParameter, "spapi_oauth_code"},
 		{"no selling partner", withQuery(t, callback, "selling_partner_id", ""), "s", consent.ErrMissingParameter, "selling_partner_id"},
 		{"no session", callback, "", consent.ErrNoSession, "sid"},
+		{"selling partner id with a newline", withQuery(t, callback, "selling_partner_id", "A1\nlevel=ERROR"), "s", consent.ErrInvalidParameter, "selling_partner_id"},
 		{"code too long", withQuery(t, callback, "spapi_oauth_code", strings.Repeat("A", 3000)), "s", consent.ErrInvalidParameter, "spapi_oauth_code"},
 	}
 	for _, tt := range tests {
