@@ -121,3 +121,12 @@ func (a *Authorizer) consentURL(ctx context.Context, sessionID string, m marketp
 	}
 	return strings.TrimRight(base, "/") + consentPath + "?" + q.Encode(), nil
 }
+
+// String names the Authorizer's application, and nothing secret.
+func (a *Authorizer) String() string {
+	return fmt.Sprintf("consent.Authorizer{ApplicationID:%s ClientID:%s RedirectURI:%s}", a.cfg.ApplicationID, a.cfg.ClientID, a.cfg.RedirectURI)
+}
+
+// Format makes every verb print String, so no formatter reaches the state
+// key or the client secret.
+func (a *Authorizer) Format(f fmt.State, _ rune) { fmt.Fprint(f, a.String()) }

@@ -82,7 +82,7 @@ func TestNoSecretInErrorsLogsOrFormatting(t *testing.T) {
 	var slogOut bytes.Buffer
 	jl := slog.New(slog.NewJSONHandler(&slogOut, nil))
 	tl := slog.New(slog.NewTextHandler(&slogOut, nil))
-	for _, v := range []any{auth, &auth, ap.cfg, &ap.cfg} {
+	for _, v := range []any{auth, &auth, ap.cfg, &ap.cfg, ap.a} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 			texts = append(texts, fmt.Sprintf(verb, v))
 		}
