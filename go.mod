@@ -8,6 +8,7 @@ tool (
 	github.com/golang/mock/mockgen
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 	github.com/spapi-go/spapi/cmd/oas3conv
+	github.com/spapi-go/spapi/internal/cmd/genmarketplaces
 	github.com/spapi-go/spapi/internal/cmd/gensandbox
 	github.com/spapi-go/spapi/internal/cmd/genops
 	honnef.co/go/tools/cmd/staticcheck

@@ -10,9 +10,12 @@
 // httptest.Server that answers both the LWA token endpoint and the whole
 // SP-API surface the way the real API does:
 //
-//   - POST /auth/o2/token: LWA, grant types refresh_token and
-//     client_credentials (grantless), credentials in the form or in HTTP
-//     Basic auth. Only ClientID, ClientSecret and RefreshToken are accepted.
+//   - POST /auth/o2/token: LWA, grant types refresh_token,
+//     client_credentials (grantless) and authorization_code (a code from
+//     the consent page, GET /apps/authorize/consent: see ConsentURL),
+//     credentials in the form or in HTTP Basic auth. Only ClientID,
+//     ClientSecret and RefreshToken (and the refresh tokens the
+//     authorization-code grant issues) are accepted.
 //   - Every operation of Amazon's SP-API models (api.UsagePlans, 370
 //     operations) and every restricted operation (api.RestrictedOperations,
 //     which adds cancelShipmentOld): 371 in all, listed by Operations. A

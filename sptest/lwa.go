@@ -54,11 +54,13 @@ func (s *Server) handleLWA(r *http.Request, body []byte) reply {
 		case RefreshToken:
 			return s.issueAccessToken(RefreshToken, "")
 		default:
-			if slices.Contains(s.opts.Sellers, rt) {
+			if slices.Contains(s.opts.Sellers, rt) || s.consented(rt) {
 				return s.issueAccessToken(rt, "")
 			}
 			return lwaError(http.StatusBadRequest, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
 		}
+	case "authorization_code":
+		return s.exchangeCode(form)
 	case "client_credentials":
 		scope := form.Get("scope")
 		if !validGrantlessScope(scope) {

@@ -104,6 +104,10 @@ type Options struct {
 	// whose context ends first gets no reply.
 	Latency time.Duration
 
+	// AuthCodeLifetime is how long a consent page's spapi_oauth_code
+	// works at LWA (see ConsentURL); default Amazon's 5 minutes.
+	AuthCodeLifetime time.Duration
+
 	// Now is the clock for token expiry; default time.Now. The token buckets
 	// always use the real clock.
 	Now func() time.Time
@@ -140,6 +144,8 @@ type Server struct {
 	access   map[string]*accessToken
 	rdts     map[string]*rdtEntry
 	rdtOrder []string
+
+	consent consentBook // the consent page's codes and refresh tokens (consent.go)
 }
 
 type opStatus struct {
@@ -243,6 +249,10 @@ type reply struct {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.running.Add(1)
 	defer s.running.Done()
+	if r.URL.Path == consentPath {
+		s.handleConsent(w, r)
+		return
+	}
 
 	op, entry := s.classify(r)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))

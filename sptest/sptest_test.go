@@ -205,7 +205,7 @@ func TestLWA(t *testing.T) {
 			status: 401, errCode: "invalid_client", errDesc: "Client authentication failed"},
 		{name: "wrong refresh token", req: form(func(f url.Values) { f.Set("refresh_token", "Atzr|other") }),
 			status: 400, errCode: "invalid_grant", errDesc: "The request has an invalid grant parameter : refresh_token"},
-		{name: "unsupported grant", req: form(func(f url.Values) { f.Set("grant_type", "authorization_code") }),
+		{name: "unsupported grant", req: form(func(f url.Values) { f.Set("grant_type", "password") }),
 			status: 400, errCode: "unsupported_grant_type"},
 		{name: "grantless without scope", req: form(func(f url.Values) { f.Set("grant_type", "client_credentials") }),
 			status: 400, errCode: "invalid_scope"},

@@ -1,0 +1,211 @@
+// Command genmarketplaces writes the marketplace tables from the one facts
+// file, api/marketplaces.json: the public package marketplace's named
+// constants, and internal/marketplaces' dependency-free table (which client
+// can use without importing the public package, which imports client). One
+// table, two outputs, so the marketplace ids, regions and consent hosts never
+// drift apart. It reads no network; `make check-generate` catches drift.
+//
+//	//go:generate go tool genmarketplaces -in ../api/marketplaces.json -public marketplaces.gen.go -internal ../internal/marketplaces/table.gen.go
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"go/format"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// facts is api/marketplaces.json.
+type facts struct {
+	Sources      []string `json:"sources"`
+	Note         string   `json:"note"`
+	Marketplaces []entry  `json:"marketplaces"`
+}
+
+// entry is one marketplace as the facts file states it.
+type entry struct {
+	Country       string   `json:"country"`
+	Aliases       []string `json:"aliases"`
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Region        string   `json:"region"`
+	SellerCentral string   `json:"sellerCentral"`
+	VendorCentral string   `json:"vendorCentral"`
+}
+
+func main() {
+	in := flag.String("in", "", "the facts file (api/marketplaces.json)")
+	public := flag.String("public", "", "output: package marketplace's constants")
+	internal := flag.String("internal", "", "output: package internal/marketplaces' table")
+	flag.Parse()
+	if *in == "" || *public == "" || *internal == "" {
+		fmt.Fprintln(os.Stderr, "usage: genmarketplaces -in api/marketplaces.json -public FILE -internal FILE")
+		os.Exit(2)
+	}
+	if err := run(*in, *public, *internal); err != nil {
+		fmt.Fprintln(os.Stderr, "genmarketplaces:", err)
+		os.Exit(1)
+	}
+}
+
+func run(in, public, internal string) error {
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	f, err := parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	pub, err := renderPublic(f)
+	if err != nil {
+		return err
+	}
+	intl, err := renderInternal(f)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(public, pub, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(internal, intl, 0o644)
+}
+
+var (
+	idPattern      = regexp.MustCompile(`^A[0-9A-Z]{8,15}$`)
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// parse reads the facts and checks every rule the generated code relies on,
+// naming the marketplace and the field that breaks one.
+func parse(raw []byte) (*facts, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var f facts
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	if len(f.Sources) == 0 {
+		return nil, errors.New("sources: name where the facts come from")
+	}
+	if len(f.Marketplaces) == 0 {
+		return nil, errors.New("marketplaces: empty")
+	}
+	seen := map[string]string{}
+	claim := func(key, who string) error {
+		if prev, ok := seen[key]; ok {
+			return fmt.Errorf("%s: %q is also %s's", who, key, prev)
+		}
+		seen[key] = who
+		return nil
+	}
+	for i, m := range f.Marketplaces {
+		who := fmt.Sprintf("marketplaces[%d] (%s)", i, m.Country)
+		switch {
+		case !countryPattern.MatchString(m.Country):
+			return nil, fmt.Errorf("%s: country %q: want two capital letters", who, m.Country)
+		case !idPattern.MatchString(m.ID):
+			return nil, fmt.Errorf("%s: id %q: want A and 8 to 15 capital letters or digits", who, m.ID)
+		case strings.TrimSpace(m.Name) == "" || strings.ContainsAny(m.Name, "\"\\\n"):
+			return nil, fmt.Errorf("%s: name %q: want a plain, non-empty name", who, m.Name)
+		case m.Region != "na" && m.Region != "eu" && m.Region != "fe":
+			return nil, fmt.Errorf("%s: region %q: want na, eu or fe", who, m.Region)
+		}
+		if err := checkHost(m.SellerCentral, false); err != nil {
+			return nil, fmt.Errorf("%s: sellerCentral: %w", who, err)
+		}
+		if err := checkHost(m.VendorCentral, true); err != nil {
+			return nil, fmt.Errorf("%s: vendorCentral: %w", who, err)
+		}
+		for _, key := range append([]string{m.Country, m.ID}, m.Aliases...) {
+			if err := claim(key, who); err != nil {
+				return nil, err
+			}
+		}
+		for _, a := range m.Aliases {
+			if !countryPattern.MatchString(a) {
+				return nil, fmt.Errorf("%s: alias %q: want two capital letters", who, a)
+			}
+		}
+	}
+	return &f, nil
+}
+
+// checkHost accepts https://host, with no path, query or user info: the
+// consent URL is built by appending /apps/authorize/consent.
+func checkHost(raw string, optional bool) error {
+	if raw == "" {
+		if optional {
+			return nil
+		}
+		return errors.New("empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("%q: want https://host with nothing after the host", raw)
+	}
+	return nil
+}
+
+const header = "// Code generated by internal/cmd/genmarketplaces from api/marketplaces.json; DO NOT EDIT.\n\n"
+
+// renderPublic writes package marketplace's constants and their order.
+func renderPublic(f *facts) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	b.WriteString("package marketplace\n\n")
+	b.WriteString("// The SP-API marketplaces, each named by the country code Amazon's\n// Marketplace IDs page gives it. Sources:\n//\n")
+	for _, s := range f.Sources {
+		fmt.Fprintf(&b, "//   - %s\n", s)
+	}
+	b.WriteString("const (\n")
+	for _, m := range f.Marketplaces {
+		vendor := "Vendor Central " + m.VendorCentral
+		if m.VendorCentral == "" {
+			vendor = "no Vendor Central URL documented"
+		}
+		fmt.Fprintf(&b, "\t// %s is %s: region %s, Seller Central %s, %s.\n", m.Country, m.Name, strings.ToUpper(m.Region), m.SellerCentral, vendor)
+		fmt.Fprintf(&b, "\t%s Marketplace = %q\n", m.Country, m.ID)
+	}
+	b.WriteString(")\n\n")
+	b.WriteString("// all is every marketplace, in Amazon's order (by region).\nvar all = [...]Marketplace{")
+	for i, m := range f.Marketplaces {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(m.Country)
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
+
+// renderInternal writes internal/marketplaces' table.
+func renderInternal(f *facts) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	b.WriteString("package marketplaces\n\n")
+	b.WriteString("// Table is every SP-API marketplace, in Amazon's order (by region).\nvar Table = [...]Marketplace{\n")
+	for _, m := range f.Marketplaces {
+		aliases := "nil"
+		if len(m.Aliases) > 0 {
+			q := make([]string, len(m.Aliases))
+			for i, a := range m.Aliases {
+				q[i] = fmt.Sprintf("%q", a)
+			}
+			aliases = "[]string{" + strings.Join(q, ", ") + "}"
+		}
+		fmt.Fprintf(&b, "\t{ID: %q, Country: %q, Aliases: %s, Name: %q, Region: %q, SellerCentral: %q, VendorCentral: %q},\n",
+			m.ID, m.Country, aliases, m.Name, m.Region, m.SellerCentral, m.VendorCentral)
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
