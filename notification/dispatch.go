@@ -49,7 +49,7 @@ func (d *Dispatcher) HandleDefault(h func(context.Context, Notification) error) 
 
 // Dispatch calls n's handler and returns its error.
 func (d *Dispatcher) Dispatch(ctx context.Context, n Notification) error {
-	if n == nil || reflect.ValueOf(n).IsNil() {
+	if v := reflect.ValueOf(n); n == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
 		return errors.New("notification: Dispatch: nil notification")
 	}
 	d.mu.RLock()

@@ -132,3 +132,17 @@ func SchemaFile(n Notification) string {
 	}
 	return ""
 }
+
+// Sample is Samples' notification of type t at its first payload version,
+// nil for a type without a schema.
+func Sample(t Type) Notification {
+	infos := lookup(t)
+	if len(infos) == 0 {
+		return nil
+	}
+	n, err := infos[0].decodeSample()
+	if err != nil {
+		panic(fmt.Sprintf("notification: sample of %s: %v", infos[0].file, err))
+	}
+	return n
+}

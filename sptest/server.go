@@ -107,6 +107,11 @@ type Options struct {
 	// Now is the clock for token expiry; default time.Now. The token buckets
 	// always use the real clock.
 	Now func() time.Time
+
+	// Notifications makes the server play the Notifications API with state
+	// (destinations, subscriptions, 409 on a duplicate; see Notify and
+	// Destination) instead of answering its model's examples.
+	Notifications bool
 }
 
 // Server is a running fake of LWA and the SP-API. It is safe for concurrent
@@ -140,6 +145,8 @@ type Server struct {
 	access   map[string]*accessToken
 	rdts     map[string]*rdtEntry
 	rdtOrder []string
+
+	notif notifState // Options.Notifications; its own lock
 }
 
 type opStatus struct {
