@@ -61,7 +61,9 @@ var (
 )
 
 // eventBridgeKey names an EventBridge destination's channel.
-func eventBridgeKey(accountID, region string) string { return "eventbridge:" + accountID + ":" + region }
+func eventBridgeKey(accountID, region string) string {
+	return "eventbridge:" + accountID + ":" + region
+}
 
 // handleNotifications plays the Notifications API when
 // Options.Notifications is set: destinations (grantless: they take a
