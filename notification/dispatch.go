@@ -29,10 +29,21 @@ type Dispatcher struct {
 //	notification.Handle(d, func(ctx context.Context, n *notification.OrderChange) error { ... })
 //
 // Types with two payload versions (ListingsItemIssuesChange and
-// ListingsItemIssuesChangeV20231213) each need their own handler.
+// ListingsItemIssuesChangeV20231213) each need their own handler. With N
+// the Notification interface itself, h becomes the default (HandleDefault).
 func Handle[N Notification](d *Dispatcher, h func(context.Context, N) error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if reflect.TypeFor[N]().Kind() == reflect.Interface {
+		d.fallback = func(ctx context.Context, n Notification) error {
+			v, ok := n.(N)
+			if !ok {
+				return fmt.Errorf("notification: %w: %s (%T)", ErrUnhandled, n.Type(), n)
+			}
+			return h(ctx, v)
+		}
+		return
+	}
 	if d.handlers == nil {
 		d.handlers = map[reflect.Type]func(context.Context, Notification) error{}
 	}

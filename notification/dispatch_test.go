@@ -99,3 +99,13 @@ func TestHandleReplaces(t *testing.T) {
 		t.Errorf("Dispatch: %v, calls %q, want b", err, calls)
 	}
 }
+
+// TestHandleInterface: Handle with the interface type is the default.
+func TestHandleInterface(t *testing.T) {
+	var d notification.Dispatcher
+	var got notification.Type
+	notification.Handle(&d, func(_ context.Context, n notification.Notification) error { got = n.Type(); return nil })
+	if err := d.Dispatch(context.Background(), notification.Sample(notification.TypePricingHealth)); err != nil || got != notification.TypePricingHealth {
+		t.Errorf("Dispatch: %v, default saw %q", err, got)
+	}
+}

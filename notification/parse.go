@@ -40,8 +40,9 @@ var (
 // JSON object, an event from a source other than the SP-API, a missing
 // NotificationType or Payload, an unknown type or payload version, and a
 // member that does not decode (the error names it, such as
-// Payload.OrderChangeNotification.Summary.NumberOfItemsShipped). Values
-// never appear in an error.
+// Payload.OrderChangeNotification.Summary.NumberOfItemsShipped). Member
+// values never appear in an error (a type or payload version does, cut to
+// 64 bytes).
 func Parse(body []byte) (Notification, error) {
 	if len(body) > MaxBodySize {
 		return nil, fmt.Errorf("notification: %w: %d bytes, over %d (SQS's largest message)", ErrTooLarge, len(body), MaxBodySize)
@@ -146,7 +147,7 @@ func isEvent(obj map[string]json.RawMessage) bool {
 func eventDetail(obj map[string]json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
 	var source string
 	if err := json.Unmarshal(obj["source"], &source); err != nil || !strings.HasPrefix(source, EventSourcePrefix) {
-		return nil, nil, fmt.Errorf("notification: %w: an EventBridge event whose source is not %s/...", ErrMalformed, EventSourcePrefix)
+		return nil, nil, fmt.Errorf("notification: %w: an EventBridge event whose source does not start with %s", ErrMalformed, EventSourcePrefix)
 	}
 	detail := obj["detail"]
 	d, err := object(detail)
@@ -161,7 +162,7 @@ func schemaFor(typ Type, obj map[string]json.RawMessage) (*schemaInfo, error) {
 	infos := lookup(typ)
 	switch len(infos) {
 	case 0:
-		return nil, fmt.Errorf("notification: %w: %q", ErrUnknownType, typ)
+		return nil, fmt.Errorf("notification: %w: %.64q", ErrUnknownType, typ)
 	case 1:
 		return infos[0], nil
 	}
@@ -175,5 +176,5 @@ func schemaFor(typ Type, obj map[string]json.RawMessage) (*schemaInfo, error) {
 		}
 		known = append(known, in.payloadVersion)
 	}
-	return nil, fmt.Errorf("notification: %w: %s at payload version %q (this package reads %s)", ErrUnknownType, typ, version, strings.Join(known, ", "))
+	return nil, fmt.Errorf("notification: %w: %s at payload version %.64q (this package reads %s)", ErrUnknownType, typ, version, strings.Join(known, ", "))
 }

@@ -290,7 +290,7 @@ func TestParseRefuses(t *testing.T) {
 			"field Payload.OrderChangeNotification.Summary.NumberOfItemsShipped: a JSON string where int64 is expected"},
 		{"wrong number", order(`{"OrderItems":[{"Quantity":1.5}]}`), notification.ErrMalformed,
 			"field Payload.OrderChangeNotification.Summary.OrderItems.Quantity: a JSON number where int64 is expected"},
-		{"event from elsewhere", `{"detail-type":"x","source":"aws.s3","detail":{"NotificationType":"ORDER_CHANGE","Payload":{}}}`, notification.ErrMalformed, "source is not aws.partner/sellingpartnerapi.amazon.com"},
+		{"event from elsewhere", `{"detail-type":"x","source":"aws.s3","detail":{"NotificationType":"ORDER_CHANGE","Payload":{}}}`, notification.ErrMalformed, "source does not start with aws.partner/sellingpartnerapi.amazon.com"},
 		{"event without detail", `{"detail-type":"x","source":"aws.partner/sellingpartnerapi.amazon.com/a"}`, notification.ErrMalformed, "detail is not a JSON object"},
 		{"truncated", order(`{}`)[:60], notification.ErrMalformed, "not a JSON object (invalid JSON"},
 	}
