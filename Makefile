@@ -78,6 +78,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLWAReply$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzRetryWait$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzCheckResponse$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./notification/
 
 # govulncheck over ./... against the database built from VULNDB_VERSION.
 # Fails on a reachable vulnerability in a module we require, and in the
