@@ -52,7 +52,7 @@
 //     budgets of their own, as the real API counts them.
 //   - Notifications (Options.Notifications): the Notifications API with
 //     state (grantless destinations, the seller's subscriptions, 409 on a
-//     duplicate), and events a test causes (Notify, NotifyOrderChange,
+//     duplicate, sendTestNotification), and events a test causes (Notify, NotifyOrderChange,
 //     NotifyReportDone, NotifyFeedDone) delivered in Amazon's shape on a
 //     channel per destination (Destination, EventBridge); see notifications.go.
 //

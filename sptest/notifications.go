@@ -23,11 +23,12 @@ const deliveryBuffer = 256
 
 // The Notifications API's paths, as its model spells them.
 const (
-	pathDestinations    = "/notifications/v1/destinations"
-	pathDestination     = "/notifications/v1/destinations/{destinationId}"
-	pathSubscriptions   = "/notifications/v1/subscriptions"
-	pathSubscription    = "/notifications/v1/subscriptions/{notificationType}"
-	pathSubscriptionByI = "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}"
+	pathDestinations     = "/notifications/v1/destinations"
+	pathDestination      = "/notifications/v1/destinations/{destinationId}"
+	pathSubscriptions    = "/notifications/v1/subscriptions"
+	pathSubscription     = "/notifications/v1/subscriptions/{notificationType}"
+	pathSubscriptionByI  = "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}"
+	pathTestNotification = "/notifications/v1/subscriptions/{notificationType}/testNotification"
 )
 
 // notifState is what the fake Notifications API keeps (Options.Notifications).
@@ -68,13 +69,14 @@ func eventBridgeKey(accountID, region string) string {
 // handleNotifications plays the Notifications API when
 // Options.Notifications is set: destinations (grantless: they take a
 // grantless token) and the seller's subscriptions, kept until Close, with
-// Amazon's 409 for a duplicate and 404 for an unknown id. ok is false for
-// an operation it leaves to the model (sendTestNotification).
+// Amazon's 409 for a duplicate and 404 for an unknown id; sendTestNotification
+// (grantless) delivers the sample of the type (notification.Samples) to the
+// destination it names.
 func (s *Server) handleNotifications(op *operation, p principal, r *http.Request, body []byte) (rep reply, ok bool) {
 	if !strings.HasPrefix(op.path, "/notifications/v1/") {
 		return reply{}, false
 	}
-	grantless := op.path == pathDestinations || op.path == pathDestination
+	grantless := op.path == pathDestinations || op.path == pathDestination || op.path == pathTestNotification
 	switch {
 	case grantless && (p.seller != "" || p.rdt != nil):
 		return errorReply(http.StatusForbidden, "Unauthorized", msgDenied, "This operation is grantless: it takes an access token from the client_credentials grant."), true
@@ -121,6 +123,8 @@ func (s *Server) handleNotifications(op *operation, p principal, r *http.Request
 		return notFound("subscription"), true
 	case "POST " + pathSubscription:
 		return st.createSubscription(p.seller, segment(r.URL.Path, 4), body), true
+	case "POST " + pathTestNotification:
+		return s.sendTestNotification(segment(r.URL.Path, 4), body), true
 	case "GET " + pathSubscriptionByI, "DELETE " + pathSubscriptionByI:
 		typ, id := segment(r.URL.Path, 4), segment(r.URL.Path, 5)
 		i := slices.IndexFunc(st.subs, func(sub *fakeSubscription) bool {
@@ -299,19 +303,10 @@ func (s *Server) Notify(n notification.Notification) (int, error) {
 		if d == nil {
 			continue
 		}
-		body, err := s.envelope(raw, sub)
-		if err != nil {
+		if err := s.deliverLocked(d, typ, sub.PayloadVersion, sub.ID, raw); err != nil {
 			return sent, err
 		}
-		if d.eventBridge {
-			body = s.eventBridgeEvent(d, typ, body)
-		}
-		select {
-		case st.queue(d.key) <- body:
-			sent++
-		default:
-			return sent, fmt.Errorf("sptest: Notify %s: the channel of %s is full (%d undelivered)", typ, d.key, deliveryBuffer)
-		}
+		sent++
 	}
 	if sent == 0 {
 		return 0, fmt.Errorf("%w %s", ErrNoSubscription, typ)
@@ -319,9 +314,69 @@ func (s *Server) Notify(n notification.Notification) (int, error) {
 	return sent, nil
 }
 
+// deliverLocked puts a notification on d's channel as Amazon would send it
+// for subscription subID, with st.mu held.
+func (s *Server) deliverLocked(d *fakeDestination, typ, version, subID string, raw []byte) error {
+	body, err := s.envelope(raw, typ, version, subID)
+	if err != nil {
+		return err
+	}
+	if d.eventBridge {
+		body = s.eventBridgeEvent(d, typ, body)
+	}
+	select {
+	case s.notif.queue(d.key) <- body:
+		return nil
+	default:
+		return fmt.Errorf("sptest: Notify %s: the channel of %s is full (%d undelivered)", typ, d.key, deliveryBuffer)
+	}
+}
+
+// sendTestNotification delivers the sample of typ at the requested payload
+// version to the destination the request names, as the sandbox does.
+func (s *Server) sendTestNotification(typ string, body []byte) reply {
+	var req struct {
+		DestinationID    string `json:"destinationId"`
+		TestNotification *struct {
+			PayloadVersion string `json:"payloadVersion"`
+			TestScenario   string `json:"testScenario"`
+		} `json:"testNotification"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return invalidInput("Could not parse the request body as JSON.", "")
+	}
+	tn := req.TestNotification
+	switch {
+	case req.DestinationID == "":
+		return invalidInput("destinationId is required.", "")
+	case tn == nil || tn.PayloadVersion == "":
+		return invalidInput("testNotification.payloadVersion is required.", "")
+	case tn.TestScenario == "":
+		return invalidInput("testNotification.testScenario is required.", "")
+	}
+	d := s.notif.destination(req.DestinationID)
+	if d == nil {
+		return invalidInput("The destination "+req.DestinationID+" does not exist.", "")
+	}
+	for _, n := range notification.Samples() {
+		if string(n.Type()) != typ || n.Envelope().PayloadVersion != tn.PayloadVersion {
+			continue
+		}
+		raw, err := json.Marshal(n)
+		if err != nil {
+			return errorReply(http.StatusInternalServerError, "InternalFailure", err.Error(), "")
+		}
+		if err := s.deliverLocked(d, typ, tn.PayloadVersion, "sptest-test-notification", raw); err != nil {
+			return errorReply(http.StatusServiceUnavailable, "ServiceUnavailable", err.Error(), "")
+		}
+		return okJSON(map[string]any{"payload": map[string]any{}})
+	}
+	return invalidInput("No test notification for "+typ+" at payload version "+tn.PayloadVersion+".", "")
+}
+
 // envelope sets the envelope and metadata members of a notification,
 // spelled as its schema spells them.
-func (s *Server) envelope(raw []byte, sub *fakeSubscription) ([]byte, error) {
+func (s *Server) envelope(raw []byte, typ, version, subID string) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, err
@@ -340,8 +395,8 @@ func (s *Server) envelope(raw []byte, sub *fakeSubscription) ([]byte, error) {
 	}
 	now := s.opts.Now().UTC()
 	m[key("NotificationVersion")] = mustJSON("1.0")
-	m[key("NotificationType")] = mustJSON(sub.typ)
-	m[key("PayloadVersion")] = mustJSON(sub.PayloadVersion)
+	m[key("NotificationType")] = mustJSON(typ)
+	m[key("PayloadVersion")] = mustJSON(version)
 	var et string
 	_ = json.Unmarshal(m[key("EventTime")], &et)
 	if et == "" {
@@ -349,7 +404,7 @@ func (s *Server) envelope(raw []byte, sub *fakeSubscription) ([]byte, error) {
 	}
 	m[key("NotificationMetadata")] = mustJSON(map[string]string{
 		key("ApplicationId"):  ApplicationID,
-		key("SubscriptionId"): sub.ID,
+		key("SubscriptionId"): subID,
 		key("PublishTime"):    now.Format("2006-01-02T15:04:05.000Z"),
 		key("NotificationId"): uuid(),
 	})

@@ -236,3 +236,47 @@ func TestNotificationsAPI(t *testing.T) {
 		t.Errorf("getSubscriptionById after delete = %d", st)
 	}
 }
+
+// TestSendTestNotification: the grantless sendTestNotification delivers a
+// notification of the type to the destination it names, which Parse reads.
+func TestSendTestNotification(t *testing.T) {
+	srv, cs := notifServer(t)
+	ctx := context.Background()
+	res, err := notification.Setup(ctx, cs, notification.Destination{Name: "q", SQSARN: testQueue}, notification.TypeAnyOfferChanged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := notifications.New(cs.Grantless)
+	scenario := "DEFAULT"
+	req := func(version string, scenario *string) notifications.SendTestNotificationRequest {
+		return notifications.SendTestNotificationRequest{DestinationID: &res.DestinationID,
+			TestNotification: &notifications.TestNotification{PayloadVersion: version, TestScenario: scenario}}
+	}
+	if _, err := client.Check(g.SendTestNotificationWithResponse(ctx, string(notification.TypeListingsItemIssuesChange), req("2023-12-13", &scenario))); err != nil {
+		t.Fatal(err)
+	}
+	n, err := notification.Parse(receive(t, srv.Destination(testQueue)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := n.(*notification.ListingsItemIssuesChangeV20231213); !ok {
+		t.Errorf("Parse gave %T", n)
+	}
+	for _, tt := range []struct {
+		name string
+		req  notifications.SendTestNotificationRequest
+	}{
+		{"no scenario", req("1.0", nil)},
+		{"unknown version", req("9.9", &scenario)},
+	} {
+		resp, err := g.SendTestNotificationWithResponse(ctx, string(notification.TypeAnyOfferChanged), tt.req)
+		if err != nil || resp.StatusCode() != http.StatusBadRequest {
+			t.Errorf("%s: %v %v", tt.name, resp.StatusCode(), err)
+		}
+	}
+	select {
+	case b := <-srv.Destination(testQueue):
+		t.Errorf("refused requests delivered %s", b)
+	default:
+	}
+}
