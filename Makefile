@@ -13,7 +13,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 # is part of what ships); warn: they are printed as warnings.
 VULNCHECK_STDLIB ?= error
 # Paths that go generate writes.
-GENERATED := gen internal/ops apis sptest/sandbox.gen.json test/typedclients_gen_test.go marketplace/marketplaces.gen.go internal/marketplaces/table.gen.go
+GENERATED := gen internal/ops apis sptest/sandbox.gen.json test/typedclients_gen_test.go marketplace/marketplaces.gen.go internal/marketplaces/table.gen.go notification
 FUZZTIME ?= 10s
 
 .PHONY: all generate check-generate models test vet lint bench fuzz vulncheck vulndb
@@ -78,6 +78,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLWAReply$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzRetryWait$$' -fuzztime $(FUZZTIME) ./client/
 	$(GO) test -run '^$$' -fuzz '^FuzzCheckResponse$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./notification/
 
 # govulncheck over ./... against the database built from VULNDB_VERSION.
 # Fails on a reachable vulnerability in a module we require, and in the

@@ -11,6 +11,7 @@ tool (
 	github.com/spapi-go/spapi/internal/cmd/genmarketplaces
 	github.com/spapi-go/spapi/internal/cmd/gensandbox
 	github.com/spapi-go/spapi/internal/cmd/genops
+	github.com/spapi-go/spapi/internal/cmd/gennotifications
 	honnef.co/go/tools/cmd/staticcheck
 )
 

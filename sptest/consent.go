@@ -10,8 +10,9 @@ import (
 
 // The application and selling partner of the fake's consent page.
 const (
-	// ApplicationID is the application id the consent page accepts
-	// (application_id).
+	// ApplicationID is the fake's application: the id the consent page
+	// accepts (application_id), the ApplicationId of the notifications it
+	// sends, and the name of their EventBridge sources.
 	ApplicationID = "amzn1.sp.solution.sptest"
 	// SellingPartnerID is the selling partner who consents on the fake's
 	// consent page (selling_partner_id).

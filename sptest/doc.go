@@ -53,6 +53,11 @@
 //     them all up, Options.Plans overrides one operation, NoRateLimit removes
 //     them. Options.Sellers adds selling partners (refresh tokens) with
 //     budgets of their own, as the real API counts them.
+//   - Notifications (Options.Notifications): the Notifications API with
+//     state (grantless destinations, the seller's subscriptions, 409 on a
+//     duplicate, sendTestNotification), and events a test causes (Notify, NotifyOrderChange,
+//     NotifyReportDone, NotifyFeedDone) delivered in Amazon's shape on a
+//     channel per destination (Destination, EventBridge); see notifications.go.
 //
 // Every request is counted and recorded under its operation's name (see
 // Calls; OperationName says which names work, and an unknown or ambiguous

@@ -87,6 +87,11 @@ func (s *Server) handleOp(op *operation, p principal, res []RestrictedResource, 
 	case opGetMarketplaceParticipations:
 		return okJSON(participationsReply{Payload: []participation{{Marketplace: marketplace{ID: "ATVPDKIKX0DER"}}}})
 	}
+	if s.opts.Notifications {
+		if rep, ok := s.handleNotifications(op, p, r, body); ok {
+			return rep
+		}
+	}
 	return answerFromModel(op, r, body)
 }
 

@@ -111,6 +111,11 @@ type Options struct {
 	// Now is the clock for token expiry; default time.Now. The token buckets
 	// always use the real clock.
 	Now func() time.Time
+
+	// Notifications makes the server play the Notifications API with state
+	// (destinations, subscriptions, 409 on a duplicate; see Notify and
+	// Destination) instead of answering its model's examples.
+	Notifications bool
 }
 
 // Server is a running fake of LWA and the SP-API. It is safe for concurrent
@@ -146,6 +151,7 @@ type Server struct {
 	rdtOrder []string
 
 	consent consentBook // the consent page's codes and refresh tokens (consent.go)
+	notif   notifState  // Options.Notifications; its own lock
 }
 
 type opStatus struct {
