@@ -10,6 +10,7 @@ tool (
 	github.com/spapi-go/spapi/cmd/oas3conv
 	github.com/spapi-go/spapi/internal/cmd/gensandbox
 	github.com/spapi-go/spapi/internal/cmd/genops
+	github.com/spapi-go/spapi/internal/cmd/genpayloads
 	honnef.co/go/tools/cmd/staticcheck
 )
 
