@@ -11,6 +11,7 @@ tool (
 	github.com/spapi-go/spapi/internal/cmd/gensandbox
 	github.com/spapi-go/spapi/internal/cmd/genops
 	github.com/spapi-go/spapi/internal/cmd/genpayloads
+	github.com/spapi-go/spapi/internal/cmd/genvalidate
 	honnef.co/go/tools/cmd/staticcheck
 )
 
