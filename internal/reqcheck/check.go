@@ -80,9 +80,9 @@ func indexes(where string) string {
 	return b.String()
 }
 
-// values are a parameter's values as sent: a query parameter's values,
-// each split at commas (collectionFormat csv, Swagger's default) when the
-// parameter is an array.
+// param checks a parameter's values as sent: a query parameter's values
+// are each split at commas (collectionFormat csv, Swagger's default) when
+// the parameter is an array; an empty value counts as absent.
 func (c *checker) param(p *Param, req Request) {
 	where := p.In + "." + p.Name
 	var vals []string

@@ -8,7 +8,8 @@
 //
 // Numbers are float64, integers int64; an optional field is a pointer (or a
 // nil slice or map) so that absent and zero stay apart when a document is
-// decoded and encoded again.
+// decoded and encoded again. A key the schema does not name is kept in
+// the struct's Extra and written back.
 package accounthealth
 
 //go:generate go tool genpayloads -package accounthealth -out accounthealth.gen.go Report=../../api/schemas/reports/accountHealthReport-2020-11-18.json

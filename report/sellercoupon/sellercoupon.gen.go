@@ -10,7 +10,8 @@
 //
 // Numbers are float64, integers int64; an optional field is a pointer (or a
 // nil slice or map) so that absent and zero stay apart when a document is
-// decoded and encoded again.
+// decoded and encoded again. A key the schema does not name is kept in
+// the struct's Extra and written back.
 package sellercoupon
 
 //go:generate go tool genpayloads -package sellercoupon -out sellercoupon.gen.go Report=../../api/schemas/reports/sellerCouponReport.json

@@ -9,7 +9,8 @@
 //
 // Numbers are float64, integers int64; an optional field is a pointer (or a
 // nil slice or map) so that absent and zero stay apart when a document is
-// decoded and encoded again.
+// decoded and encoded again. A key the schema does not name is kept in
+// the struct's Extra and written back.
 package vendorforecasting
 
 //go:generate go tool genpayloads -package vendorforecasting -out vendorforecasting.gen.go Report=../../api/schemas/reports/vendorForecastingReport.json

@@ -33,7 +33,8 @@ func render(pkg string, args []string, roots []root, g *generator) ([]byte, erro
 	}
 	b.WriteString("//\n// Numbers are float64, integers int64; an optional field is a pointer (or a\n")
 	b.WriteString("// nil slice or map) so that absent and zero stay apart when a document is\n")
-	b.WriteString("// decoded and encoded again.\n")
+	b.WriteString("// decoded and encoded again. A key the schema does not name is kept in\n")
+	b.WriteString("// the struct's Extra and written back.\n")
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
 	fmt.Fprintf(&b, "//go:generate go tool genpayloads %s\n\n", quoteArgs(args))
 	if len(g.imports) > 0 {
