@@ -153,3 +153,27 @@ func TestStreams(t *testing.T) {
 		t.Fatalf("read %d bytes for %d consumed: more than a buffer ahead", read, consumed)
 	}
 }
+
+// FuzzReader: no input panics the reader, every row has one value per
+// column, and reading ends.
+func FuzzReader(f *testing.F) {
+	f.Add("sku\tprice\nA\t1\n")
+	f.Add("\uFEFF\r\n\r\na\tb\tc\r\n1\t2\t3\t4\n\"x\t\"y\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, doc string) {
+		r := NewReader(strings.NewReader(doc))
+		r.MaxLineBytes = 64
+		h, err := r.Header()
+		n := 0
+		for row, err2 := range r.All() {
+			n++
+			if n > len(doc)+1 {
+				t.Fatal("more rows than lines")
+			}
+			if err2 == nil && len(row.Values()) != len(h) {
+				t.Fatalf("row %q for header %q", row.Values(), h)
+			}
+		}
+		_ = err
+	})
+}

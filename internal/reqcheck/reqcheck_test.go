@@ -132,3 +132,22 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// FuzzCheck: no input panics the checker, and every violation has a key,
+// a kind and a message.
+func FuzzCheck(f *testing.F) {
+	f.Add("abc", "3", "a", `{"name":"x","children":[{"name":"y"}]}`)
+	f.Add("", "", "", ``)
+	f.Add("%zz", "1e400", "c", `[[[[`)
+	f.Add("a", "-0", "b", `{"name":{"deep":[1,2,{"x":null}]},"children":"no","flag":1}`)
+	f.Fuzz(func(t *testing.T, id, n, key, body string) {
+		tb, op := table(t)
+		r := Request{Path: map[string]string{"id": id}, Query: url.Values{"n": {n}},
+			Header: http.Header{"X-Key": {key}}, Body: []byte(body)}
+		for _, v := range tb.Check(op, r) {
+			if v.Key == "" || v.Kind == "" || v.Message == "" {
+				t.Fatalf("incomplete violation %+v", v)
+			}
+		}
+	})
+}
