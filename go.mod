@@ -12,6 +12,8 @@ tool (
 	github.com/spapi-go/spapi/internal/cmd/gensandbox
 	github.com/spapi-go/spapi/internal/cmd/genops
 	github.com/spapi-go/spapi/internal/cmd/gennotifications
+	github.com/spapi-go/spapi/internal/cmd/genpayloads
+	github.com/spapi-go/spapi/internal/cmd/genvalidate
 	honnef.co/go/tools/cmd/staticcheck
 )
 

@@ -43,7 +43,8 @@ func TestClientConfigMatchesScaledPlans(t *testing.T) {
 	srv.Script("createReport", sptest.Fault{Status: http.StatusTooManyRequests})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL()+"/reports/2021-06-30/reports", strings.NewReader(`{}`))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL()+"/reports/2021-06-30/reports",
+		strings.NewReader(`{"reportType":"GET_FLAT_FILE_OPEN_LISTINGS_DATA","marketplaceIds":["ATVPDKIKX0DER"]}`))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.HTTPClient().Do(req)
 	if err != nil {

@@ -39,6 +39,14 @@
 //     header or body gets 400 InvalidInput naming it. Script or Always with
 //     a Fault{Status, Body} replaces a reply. cancelShipmentOld, in no
 //     model, answers 200 {"payload":{}}.
+//   - Model validation: before any handler (hand-written ones too, but for
+//     createRestrictedDataToken, which sends Amazon's own messages), a
+//     request its model refuses gets 400 InvalidInput, one error per rule
+//     broken (required parameters and body properties, type, enum, pattern,
+//     lengths, bounds, item counts, date-time), from validate.gen.json
+//     (internal/cmd/genvalidate); a rule one of Amazon's 2xx example
+//     requests breaks is not enforced. ValidRequestFor gives a request any
+//     operation's model accepts.
 //   - Tokens: a restricted operation needs an RDT that covers the request
 //     (same method; the specific path, or a template whose {param} segments
 //     stand for the request's; getReportDocument only the specific path);

@@ -69,7 +69,11 @@ func TestOrdersPII(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantReply(t, do(t, srv, http.MethodGet, tt.path, tt.token, nil), tt.status, tt.body)
+			path := tt.path
+			if path == ordersPath {
+				path += "?MarketplaceIds=ATVPDKIKX0DER" // required by the model
+			}
+			wantReply(t, do(t, srv, http.MethodGet, path, tt.token, nil), tt.status, tt.body)
 		})
 	}
 	if srv.Calls("ordersV0.getOrders") != 6 || srv.Calls("getOrderItems") != 5 {

@@ -17,6 +17,7 @@ const (
 	otherListingPath = "/listings/2021-08-01/items/A1SELLER/SKU-2?marketplaceIds=ATVPDKIKX0DER"
 	addressPath      = "/orders/v0/orders/" + orderID + "/address"
 	reportsPath      = "/reports/2021-06-30/reports"
+	ordersV0Path     = "/orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER" // a required parameter
 )
 
 // drain sends requests until the first 429 and returns how many passed. It
@@ -25,7 +26,7 @@ func drain(t *testing.T, srv *sptest.Server, method, path, token string, limit i
 	t.Helper()
 	var body []byte
 	if method != http.MethodGet && method != http.MethodDelete {
-		body = []byte(`{}`) // putListingsItem requires one
+		body = listingBody // putListingsItem requires one
 	}
 	for i := range limit {
 		r := do(t, srv, method, path, token, body)
@@ -74,7 +75,7 @@ func TestPerOperationBuckets(t *testing.T) {
 		{"getOrderAddress", http.MethodGet, addressPath, addrRDT, "0.5"},
 		{"getMarketplaceParticipations", http.MethodGet, mpPath, tok, "0.016"},
 	} {
-		r := do(t, srv, tt.method, tt.path, tt.token, []byte(`{}`))
+		r := do(t, srv, tt.method, tt.path, tt.token, bodyFor(tt.method, tt.path))
 		if got := r.header.Get("x-amzn-RateLimit-Limit"); r.status != 200 || got != tt.rate {
 			t.Errorf("%s after getListingsItem's burst: %v, rate header %q, want %s", tt.name, r, got, tt.rate)
 		}
@@ -91,11 +92,11 @@ func TestRateScale(t *testing.T) {
 	tok := accessToken(t, srv)
 	for _, tt := range []struct{ method, path, want string }{
 		{http.MethodGet, listingPath, "500"},
-		{http.MethodGet, "/orders/v0/orders", "1.67"}, // 0.0167 * 100, without float noise
+		{http.MethodGet, ordersV0Path, "1.67"}, // 0.0167 * 100, without float noise
 		{http.MethodGet, mpPath, "1.6"},
 		{http.MethodPost, reportsPath, "1.67"},
 	} {
-		r := do(t, srv, tt.method, tt.path, tok, []byte(`{}`))
+		r := do(t, srv, tt.method, tt.path, tok, bodyFor(tt.method, tt.path))
 		if got := r.header.Get("x-amzn-RateLimit-Limit"); r.status/100 != 2 || got != tt.want {
 			t.Errorf("%s %s: %v, rate header %q, want %q", tt.method, tt.path, r, got, tt.want)
 		}
@@ -113,11 +114,11 @@ func TestRateScale(t *testing.T) {
 	// createReport refills at 1.67/s instead of one a minute.
 	start = time.Now() // before the spend: the refill's lower bound holds however late the next line runs
 	srv.SpendBudgetOf("createReport")
-	if r := do(t, srv, http.MethodPost, reportsPath, tok, []byte(`{}`)); r.status != 429 {
+	if r := do(t, srv, http.MethodPost, reportsPath, tok, reportBody); r.status != 429 {
 		t.Fatalf("after SpendBudgetOf: %v", r)
 	}
 	for {
-		r := do(t, srv, http.MethodPost, reportsPath, tok, []byte(`{}`))
+		r := do(t, srv, http.MethodPost, reportsPath, tok, reportBody)
 		if r.status == 202 { // createReport's documented status
 			break
 		}
@@ -164,7 +165,7 @@ func TestPlans(t *testing.T) {
 		}
 	}
 	// Not in Plans: NoRateLimit applies.
-	if r := do(t, srv, http.MethodPut, listingPath, tok, []byte(`{}`)); r.header.Values("x-amzn-RateLimit-Limit") != nil {
+	if r := do(t, srv, http.MethodPut, listingPath, tok, listingBody); r.header.Values("x-amzn-RateLimit-Limit") != nil {
 		t.Errorf("putListingsItem under NoRateLimit: %v", r.header)
 	}
 
@@ -189,7 +190,7 @@ func TestNoRateLimit(t *testing.T) {
 		{http.MethodGet, "/mfn/v0/shipments/S/cancel", tok}, // not an operation: 404
 	} {
 		for i := range 35 { // past every published burst involved
-			r := do(t, srv, tt.method, tt.path, tt.token, []byte(`{}`))
+			r := do(t, srv, tt.method, tt.path, tt.token, bodyFor(tt.method, tt.path))
 			if r.status == 429 || r.header.Values("x-amzn-RateLimit-Limit") != nil {
 				t.Fatalf("%s %s #%d: %v %v", tt.method, tt.path, i, r, r.header)
 			}
@@ -202,7 +203,7 @@ func TestSpendBudgetOf(t *testing.T) {
 	tok := accessToken(t, srv)
 	srv.SpendBudgetOf("getListingsItem")
 	wantReply(t, do(t, srv, http.MethodGet, listingPath, tok, nil), 429, errQuota)
-	if r := do(t, srv, http.MethodPut, listingPath, tok, []byte(`{}`)); r.status != 200 {
+	if r := do(t, srv, http.MethodPut, listingPath, tok, listingBody); r.status != 200 {
 		t.Errorf("putListingsItem after getListingsItem's budget was spent: %v", r)
 	}
 	// The alias names Orders v0's getOrder.
@@ -254,4 +255,24 @@ func TestSellersHaveTheirOwnBudgets(t *testing.T) {
 			t.Errorf("second seller, call %d: HTTP %d, want %d", i+1, got, want)
 		}
 	}
+}
+
+// Bodies the models accept (the fake answers 400 to one its model refuses).
+var (
+	listingBody = []byte(`{"productType":"LUGGAGE","attributes":{"item_name":[{"value":"Mug"}]}}`)
+	reportBody  = []byte(`{"reportType":"GET_FLAT_FILE_OPEN_LISTINGS_DATA","marketplaceIds":["ATVPDKIKX0DER"]}`)
+)
+
+// bodyFor is the body to send with method to path: a valid one for the
+// listings and reports calls, {} otherwise.
+func bodyFor(method, path string) []byte {
+	switch {
+	case method == http.MethodGet || method == http.MethodDelete:
+		return nil
+	case strings.HasPrefix(path, "/listings/"):
+		return listingBody
+	case strings.HasPrefix(path, reportsPath):
+		return reportBody
+	}
+	return []byte(`{}`)
 }

@@ -101,10 +101,23 @@ func TestEveryOperation(t *testing.T) {
 	srv := sptest.Start(t, sptest.Options{})
 	tok := accessToken(t, srv)
 	ops := facts(t)
+	// Each operation is called with a request its model accepts.
+	valid := map[string]sptest.ValidRequest{}
+	for _, op := range ops {
+		if v, err := sptest.ValidRequestFor(op.name); err == nil {
+			valid[op.name] = v
+		}
+	}
+	pathOf := func(name, template string) string {
+		if v, ok := valid[name]; ok {
+			return v.Path
+		}
+		return concrete(template)
+	}
 	var res []sptest.RestrictedResource
 	for _, op := range ops {
 		if op.restricted {
-			res = append(res, sptest.RestrictedResource{Method: op.method, Path: concrete(op.path)})
+			res = append(res, sptest.RestrictedResource{Method: op.method, Path: pathOf(op.name, op.path)})
 		}
 	}
 	rdt := rdtFor(t, srv, tok, res...)
@@ -127,6 +140,12 @@ func TestEveryOperation(t *testing.T) {
 			if e, ok := modelReplyOf(t, op.method, op.path); ok && !handled[op.name] {
 				path, header = withRequired(e, path)
 				status = e.Status
+			}
+			if v, ok := valid[op.name]; ok {
+				path, header = v.URL(), v.Header
+				if v.Body != nil {
+					body = v.Body
+				}
 			}
 			before := srv.Calls(op.name)
 			r := doWith(t, srv, op.method, path, token, body, header)
@@ -170,7 +189,11 @@ func TestGenericReply(t *testing.T) {
 	} {
 		t.Run(tt.op, func(t *testing.T) {
 			e, _ := modelReplyOf(t, tt.method, tt.template)
-			wantReply(t, do(t, srv, tt.method, tt.path, tok, []byte(`{}`)), e.Status, string(e.Reply))
+			body := []byte(`{}`)
+			if v, err := sptest.ValidRequestFor(tt.op); err == nil && v.Body != nil {
+				body = v.Body // a body the model accepts
+			}
+			wantReply(t, do(t, srv, tt.method, tt.path, tok, body), e.Status, string(e.Reply))
 			if srv.Calls(tt.op) != 1 {
 				t.Errorf("Calls(%q) = %d", tt.op, srv.Calls(tt.op))
 			}
@@ -229,10 +252,10 @@ func TestTokenCoverage(t *testing.T) {
 	srv := sptest.Start(t, sptest.Options{NoRateLimit: true}) // mfn getShipment has burst 1
 	tok := accessToken(t, srv)
 	const (
-		shipment = "/mfn/v0/shipments/SHIP-1"
+		shipment = "/mfn/v0/shipments/0b7a0a53-00c3-4f6f-a63a-639f76ee9253" // shipmentId is a UUID (the model's pattern)
 		dfOrder  = "/vendor/directFulfillment/orders/v1/purchaseOrders/PO-1"
 		listing  = "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER"
-		cancel   = "/mfn/v0/shipments/SHIP-1/cancel"
+		cancel   = "/mfn/v0/shipments/0b7a0a53-00c3-4f6f-a63a-639f76ee9253/cancel"
 	)
 	model := func(method, template string) string {
 		e, _ := modelReplyOf(t, method, template)
@@ -240,7 +263,7 @@ func TestTokenCoverage(t *testing.T) {
 	}
 	shipmentRDT := rdtFor(t, srv, tok, get("/mfn/v0/shipments/{shipmentId}"))
 	dfRDT := rdtFor(t, srv, tok, get(dfOrder))
-	otherShipment := rdtFor(t, srv, tok, get("/mfn/v0/shipments/SHIP-2"))
+	otherShipment := rdtFor(t, srv, tok, get("/mfn/v0/shipments/1c8b1b64-00c3-4f6f-a63a-639f76ee9253"))
 	cancelRDT := rdtFor(t, srv, tok, sptest.RestrictedResource{Method: http.MethodPut, Path: "/mfn/v0/shipments/{shipmentId}/cancel"})
 	deleteRDT := rdtFor(t, srv, tok, sptest.RestrictedResource{Method: http.MethodDelete, Path: shipment})
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spapi-go/spapi/api"
 	"github.com/spapi-go/spapi/internal/models"
+	"github.com/spapi-go/spapi/sptest"
 )
 
 // modelOp is what a model documents about one operation, read here from
@@ -149,6 +150,9 @@ func concretePath(template string) string {
 // requestFor is a request that carries every required parameter of op
 // except skip ("" for none): its URL path and query, headers and body.
 func requestFor(op modelOp, skip string) (pathQuery string, header map[string]string, body []byte) {
+	if v, ok := validRequest(op); ok {
+		return validRequestFor(v, skip)
+	}
 	q := url.Values{}
 	for _, name := range op.query {
 		if name != skip {
@@ -173,6 +177,31 @@ func requestFor(op modelOp, skip string) (pathQuery string, header map[string]st
 	}
 	if skip == "body" {
 		body = nil
+	}
+	return pathQuery, header, body
+}
+
+// validRequestFor is sptest's valid request v without the parameter (or
+// "body") named skip.
+func validRequestFor(v sptest.ValidRequest, skip string) (pathQuery string, header map[string]string, body []byte) {
+	q := url.Values{}
+	for k, vals := range v.Query {
+		if k != skip {
+			q[k] = vals
+		}
+	}
+	header = map[string]string{}
+	for k := range v.Header {
+		if !strings.EqualFold(k, skip) {
+			header[k] = v.Header.Get(k)
+		}
+	}
+	pathQuery = v.Path
+	if len(q) > 0 {
+		pathQuery += "?" + q.Encode()
+	}
+	if skip != "body" {
+		body = v.Body
 	}
 	return pathQuery, header, body
 }

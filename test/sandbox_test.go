@@ -68,11 +68,11 @@ func lastRecorded(t *testing.T, srv *sptest.Server, op modelOp) sptest.RecordedR
 	t.Helper()
 	reqs := srv.Requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
-		if reqs[i].Method == op.method && reqs[i].Path == concretePath(op.path) {
+		if reqs[i].Method == op.method && reqs[i].Path == samplePath(op) {
 			return reqs[i]
 		}
 	}
-	t.Fatalf("sptest recorded no %s %s", op.method, concretePath(op.path))
+	t.Fatalf("sptest recorded no %s %s", op.method, samplePath(op))
 	return sptest.RecordedRequest{}
 }
 
