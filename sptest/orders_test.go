@@ -139,7 +139,7 @@ func TestOrdersMatchModel(t *testing.T) {
 	rdt := rdtFor(t, srv, tok, get("/orders/v0/orders", all...), get("/orders/v0/orders/{orderId}", all...),
 		get("/orders/v0/orders/{orderId}/orderItems", "buyerInfo"), get("/orders/v0/orders/{orderId}/address"))
 	for _, tt := range []struct{ path, response string }{
-		{"/orders/v0/orders", "GetOrdersResponse"},
+		{"/orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER&CreatedAfter=2026-01-01T00:00:00Z", "GetOrdersResponse"},
 		{"/orders/v0/orders/" + orderID, "GetOrderResponse"},
 		{"/orders/v0/orders/" + orderID + "/orderItems", "GetOrderItemsResponse"},
 		{"/orders/v0/orders/" + orderID + "/address", "GetOrderAddressResponse"},
