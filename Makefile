@@ -13,7 +13,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 # is part of what ships); warn: they are printed as warnings.
 VULNCHECK_STDLIB ?= error
 # Paths that go generate writes.
-GENERATED := gen internal/ops apis sptest/sandbox.gen.json test/typedclients_gen_test.go
+GENERATED := gen internal/ops internal/paging/paging.gen.go apis sptest/sandbox.gen.json test/typedclients_gen_test.go test/pages_gen_test.go
 FUZZTIME ?= 10s
 
 .PHONY: all generate check-generate models test vet lint bench fuzz vulncheck vulndb

@@ -104,6 +104,15 @@ type Options struct {
 	// whose context ends first gets no reply.
 	Latency time.Duration
 
+	// Pages is how many pages every paginated list operation gives (0
+	// means 2): the reply of each page but the last carries a token for the
+	// next, in the operation's token field (searchOrders'
+	// pagination.nextToken, getOrders' payload.NextToken, ...), and the last
+	// carries none, so a loop that follows tokens ends. A token the fake did
+	// not issue, or parameters the operation refuses beside a token, get 400
+	// InvalidInput.
+	Pages int
+
 	// Now is the clock for token expiry; default time.Now. The token buckets
 	// always use the real clock.
 	Now func() time.Time
