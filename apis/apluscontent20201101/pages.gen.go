@@ -49,6 +49,20 @@ func (c *ClientWithResponses) ListContentDocumentAsinRelationsPages(ctx context.
 	})
 }
 
+// ListContentDocumentAsinRelationsAll iterates the asinMetadataSet of every
+// page of listContentDocumentAsinRelations, for callers who want the items
+// and not the pages: each item of asinMetadataSet of each page
+// ListContentDocumentAsinRelationsPages yields, in order, then the error that
+// ended the pages, if any.
+func (c *ClientWithResponses) ListContentDocumentAsinRelationsAll(ctx context.Context, contentReferenceKey string, params *ListContentDocumentAsinRelationsParams, reqEditors ...RequestEditorFn) iter.Seq2[AsinMetadata, error] {
+	return paging.Items(c.ListContentDocumentAsinRelationsPages(ctx, contentReferenceKey, params, reqEditors...), func(r *ListContentDocumentAsinRelationsHTTPResponse) []AsinMetadata {
+		if r.JSON200 == nil {
+			return nil
+		}
+		return r.JSON200.AsinMetadataSet
+	})
+}
+
 // SearchContentDocumentsPages iterates the pages of searchContentDocuments
 // (GET /aplus/2020-11-01/contentDocuments), so that no caller writes the
 // token loop: it calls again for as long as the reply's nextPageToken gives a
@@ -78,6 +92,20 @@ func (c *ClientWithResponses) SearchContentDocumentsPages(ctx context.Context, p
 			return nil
 		}
 		return r.JSON200.NextPageToken
+	})
+}
+
+// SearchContentDocumentsAll iterates the contentMetadataRecords of every page
+// of searchContentDocuments, for callers who want the items and not the
+// pages: each item of contentMetadataRecords of each page
+// SearchContentDocumentsPages yields, in order, then the error that ended the
+// pages, if any.
+func (c *ClientWithResponses) SearchContentDocumentsAll(ctx context.Context, params *SearchContentDocumentsParams, reqEditors ...RequestEditorFn) iter.Seq2[ContentMetadataRecord, error] {
+	return paging.Items(c.SearchContentDocumentsPages(ctx, params, reqEditors...), func(r *SearchContentDocumentsHTTPResponse) []ContentMetadataRecord {
+		if r.JSON200 == nil {
+			return nil
+		}
+		return r.JSON200.ContentMetadataRecords
 	})
 }
 
@@ -111,5 +139,19 @@ func (c *ClientWithResponses) SearchContentPublishRecordsPages(ctx context.Conte
 			return nil
 		}
 		return r.JSON200.NextPageToken
+	})
+}
+
+// SearchContentPublishRecordsAll iterates the publishRecordList of every page
+// of searchContentPublishRecords, for callers who want the items and not the
+// pages: each item of publishRecordList of each page
+// SearchContentPublishRecordsPages yields, in order, then the error that
+// ended the pages, if any.
+func (c *ClientWithResponses) SearchContentPublishRecordsAll(ctx context.Context, params *SearchContentPublishRecordsParams, reqEditors ...RequestEditorFn) iter.Seq2[PublishRecord, error] {
+	return paging.Items(c.SearchContentPublishRecordsPages(ctx, params, reqEditors...), func(r *SearchContentPublishRecordsHTTPResponse) []PublishRecord {
+		if r.JSON200 == nil {
+			return nil
+		}
+		return r.JSON200.PublishRecordList
 	})
 }

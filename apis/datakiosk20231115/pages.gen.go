@@ -45,3 +45,16 @@ func (c *ClientWithResponses) GetQueriesPages(ctx context.Context, params *GetQu
 		return r.JSON200.Pagination.NextToken
 	})
 }
+
+// GetQueriesAll iterates the queries of every page of getQueries, for callers
+// who want the items and not the pages: each item of queries of each page
+// GetQueriesPages yields, in order, then the error that ended the pages, if
+// any.
+func (c *ClientWithResponses) GetQueriesAll(ctx context.Context, params *GetQueriesParams, reqEditors ...RequestEditorFn) iter.Seq2[Query, error] {
+	return paging.Items(c.GetQueriesPages(ctx, params, reqEditors...), func(r *GetQueriesHTTPResponse) []Query {
+		if r.JSON200 == nil {
+			return nil
+		}
+		return r.JSON200.Queries
+	})
+}

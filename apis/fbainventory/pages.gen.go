@@ -46,3 +46,17 @@ func (c *ClientWithResponses) GetInventorySummariesPages(ctx context.Context, pa
 		return r.JSON200.Pagination.NextToken
 	})
 }
+
+// GetInventorySummariesAll iterates the inventorySummaries of every page of
+// getInventorySummaries, for callers who want the items and not the pages:
+// each item of payload.inventorySummaries of each page
+// GetInventorySummariesPages yields, in order, then the error that ended the
+// pages, if any.
+func (c *ClientWithResponses) GetInventorySummariesAll(ctx context.Context, params *GetInventorySummariesParams, reqEditors ...RequestEditorFn) iter.Seq2[InventorySummary, error] {
+	return paging.Items(c.GetInventorySummariesPages(ctx, params, reqEditors...), func(r *GetInventorySummariesHTTPResponse) []InventorySummary {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		return r.JSON200.Payload.InventorySummaries
+	})
+}

@@ -45,3 +45,16 @@ func (c *ClientWithResponses) GetFeedsPages(ctx context.Context, params *GetFeed
 		return r.JSON200.NextToken
 	})
 }
+
+// GetFeedsAll iterates the feeds of every page of getFeeds, for callers who
+// want the items and not the pages: each item of feeds of each page
+// GetFeedsPages yields, in order, then the error that ended the pages, if
+// any.
+func (c *ClientWithResponses) GetFeedsAll(ctx context.Context, params *GetFeedsParams, reqEditors ...RequestEditorFn) iter.Seq2[Feed, error] {
+	return paging.Items(c.GetFeedsPages(ctx, params, reqEditors...), func(r *GetFeedsHTTPResponse) []Feed {
+		if r.JSON200 == nil {
+			return nil
+		}
+		return r.JSON200.Feeds
+	})
+}

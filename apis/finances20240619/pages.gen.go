@@ -46,6 +46,22 @@ func (c *ClientWithResponses) ListBalancesPages(ctx context.Context, params *Lis
 	})
 }
 
+// ListBalancesAll iterates the balances of every page of listBalances, for
+// callers who want the items and not the pages: each item of balances of each
+// page ListBalancesPages yields, in order, then the error that ended the
+// pages, if any.
+func (c *ClientWithResponses) ListBalancesAll(ctx context.Context, params *ListBalancesParams, reqEditors ...RequestEditorFn) iter.Seq2[Balance, error] {
+	return paging.Items(c.ListBalancesPages(ctx, params, reqEditors...), func(r *ListBalancesHTTPResponse) []Balance {
+		if r.JSON200 == nil {
+			return nil
+		}
+		if r.JSON200.Balances == nil {
+			return nil
+		}
+		return *r.JSON200.Balances
+	})
+}
+
 // ListSummaryPages iterates the pages of listSummary (GET
 // /finances/2024-06-19/summary), so that no caller writes the token loop: it
 // calls again for as long as the reply's nextToken gives a token, which the
@@ -122,5 +138,21 @@ func (c *ClientWithResponses) ListTransactionsPages(ctx context.Context, params 
 			return nil
 		}
 		return r.JSON200.Payload.NextToken
+	})
+}
+
+// ListTransactionsAll iterates the transactions of every page of
+// listTransactions, for callers who want the items and not the pages: each
+// item of payload.transactions of each page ListTransactionsPages yields, in
+// order, then the error that ended the pages, if any.
+func (c *ClientWithResponses) ListTransactionsAll(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) iter.Seq2[Transaction, error] {
+	return paging.Items(c.ListTransactionsPages(ctx, params, reqEditors...), func(r *ListTransactionsHTTPResponse) []Transaction {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		if r.JSON200.Payload.Transactions == nil {
+			return nil
+		}
+		return *r.JSON200.Payload.Transactions
 	})
 }

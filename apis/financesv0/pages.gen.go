@@ -47,6 +47,23 @@ func (c *ClientWithResponses) ListFinancialEventGroupsPages(ctx context.Context,
 	})
 }
 
+// ListFinancialEventGroupsAll iterates the FinancialEventGroupList of every
+// page of listFinancialEventGroups, for callers who want the items and not
+// the pages: each item of payload.FinancialEventGroupList of each page
+// ListFinancialEventGroupsPages yields, in order, then the error that ended
+// the pages, if any.
+func (c *ClientWithResponses) ListFinancialEventGroupsAll(ctx context.Context, params *ListFinancialEventGroupsParams, reqEditors ...RequestEditorFn) iter.Seq2[FinancialEventGroup, error] {
+	return paging.Items(c.ListFinancialEventGroupsPages(ctx, params, reqEditors...), func(r *ListFinancialEventGroupsHTTPResponse) []FinancialEventGroup {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		if r.JSON200.Payload.FinancialEventGroupList == nil {
+			return nil
+		}
+		return *r.JSON200.Payload.FinancialEventGroupList
+	})
+}
+
 // ListFinancialEventsPages iterates the pages of listFinancialEvents (GET
 // /finances/v0/financialEvents), so that no caller writes the token loop: it
 // calls again for as long as the reply's payload.NextToken gives a token,

@@ -47,6 +47,22 @@ func (c *ClientWithResponses) GetShipmentsPages(ctx context.Context, params *Get
 	})
 }
 
+// GetShipmentsAll iterates the ShipmentData of every page of
+// fulfillmentInboundV0.getShipments, for callers who want the items and not
+// the pages: each item of payload.ShipmentData of each page GetShipmentsPages
+// yields, in order, then the error that ended the pages, if any.
+func (c *ClientWithResponses) GetShipmentsAll(ctx context.Context, params *GetShipmentsParams, reqEditors ...RequestEditorFn) iter.Seq2[InboundShipmentInfo, error] {
+	return paging.Items(c.GetShipmentsPages(ctx, params, reqEditors...), func(r *GetShipmentsHTTPResponse) []InboundShipmentInfo {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		if r.JSON200.Payload.ShipmentData == nil {
+			return nil
+		}
+		return *r.JSON200.Payload.ShipmentData
+	})
+}
+
 // GetShipmentItemsPages iterates the pages of getShipmentItems (GET
 // /fba/inbound/v0/shipmentItems), so that no caller writes the token loop: it
 // calls again for as long as the reply's payload.NextToken gives a token,
@@ -77,5 +93,21 @@ func (c *ClientWithResponses) GetShipmentItemsPages(ctx context.Context, params 
 			return nil
 		}
 		return r.JSON200.Payload.NextToken
+	})
+}
+
+// GetShipmentItemsAll iterates the ItemData of every page of
+// getShipmentItems, for callers who want the items and not the pages: each
+// item of payload.ItemData of each page GetShipmentItemsPages yields, in
+// order, then the error that ended the pages, if any.
+func (c *ClientWithResponses) GetShipmentItemsAll(ctx context.Context, params *GetShipmentItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[InboundShipmentItem, error] {
+	return paging.Items(c.GetShipmentItemsPages(ctx, params, reqEditors...), func(r *GetShipmentItemsHTTPResponse) []InboundShipmentItem {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		if r.JSON200.Payload.ItemData == nil {
+			return nil
+		}
+		return *r.JSON200.Payload.ItemData
 	})
 }

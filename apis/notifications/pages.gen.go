@@ -46,3 +46,19 @@ func (c *ClientWithResponses) GetSubscriptionsPages(ctx context.Context, params 
 		return r.JSON200.Payload.NextToken
 	})
 }
+
+// GetSubscriptionsAll iterates the subscriptions of every page of
+// getSubscriptions, for callers who want the items and not the pages: each
+// item of payload.subscriptions of each page GetSubscriptionsPages yields, in
+// order, then the error that ended the pages, if any.
+func (c *ClientWithResponses) GetSubscriptionsAll(ctx context.Context, params *GetSubscriptionsParams, reqEditors ...RequestEditorFn) iter.Seq2[Subscription, error] {
+	return paging.Items(c.GetSubscriptionsPages(ctx, params, reqEditors...), func(r *GetSubscriptionsHTTPResponse) []Subscription {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		if r.JSON200.Payload.Subscriptions == nil {
+			return nil
+		}
+		return *r.JSON200.Payload.Subscriptions
+	})
+}

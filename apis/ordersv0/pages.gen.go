@@ -47,6 +47,19 @@ func (c *ClientWithResponses) GetOrderItemsPages(ctx context.Context, orderID st
 	})
 }
 
+// GetOrderItemsAll iterates the OrderItems of every page of getOrderItems,
+// for callers who want the items and not the pages: each item of
+// payload.OrderItems of each page GetOrderItemsPages yields, in order, then
+// the error that ended the pages, if any.
+func (c *ClientWithResponses) GetOrderItemsAll(ctx context.Context, orderID string, params *GetOrderItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[OrderItem, error] {
+	return paging.Items(c.GetOrderItemsPages(ctx, orderID, params, reqEditors...), func(r *GetOrderItemsHTTPResponse) []OrderItem {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		return r.JSON200.Payload.OrderItems
+	})
+}
+
 // GetOrderItemsBuyerInfoPages iterates the pages of getOrderItemsBuyerInfo
 // (GET /orders/v0/orders/{orderId}/orderItems/buyerInfo), so that no caller
 // writes the token loop: it calls again for as long as the reply's
@@ -79,6 +92,19 @@ func (c *ClientWithResponses) GetOrderItemsBuyerInfoPages(ctx context.Context, o
 	})
 }
 
+// GetOrderItemsBuyerInfoAll iterates the OrderItems of every page of
+// getOrderItemsBuyerInfo, for callers who want the items and not the pages:
+// each item of payload.OrderItems of each page GetOrderItemsBuyerInfoPages
+// yields, in order, then the error that ended the pages, if any.
+func (c *ClientWithResponses) GetOrderItemsBuyerInfoAll(ctx context.Context, orderID string, params *GetOrderItemsBuyerInfoParams, reqEditors ...RequestEditorFn) iter.Seq2[OrderItemBuyerInfo, error] {
+	return paging.Items(c.GetOrderItemsBuyerInfoPages(ctx, orderID, params, reqEditors...), func(r *GetOrderItemsBuyerInfoHTTPResponse) []OrderItemBuyerInfo {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		return r.JSON200.Payload.OrderItems
+	})
+}
+
 // GetOrdersPages iterates the pages of ordersV0.getOrders (GET
 // /orders/v0/orders), so that no caller writes the token loop: it calls again
 // for as long as the reply's payload.NextToken gives a token, which the next
@@ -107,5 +133,18 @@ func (c *ClientWithResponses) GetOrdersPages(ctx context.Context, params *GetOrd
 			return nil
 		}
 		return r.JSON200.Payload.NextToken
+	})
+}
+
+// GetOrdersAll iterates the Orders of every page of ordersV0.getOrders, for
+// callers who want the items and not the pages: each item of payload.Orders
+// of each page GetOrdersPages yields, in order, then the error that ended the
+// pages, if any.
+func (c *ClientWithResponses) GetOrdersAll(ctx context.Context, params *GetOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[Order, error] {
+	return paging.Items(c.GetOrdersPages(ctx, params, reqEditors...), func(r *GetOrdersHTTPResponse) []Order {
+		if r.JSON200 == nil || r.JSON200.Payload == nil {
+			return nil
+		}
+		return r.JSON200.Payload.Orders
 	})
 }

@@ -45,3 +45,16 @@ func (c *ClientWithResponses) GetReportsPages(ctx context.Context, params *GetRe
 		return r.JSON200.NextToken
 	})
 }
+
+// GetReportsAll iterates the reports of every page of getReports, for callers
+// who want the items and not the pages: each item of reports of each page
+// GetReportsPages yields, in order, then the error that ended the pages, if
+// any.
+func (c *ClientWithResponses) GetReportsAll(ctx context.Context, params *GetReportsParams, reqEditors ...RequestEditorFn) iter.Seq2[Report, error] {
+	return paging.Items(c.GetReportsPages(ctx, params, reqEditors...), func(r *GetReportsHTTPResponse) []Report {
+		if r.JSON200 == nil {
+			return nil
+		}
+		return r.JSON200.Reports
+	})
+}

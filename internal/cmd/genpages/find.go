@@ -232,20 +232,35 @@ func itemsBeside(spec *openapi2.T, root *openapi2.SchemaRef, token []string) []s
 	if n := len(container); n > 0 && strings.EqualFold(container[n-1], "pagination") {
 		container = container[:n-1]
 	}
-	s := at(spec, root, container)
-	if s == nil {
-		return nil
-	}
-	var arrays []string
-	for name, p := range properties(spec, s) {
-		if v := deref(spec, p); v != nil && v.Type.Is("array") {
-			arrays = append(arrays, name)
-		}
+	arrays := listsIn(spec, at(spec, root, container))
+	if len(arrays) == 0 {
+		// The list may sit in the payload beside the token's object
+		// (getInventorySummaries: payload.inventorySummaries, pagination.nextToken).
+		container = append(slices.Clone(container), "payload")
+		arrays = listsIn(spec, at(spec, root, container))
 	}
 	if len(arrays) != 1 {
 		return nil
 	}
 	return append(slices.Clone(container), arrays[0])
+}
+
+// listsIn names the array fields of s, but errors and warnings, which are
+// not the page's items.
+func listsIn(spec *openapi2.T, s *openapi2.Schema) []string {
+	if s == nil {
+		return nil
+	}
+	var arrays []string
+	for name, p := range properties(spec, s) {
+		if strings.EqualFold(name, "errors") || strings.EqualFold(name, "warnings") {
+			continue
+		}
+		if v := deref(spec, p); v != nil && v.Type.Is("array") {
+			arrays = append(arrays, name)
+		}
+	}
+	return arrays
 }
 
 // at is the schema at path under root, nil if there is none.

@@ -197,3 +197,31 @@ func (p *goPackage) isString(typ string) bool {
 	}
 	return false
 }
+
+// elem is the element type of a list field's type (a slice, a pointer to
+// one, or a type of the package declared as one), when it is a plain
+// identifier (a type of the package, or string): an inline struct has no
+// name to yield.
+func (p *goPackage) elem(e ast.Expr) (string, bool) {
+	for range 20 {
+		switch t := e.(type) {
+		case *ast.StarExpr:
+			e = t.X
+		case *ast.Ident:
+			next, ok := p.types[t.Name]
+			if !ok {
+				return "", false
+			}
+			e = next
+		case *ast.ArrayType:
+			id, ok := t.Elt.(*ast.Ident)
+			if !ok || t.Len != nil {
+				return "", false
+			}
+			return id.Name, true
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}

@@ -116,9 +116,7 @@ func resolve(pkg *goPackage, p paged) (*goOp, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: the items %s: %w", p.Name, strings.Join(p.Items, "."), err)
 		}
-		last := rest[len(rest)-1]
-		elem := strings.TrimPrefix(strings.TrimPrefix(last.typ, "*"), "[]")
-		if strings.HasPrefix(strings.TrimPrefix(last.typ, "*"), "[]") && ast.IsExported(elem) && !strings.ContainsAny(elem, "{[.*") {
+		if elem, ok := pkg.elem(rest[len(rest)-1].expr); ok {
 			g.items = append([]field{body}, rest...)
 			g.itemType = elem
 			g.itemsName = p.Items[len(p.Items)-1]
