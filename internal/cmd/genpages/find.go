@@ -17,7 +17,8 @@ import (
 // Go names of its typed package are known.
 type paged struct {
 	paging.Op
-	op *models.Operation
+	op    *models.Operation
+	token *openapi2.Parameter
 }
 
 // skipped is an operation that carries a token-ish field or parameter but
@@ -86,7 +87,7 @@ func find(ms []*models.Model) ([]paged, []skipped, error) {
 			skip = append(skip, skipped{o.Name, fmt.Sprintf("query parameter %s, but no reply field gives a next token", tokens[0].Name)})
 			continue
 		}
-		p := paged{op: o, Op: paging.Op{
+		p := paged{op: o, token: tokens[0], Op: paging.Op{
 			Name: o.Name, Model: o.Model.Name, Package: o.Model.Package,
 			Method: o.Method, Path: o.Path,
 			Param: tokens[0].Name, Status: status, Token: reply.path, Items: reply.items,
