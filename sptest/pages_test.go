@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spapi-go/spapi/internal/paging"
 	"github.com/spapi-go/spapi/sptest"
 )
 
@@ -123,6 +124,69 @@ func TestPagesRefuse(t *testing.T) {
 			}
 			if c.status == 400 && !strings.Contains(string(r.body), `"InvalidInput"`) {
 				t.Errorf("%s, want code InvalidInput", r.body)
+			}
+		})
+	}
+}
+
+// TestPagesEveryOperation: each of the 73 paginated operations of the
+// table gives a token on its first page, takes it back for the second, and
+// refuses a token it did not issue, with 400 InvalidInput naming the
+// parameter.
+func TestPagesEveryOperation(t *testing.T) {
+	ops := paging.Ops()
+	if len(ops) != 73 {
+		t.Fatalf("%d paginated operations, want 73", len(ops))
+	}
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
+	tok := accessToken(t, srv)
+	call := func(op paging.Op, path string, h http.Header) response {
+		t.Helper()
+		var body []byte
+		if op.Method != http.MethodGet {
+			body = []byte(`{}`)
+		}
+		req := mustRequest(t, op.Method, srv.URL()+path, tok, string(body))
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		r := send(t, srv, req)
+		if r.status == http.StatusForbidden { // restricted: an RDT for this path
+			rdt := rdtFor(t, srv, tok, sptest.RestrictedResource{Method: op.Method, Path: strings.Split(path, "?")[0]})
+			req = mustRequest(t, op.Method, srv.URL()+path, rdt, string(body))
+			for k, v := range h {
+				req.Header[k] = v
+			}
+			r = send(t, srv, req)
+		}
+		return r
+	}
+	for _, op := range ops {
+		t.Run(op.Name, func(t *testing.T) {
+			e, ok := modelReplyOf(t, op.Method, op.Path)
+			if !ok {
+				t.Fatal("not in the sandbox table")
+			}
+			path, h := withRequired(e, concrete(op.Path))
+			join := "?"
+			if strings.Contains(path, "?") {
+				join = "&"
+			}
+			r := call(op, path, h)
+			next := tokenAt(t, r.body, strings.Join(op.Token, "."))
+			if r.status != op.Status || next == "" {
+				t.Fatalf("first page: %v, want %d with a token at %s", r, op.Status, strings.Join(op.Token, "."))
+			}
+			second := path + join + url.QueryEscape(op.Param) + "=" + url.QueryEscape(next)
+			for _, s := range op.Set {
+				second = strings.Replace(second, s.Name+"=ATVPDKIKX0DER", s.Name+"="+s.Value, 1)
+			}
+			if r := call(op, second, h); r.status != op.Status || tokenAt(t, r.body, strings.Join(op.Token, ".")) != "" {
+				t.Errorf("second (last) page: %v, want %d without a token", r, op.Status)
+			}
+			r = call(op, path+join+url.QueryEscape(op.Param)+"=bogus", h)
+			if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"InvalidInput"`) || !strings.Contains(string(r.body), op.Param) {
+				t.Errorf("a token not issued: %v, want 400 InvalidInput naming %s", r, op.Param)
 			}
 		})
 	}
