@@ -27,7 +27,7 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PageToken already set in params is
-// where the iteration starts. params is copied when
+// where the iteration starts. params is copied (a shallow copy) when
 // ListContentDocumentAsinRelationsPages is called; the iterator may be ranged
 // over more than once.
 func (c *ClientWithResponses) ListContentDocumentAsinRelationsPages(ctx context.Context, contentReferenceKey string, params *ListContentDocumentAsinRelationsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListContentDocumentAsinRelationsHTTPResponse, error] {
@@ -73,9 +73,9 @@ func (c *ClientWithResponses) ListContentDocumentAsinRelationsAll(ctx context.Co
 // headers in HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A PageToken
-// already set in params is where the iteration starts. params is copied when
-// SearchContentDocumentsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when SearchContentDocumentsPages is called; the iterator may
+// be ranged over more than once.
 func (c *ClientWithResponses) SearchContentDocumentsPages(ctx context.Context, params *SearchContentDocumentsParams, reqEditors ...RequestEditorFn) iter.Seq2[*SearchContentDocumentsHTTPResponse, error] {
 	var firstParams SearchContentDocumentsParams
 	if params != nil {
@@ -120,7 +120,7 @@ func (c *ClientWithResponses) SearchContentDocumentsAll(ctx context.Context, par
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PageToken already set in params is
-// where the iteration starts. params is copied when
+// where the iteration starts. params is copied (a shallow copy) when
 // SearchContentPublishRecordsPages is called; the iterator may be ranged over
 // more than once.
 func (c *ClientWithResponses) SearchContentPublishRecordsPages(ctx context.Context, params *SearchContentPublishRecordsParams, reqEditors ...RequestEditorFn) iter.Seq2[*SearchContentPublishRecordsHTTPResponse, error] {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // headers in HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListInboundShipmentsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListInboundShipmentsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) ListInboundShipmentsPages(ctx context.Context, params *ListInboundShipmentsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListInboundShipmentsHTTPResponse, error] {
 	var firstParams ListInboundShipmentsParams
 	if params != nil {
@@ -73,9 +73,9 @@ func (c *ClientWithResponses) ListInboundShipmentsAll(ctx context.Context, param
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListInventoryPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListInventoryPages is called; the iterator may be ranged
+// over more than once.
 func (c *ClientWithResponses) ListInventoryPages(ctx context.Context, params *ListInventoryParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListInventoryHTTPResponse, error] {
 	var firstParams ListInventoryParams
 	if params != nil {
@@ -118,9 +118,9 @@ func (c *ClientWithResponses) ListInventoryAll(ctx context.Context, params *List
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListOutboundsPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListOutboundsPages is called; the iterator may be ranged
+// over more than once.
 func (c *ClientWithResponses) ListOutboundsPages(ctx context.Context, params *ListOutboundsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListOutboundsHTTPResponse, error] {
 	var firstParams ListOutboundsParams
 	if params != nil {
@@ -166,9 +166,9 @@ func (c *ClientWithResponses) ListOutboundsAll(ctx context.Context, params *List
 // headers in HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListReplenishmentOrdersPages is called; the iterator may be ranged over
-// more than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListReplenishmentOrdersPages is called; the iterator may
+// be ranged over more than once.
 func (c *ClientWithResponses) ListReplenishmentOrdersPages(ctx context.Context, params *ListReplenishmentOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListReplenishmentOrdersHTTPResponse, error] {
 	var firstParams ListReplenishmentOrdersParams
 	if params != nil {

@@ -26,8 +26,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PageToken already set in params is where the iteration starts. params is
-// copied when SearchCatalogItemsPages is called; the iterator may be ranged
-// over more than once.
+// copied (a shallow copy) when SearchCatalogItemsPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) SearchCatalogItemsPages(ctx context.Context, params *SearchCatalogItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*SearchCatalogItemsHTTPResponse, error] {
 	var firstParams SearchCatalogItemsParams
 	if params != nil {

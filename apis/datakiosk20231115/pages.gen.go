@@ -25,8 +25,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // non-2xx reply ends the iteration with client.CheckResponse's
 // *client.APIError; a transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PaginationToken already set in params
-// is where the iteration starts. params is copied when GetQueriesPages is
-// called; the iterator may be ranged over more than once.
+// is where the iteration starts. params is copied (a shallow copy) when
+// GetQueriesPages is called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetQueriesPages(ctx context.Context, params *GetQueriesParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetQueriesHTTPResponse, error] {
 	var firstParams GetQueriesParams
 	if params != nil {

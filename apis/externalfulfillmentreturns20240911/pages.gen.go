@@ -25,8 +25,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // non-2xx reply ends the iteration with client.CheckResponse's
 // *client.APIError; a transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when ListReturnsPages is
-// called; the iterator may be ranged over more than once.
+// where the iteration starts. params is copied (a shallow copy) when
+// ListReturnsPages is called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListReturnsPages(ctx context.Context, params *ListReturnsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListReturnsHTTPResponse, error] {
 	var firstParams ListReturnsParams
 	if params != nil {

@@ -27,8 +27,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when GetShipmentsPages is called; the iterator may be ranged over
-// more than once.
+// is copied (a shallow copy) when GetShipmentsPages is called; the iterator
+// may be ranged over more than once.
 func (c *ClientWithResponses) GetShipmentsPages(ctx context.Context, params *GetShipmentsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetShipmentsHTTPResponse, error] {
 	var firstParams GetShipmentsParams
 	if params != nil {

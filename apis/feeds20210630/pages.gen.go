@@ -25,8 +25,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when GetFeedsPages is called;
-// the iterator may be ranged over more than once.
+// where the iteration starts. params is copied (a shallow copy) when
+// GetFeedsPages is called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetFeedsPages(ctx context.Context, params *GetFeedsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetFeedsHTTPResponse, error] {
 	var firstParams GetFeedsParams
 	if params != nil {

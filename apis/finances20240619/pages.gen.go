@@ -25,8 +25,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when ListBalancesPages is called; the iterator may be ranged over
-// more than once.
+// copied (a shallow copy) when ListBalancesPages is called; the iterator may
+// be ranged over more than once.
 func (c *ClientWithResponses) ListBalancesPages(ctx context.Context, params *ListBalancesParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListBalancesHTTPResponse, error] {
 	var firstParams ListBalancesParams
 	if params != nil {
@@ -72,8 +72,8 @@ func (c *ClientWithResponses) ListBalancesAll(ctx context.Context, params *ListB
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when ListSummaryPages is called; the iterator may be ranged over
-// more than once.
+// copied (a shallow copy) when ListSummaryPages is called; the iterator may
+// be ranged over more than once.
 func (c *ClientWithResponses) ListSummaryPages(ctx context.Context, params *ListSummaryParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListSummaryHTTPResponse, error] {
 	var firstParams ListSummaryParams
 	if params != nil {
@@ -119,9 +119,9 @@ func (c *ClientWithResponses) ListSummaryAll(ctx context.Context, params *ListSu
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListTransactionsPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListTransactionsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) ListTransactionsPages(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListTransactionsHTTPResponse, error] {
 	var firstParams ListTransactionsParams
 	if params != nil {

@@ -27,8 +27,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextTokenForLineItems already set in params is where the iteration starts.
-// params is copied when GetInvoicePages is called; the iterator may be ranged
-// over more than once.
+// params is copied (a shallow copy) when GetInvoicePages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetInvoicePages(ctx context.Context, invoiceIdentifier string, params *GetInvoiceParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetInvoiceHTTPResponse, error] {
 	var firstParams GetInvoiceParams
 	if params != nil {
@@ -74,9 +74,9 @@ func (c *ClientWithResponses) GetInvoiceAll(ctx context.Context, invoiceIdentifi
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetInvoiceHeadersPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetInvoiceHeadersPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetInvoiceHeadersPages(ctx context.Context, params *GetInvoiceHeadersParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetInvoiceHeadersHTTPResponse, error] {
 	var firstParams GetInvoiceHeadersParams
 	if params != nil {

@@ -26,8 +26,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A NextToken already set in params is where the iteration starts.
-// params is copied when ListFinancialEventGroupsPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListFinancialEventGroupsPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListFinancialEventGroupsPages(ctx context.Context, params *ListFinancialEventGroupsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListFinancialEventGroupsHTTPResponse, error] {
 	var firstParams ListFinancialEventGroupsParams
 	if params != nil {
@@ -74,9 +74,9 @@ func (c *ClientWithResponses) ListFinancialEventGroupsAll(ctx context.Context, p
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListFinancialEventsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListFinancialEventsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) ListFinancialEventsPages(ctx context.Context, params *ListFinancialEventsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListFinancialEventsHTTPResponse, error] {
 	var firstParams ListFinancialEventsParams
 	if params != nil {
@@ -108,7 +108,7 @@ func (c *ClientWithResponses) ListFinancialEventsPages(ctx context.Context, para
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when
+// where the iteration starts. params is copied (a shallow copy) when
 // ListFinancialEventsByGroupIDPages is called; the iterator may be ranged
 // over more than once.
 func (c *ClientWithResponses) ListFinancialEventsByGroupIDPages(ctx context.Context, eventGroupID string, params *ListFinancialEventsByGroupIDParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListFinancialEventsByGroupIDHTTPResponse, error] {
@@ -142,7 +142,7 @@ func (c *ClientWithResponses) ListFinancialEventsByGroupIDPages(ctx context.Cont
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when
+// where the iteration starts. params is copied (a shallow copy) when
 // ListFinancialEventsByOrderIDPages is called; the iterator may be ranged
 // over more than once.
 func (c *ClientWithResponses) ListFinancialEventsByOrderIDPages(ctx context.Context, orderID string, params *ListFinancialEventsByOrderIDParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListFinancialEventsByOrderIDHTTPResponse, error] {

@@ -27,7 +27,7 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PaginationToken already set in params
-// is where the iteration starts. params is copied when
+// is where the iteration starts. params is copied (a shallow copy) when
 // GetSelfShipAppointmentSlotsPages is called; the iterator may be ranged over
 // more than once.
 func (c *ClientWithResponses) GetSelfShipAppointmentSlotsPages(ctx context.Context, inboundPlanID string, shipmentID string, params *GetSelfShipAppointmentSlotsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetSelfShipAppointmentSlotsHTTPResponse, error] {
@@ -61,7 +61,7 @@ func (c *ClientWithResponses) GetSelfShipAppointmentSlotsPages(ctx context.Conte
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PaginationToken already set in params
-// is where the iteration starts. params is copied when
+// is where the iteration starts. params is copied (a shallow copy) when
 // ListDeliveryWindowOptionsPages is called; the iterator may be ranged over
 // more than once.
 func (c *ClientWithResponses) ListDeliveryWindowOptionsPages(ctx context.Context, inboundPlanID string, shipmentID string, params *ListDeliveryWindowOptionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListDeliveryWindowOptionsHTTPResponse, error] {
@@ -108,8 +108,8 @@ func (c *ClientWithResponses) ListDeliveryWindowOptionsAll(ctx context.Context, 
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListInboundPlanBoxesPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when ListInboundPlanBoxesPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListInboundPlanBoxesPages(ctx context.Context, inboundPlanID string, params *ListInboundPlanBoxesParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListInboundPlanBoxesHTTPResponse, error] {
 	var firstParams ListInboundPlanBoxesParams
 	if params != nil {
@@ -153,8 +153,8 @@ func (c *ClientWithResponses) ListInboundPlanBoxesAll(ctx context.Context, inbou
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListInboundPlanItemsPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when ListInboundPlanItemsPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListInboundPlanItemsPages(ctx context.Context, inboundPlanID string, params *ListInboundPlanItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListInboundPlanItemsHTTPResponse, error] {
 	var firstParams ListInboundPlanItemsParams
 	if params != nil {
@@ -198,8 +198,8 @@ func (c *ClientWithResponses) ListInboundPlanItemsAll(ctx context.Context, inbou
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A PaginationToken already set in params is where the iteration starts.
-// params is copied when ListInboundPlanPalletsPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListInboundPlanPalletsPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListInboundPlanPalletsPages(ctx context.Context, inboundPlanID string, params *ListInboundPlanPalletsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListInboundPlanPalletsHTTPResponse, error] {
 	var firstParams ListInboundPlanPalletsParams
 	if params != nil {
@@ -243,8 +243,8 @@ func (c *ClientWithResponses) ListInboundPlanPalletsAll(ctx context.Context, inb
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListInboundPlansPages is called; the iterator may be ranged
-// over more than once.
+// is copied (a shallow copy) when ListInboundPlansPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListInboundPlansPages(ctx context.Context, params *ListInboundPlansParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListInboundPlansHTTPResponse, error] {
 	var firstParams ListInboundPlansParams
 	if params != nil {
@@ -291,8 +291,8 @@ func (c *ClientWithResponses) ListInboundPlansAll(ctx context.Context, params *L
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A PaginationToken already set in params is where the iteration starts.
-// params is copied when ListPackingGroupBoxesPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListPackingGroupBoxesPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListPackingGroupBoxesPages(ctx context.Context, inboundPlanID string, packingGroupID string, params *ListPackingGroupBoxesParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListPackingGroupBoxesHTTPResponse, error] {
 	var firstParams ListPackingGroupBoxesParams
 	if params != nil {
@@ -336,8 +336,8 @@ func (c *ClientWithResponses) ListPackingGroupBoxesAll(ctx context.Context, inbo
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A PaginationToken already set in params is where the iteration starts.
-// params is copied when ListPackingGroupItemsPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListPackingGroupItemsPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListPackingGroupItemsPages(ctx context.Context, inboundPlanID string, packingGroupID string, params *ListPackingGroupItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListPackingGroupItemsHTTPResponse, error] {
 	var firstParams ListPackingGroupItemsParams
 	if params != nil {
@@ -381,8 +381,8 @@ func (c *ClientWithResponses) ListPackingGroupItemsAll(ctx context.Context, inbo
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListPackingOptionsPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when ListPackingOptionsPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListPackingOptionsPages(ctx context.Context, inboundPlanID string, params *ListPackingOptionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListPackingOptionsHTTPResponse, error] {
 	var firstParams ListPackingOptionsParams
 	if params != nil {
@@ -426,8 +426,8 @@ func (c *ClientWithResponses) ListPackingOptionsAll(ctx context.Context, inbound
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListPlacementOptionsPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when ListPlacementOptionsPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListPlacementOptionsPages(ctx context.Context, inboundPlanID string, params *ListPlacementOptionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListPlacementOptionsHTTPResponse, error] {
 	var firstParams ListPlacementOptionsParams
 	if params != nil {
@@ -471,8 +471,8 @@ func (c *ClientWithResponses) ListPlacementOptionsAll(ctx context.Context, inbou
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListShipmentBoxesPages is called; the iterator may be ranged
-// over more than once.
+// is copied (a shallow copy) when ListShipmentBoxesPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListShipmentBoxesPages(ctx context.Context, inboundPlanID string, shipmentID string, params *ListShipmentBoxesParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListShipmentBoxesHTTPResponse, error] {
 	var firstParams ListShipmentBoxesParams
 	if params != nil {
@@ -518,7 +518,7 @@ func (c *ClientWithResponses) ListShipmentBoxesAll(ctx context.Context, inboundP
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PaginationToken already set in params
-// is where the iteration starts. params is copied when
+// is where the iteration starts. params is copied (a shallow copy) when
 // ListShipmentContentUpdatePreviewsPages is called; the iterator may be
 // ranged over more than once.
 func (c *ClientWithResponses) ListShipmentContentUpdatePreviewsPages(ctx context.Context, inboundPlanID string, shipmentID string, params *ListShipmentContentUpdatePreviewsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListShipmentContentUpdatePreviewsHTTPResponse, error] {
@@ -565,8 +565,8 @@ func (c *ClientWithResponses) ListShipmentContentUpdatePreviewsAll(ctx context.C
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListShipmentItemsPages is called; the iterator may be ranged
-// over more than once.
+// is copied (a shallow copy) when ListShipmentItemsPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListShipmentItemsPages(ctx context.Context, inboundPlanID string, shipmentID string, params *ListShipmentItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListShipmentItemsHTTPResponse, error] {
 	var firstParams ListShipmentItemsParams
 	if params != nil {
@@ -610,8 +610,8 @@ func (c *ClientWithResponses) ListShipmentItemsAll(ctx context.Context, inboundP
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // PaginationToken already set in params is where the iteration starts. params
-// is copied when ListShipmentPalletsPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when ListShipmentPalletsPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListShipmentPalletsPages(ctx context.Context, inboundPlanID string, shipmentID string, params *ListShipmentPalletsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListShipmentPalletsHTTPResponse, error] {
 	var firstParams ListShipmentPalletsParams
 	if params != nil {
@@ -656,7 +656,7 @@ func (c *ClientWithResponses) ListShipmentPalletsAll(ctx context.Context, inboun
 // reply ends the iteration with client.CheckResponse's *client.APIError; a
 // transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PaginationToken already set in params
-// is where the iteration starts. params is copied when
+// is where the iteration starts. params is copied (a shallow copy) when
 // ListTransportationOptionsPages is called; the iterator may be ranged over
 // more than once.
 func (c *ClientWithResponses) ListTransportationOptionsPages(ctx context.Context, inboundPlanID string, params *ListTransportationOptionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListTransportationOptionsHTTPResponse, error] {

@@ -26,8 +26,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // non-2xx reply ends the iteration with client.CheckResponse's
 // *client.APIError; a transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when GetShipmentsPages is
-// called; the iterator may be ranged over more than once.
+// where the iteration starts. params is copied (a shallow copy) when
+// GetShipmentsPages is called; the iterator may be ranged over more than
+// once.
 func (c *ClientWithResponses) GetShipmentsPages(ctx context.Context, params *GetShipmentsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetShipmentsHTTPResponse, error] {
 	var firstParams GetShipmentsParams
 	if params != nil {
@@ -74,9 +75,9 @@ func (c *ClientWithResponses) GetShipmentsAll(ctx context.Context, params *GetSh
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetShipmentItemsPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetShipmentItemsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetShipmentItemsPages(ctx context.Context, params *GetShipmentItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetShipmentItemsHTTPResponse, error] {
 	var firstParams GetShipmentItemsParams
 	if params != nil {

@@ -26,8 +26,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when GetFeatureInventoryPages is called; the iterator may be ranged
-// over more than once.
+// copied (a shallow copy) when GetFeatureInventoryPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetFeatureInventoryPages(ctx context.Context, featureName string, params *GetFeatureInventoryParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetFeatureInventoryHTTPResponse, error] {
 	var firstParams GetFeatureInventoryParams
 	if params != nil {
@@ -74,8 +74,8 @@ func (c *ClientWithResponses) GetFeatureInventoryAll(ctx context.Context, featur
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A NextToken already set in params is where the iteration starts.
-// params is copied when ListAllFulfillmentOrdersPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListAllFulfillmentOrdersPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListAllFulfillmentOrdersPages(ctx context.Context, params *ListAllFulfillmentOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListAllFulfillmentOrdersHTTPResponse, error] {
 	var firstParams ListAllFulfillmentOrdersParams
 	if params != nil {

@@ -25,8 +25,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // non-2xx reply ends the iteration with client.CheckResponse's
 // *client.APIError; a transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A PageToken already set in params is
-// where the iteration starts. params is copied when ListOrdersPages is
-// called; the iterator may be ranged over more than once.
+// where the iteration starts. params is copied (a shallow copy) when
+// ListOrdersPages is called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListOrdersPages(ctx context.Context, params *ListOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListOrdersHTTPResponse, error] {
 	var firstParams ListOrdersParams
 	if params != nil {

@@ -25,8 +25,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // non-2xx reply ends the iteration with client.CheckResponse's
 // *client.APIError; a transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when GetInvoicesPages is
-// called; the iterator may be ranged over more than once.
+// where the iteration starts. params is copied (a shallow copy) when
+// GetInvoicesPages is called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetInvoicesPages(ctx context.Context, params *GetInvoicesParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetInvoicesHTTPResponse, error] {
 	var firstParams GetInvoicesParams
 	if params != nil {
@@ -72,9 +72,9 @@ func (c *ClientWithResponses) GetInvoicesAll(ctx context.Context, params *GetInv
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetInvoicesExportsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetInvoicesExportsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetInvoicesExportsPages(ctx context.Context, params *GetInvoicesExportsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetInvoicesExportsHTTPResponse, error] {
 	var firstParams GetInvoicesExportsParams
 	if params != nil {

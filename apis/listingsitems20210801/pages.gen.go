@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A PageToken
-// already set in params is where the iteration starts. params is copied when
-// SearchListingsItemsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when SearchListingsItemsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) SearchListingsItemsPages(ctx context.Context, sellerID string, params *SearchListingsItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*SearchListingsItemsHTTPResponse, error] {
 	var firstParams SearchListingsItemsParams
 	if params != nil {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetSubscriptionsPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetSubscriptionsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetSubscriptionsPages(ctx context.Context, params *GetSubscriptionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetSubscriptionsHTTPResponse, error] {
 	var firstParams GetSubscriptionsParams
 	if params != nil {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetOrderItemsPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetOrderItemsPages is called; the iterator may be ranged
+// over more than once.
 func (c *ClientWithResponses) GetOrderItemsPages(ctx context.Context, orderID string, params *GetOrderItemsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetOrderItemsHTTPResponse, error] {
 	var firstParams GetOrderItemsParams
 	if params != nil {
@@ -71,8 +71,8 @@ func (c *ClientWithResponses) GetOrderItemsAll(ctx context.Context, orderID stri
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A NextToken already set in params is where the iteration starts.
-// params is copied when GetOrderItemsBuyerInfoPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when GetOrderItemsBuyerInfoPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetOrderItemsBuyerInfoPages(ctx context.Context, orderID string, params *GetOrderItemsBuyerInfoParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetOrderItemsBuyerInfoHTTPResponse, error] {
 	var firstParams GetOrderItemsBuyerInfoParams
 	if params != nil {
@@ -115,8 +115,8 @@ func (c *ClientWithResponses) GetOrderItemsBuyerInfoAll(ctx context.Context, ord
 // with client.CheckResponse's *client.APIError; a transport error, the
 // context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when GetOrdersPages is called; the iterator may be ranged over more
-// than once.
+// copied (a shallow copy) when GetOrdersPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetOrdersPages(ctx context.Context, params *GetOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetOrdersHTTPResponse, error] {
 	var firstParams GetOrdersParams
 	if params != nil {

@@ -25,8 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // headers in HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetReportsPages is called; the iterator may be ranged over more than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetReportsPages is called; the iterator may be ranged
+// over more than once.
 func (c *ClientWithResponses) GetReportsPages(ctx context.Context, params *GetReportsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetReportsHTTPResponse, error] {
 	var firstParams GetReportsParams
 	if params != nil {

@@ -26,8 +26,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A NextPageToken already set in params is where the iteration starts.
-// params is copied when ListAccountTransactionsPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListAccountTransactionsPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListAccountTransactionsPages(ctx context.Context, params *ListAccountTransactionsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListAccountTransactionsHTTPResponse, error] {
 	var firstParams ListAccountTransactionsParams
 	if params != nil {
@@ -71,8 +71,8 @@ func (c *ClientWithResponses) ListAccountTransactionsAll(ctx context.Context, pa
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A NextPageToken already set in params is where the iteration starts.
-// params is copied when ListTransferSchedulesPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when ListTransferSchedulesPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListTransferSchedulesPages(ctx context.Context, params *ListTransferSchedulesParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListTransferSchedulesHTTPResponse, error] {
 	var firstParams ListTransferSchedulesParams
 	if params != nil {

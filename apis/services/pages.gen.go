@@ -26,8 +26,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextPageToken already set in params is where the iteration starts. params
-// is copied when GetFixedSlotCapacityPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when GetFixedSlotCapacityPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetFixedSlotCapacityPages(ctx context.Context, resourceID string, params *GetFixedSlotCapacityParams, body GetFixedSlotCapacityJSONRequestBody, reqEditors ...RequestEditorFn) iter.Seq2[*GetFixedSlotCapacityHTTPResponse, error] {
 	var firstParams GetFixedSlotCapacityParams
 	if params != nil {
@@ -74,8 +74,8 @@ func (c *ClientWithResponses) GetFixedSlotCapacityAll(ctx context.Context, resou
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextPageToken already set in params is where the iteration starts. params
-// is copied when GetRangeSlotCapacityPages is called; the iterator may be
-// ranged over more than once.
+// is copied (a shallow copy) when GetRangeSlotCapacityPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetRangeSlotCapacityPages(ctx context.Context, resourceID string, params *GetRangeSlotCapacityParams, body GetRangeSlotCapacityJSONRequestBody, reqEditors ...RequestEditorFn) iter.Seq2[*GetRangeSlotCapacityHTTPResponse, error] {
 	var firstParams GetRangeSlotCapacityParams
 	if params != nil {
@@ -121,9 +121,9 @@ func (c *ClientWithResponses) GetRangeSlotCapacityAll(ctx context.Context, resou
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A PageToken
-// already set in params is where the iteration starts. params is copied when
-// GetServiceJobsPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetServiceJobsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetServiceJobsPages(ctx context.Context, params *GetServiceJobsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetServiceJobsHTTPResponse, error] {
 	var firstParams GetServiceJobsParams
 	if params != nil {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextPageToken
-// already set in params is where the iteration starts. params is copied when
-// GetSupplySourcesPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetSupplySourcesPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetSupplySourcesPages(ctx context.Context, params *GetSupplySourcesParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetSupplySourcesHTTPResponse, error] {
 	var firstParams GetSupplySourcesParams
 	if params != nil {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// ListExpectedPayoutsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when ListExpectedPayoutsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) ListExpectedPayoutsPages(ctx context.Context, params *ListExpectedPayoutsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListExpectedPayoutsHTTPResponse, error] {
 	var firstParams ListExpectedPayoutsParams
 	if params != nil {
@@ -73,8 +73,8 @@ func (c *ClientWithResponses) ListExpectedPayoutsAll(ctx context.Context, params
 // non-2xx reply ends the iteration with client.CheckResponse's
 // *client.APIError; a transport error, the context's end or a repeated token
 // (ErrRepeatedPageToken) ends it too. A NextToken already set in params is
-// where the iteration starts. params is copied when ListPayoutsPages is
-// called; the iterator may be ranged over more than once.
+// where the iteration starts. params is copied (a shallow copy) when
+// ListPayoutsPages is called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) ListPayoutsPages(ctx context.Context, params *ListPayoutsParams, reqEditors ...RequestEditorFn) iter.Seq2[*ListPayoutsHTTPResponse, error] {
 	var firstParams ListPayoutsParams
 	if params != nil {

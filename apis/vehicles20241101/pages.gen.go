@@ -25,8 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A PageToken
-// already set in params is where the iteration starts. params is copied when
-// GetVehiclesPages is called; the iterator may be ranged over more than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetVehiclesPages is called; the iterator may be ranged
+// over more than once.
 func (c *ClientWithResponses) GetVehiclesPages(ctx context.Context, params *GetVehiclesParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetVehiclesHTTPResponse, error] {
 	var firstParams GetVehiclesParams
 	if params != nil {

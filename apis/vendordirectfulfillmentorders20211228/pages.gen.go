@@ -26,8 +26,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // headers in HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetOrdersPages is called; the iterator may be ranged over more than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetOrdersPages is called; the iterator may be ranged
+// over more than once.
 func (c *ClientWithResponses) GetOrdersPages(ctx context.Context, params *GetOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetOrdersHTTPResponse, error] {
 	var firstParams GetOrdersParams
 	if params != nil {

@@ -27,8 +27,8 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when GetCustomerInvoicesPages is called; the iterator may be ranged
-// over more than once.
+// copied (a shallow copy) when GetCustomerInvoicesPages is called; the
+// iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetCustomerInvoicesPages(ctx context.Context, params *GetCustomerInvoicesParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetCustomerInvoicesHTTPResponse, error] {
 	var firstParams GetCustomerInvoicesParams
 	if params != nil {
@@ -77,8 +77,8 @@ func (c *ClientWithResponses) GetCustomerInvoicesAll(ctx context.Context, params
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when GetPackingSlipsPages is called; the iterator may be ranged over
-// more than once.
+// copied (a shallow copy) when GetPackingSlipsPages is called; the iterator
+// may be ranged over more than once.
 func (c *ClientWithResponses) GetPackingSlipsPages(ctx context.Context, params *GetPackingSlipsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetPackingSlipsHTTPResponse, error] {
 	var firstParams GetPackingSlipsParams
 	if params != nil {
@@ -127,8 +127,8 @@ func (c *ClientWithResponses) GetPackingSlipsAll(ctx context.Context, params *Ge
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when GetShippingLabelsPages is called; the iterator may be ranged
-// over more than once.
+// copied (a shallow copy) when GetShippingLabelsPages is called; the iterator
+// may be ranged over more than once.
 func (c *ClientWithResponses) GetShippingLabelsPages(ctx context.Context, params *GetShippingLabelsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetShippingLabelsHTTPResponse, error] {
 	var firstParams GetShippingLabelsParams
 	if params != nil {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetPurchaseOrdersPages is called; the iterator may be ranged over more than
-// once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetPurchaseOrdersPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetPurchaseOrdersPages(ctx context.Context, params *GetPurchaseOrdersParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetPurchaseOrdersHTTPResponse, error] {
 	var firstParams GetPurchaseOrdersParams
 	if params != nil {
@@ -74,8 +74,8 @@ func (c *ClientWithResponses) GetPurchaseOrdersAll(ctx context.Context, params *
 // the iteration with client.CheckResponse's *client.APIError; a transport
 // error, the context's end or a repeated token (ErrRepeatedPageToken) ends it
 // too. A NextToken already set in params is where the iteration starts.
-// params is copied when GetPurchaseOrdersStatusPages is called; the iterator
-// may be ranged over more than once.
+// params is copied (a shallow copy) when GetPurchaseOrdersStatusPages is
+// called; the iterator may be ranged over more than once.
 func (c *ClientWithResponses) GetPurchaseOrdersStatusPages(ctx context.Context, params *GetPurchaseOrdersStatusParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetPurchaseOrdersStatusHTTPResponse, error] {
 	var firstParams GetPurchaseOrdersStatusParams
 	if params != nil {

@@ -25,9 +25,9 @@ var ErrRepeatedPageToken = paging.ErrRepeatedToken
 // HTTPResponse. A non-2xx reply ends the iteration with
 // client.CheckResponse's *client.APIError; a transport error, the context's
 // end or a repeated token (ErrRepeatedPageToken) ends it too. A NextToken
-// already set in params is where the iteration starts. params is copied when
-// GetShipmentDetailsPages is called; the iterator may be ranged over more
-// than once.
+// already set in params is where the iteration starts. params is copied (a
+// shallow copy) when GetShipmentDetailsPages is called; the iterator may be
+// ranged over more than once.
 func (c *ClientWithResponses) GetShipmentDetailsPages(ctx context.Context, params *GetShipmentDetailsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetShipmentDetailsHTTPResponse, error] {
 	var firstParams GetShipmentDetailsParams
 	if params != nil {
@@ -74,8 +74,8 @@ func (c *ClientWithResponses) GetShipmentDetailsAll(ctx context.Context, params 
 // iteration with client.CheckResponse's *client.APIError; a transport error,
 // the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A
 // NextToken already set in params is where the iteration starts. params is
-// copied when GetShipmentLabelsPages is called; the iterator may be ranged
-// over more than once.
+// copied (a shallow copy) when GetShipmentLabelsPages is called; the iterator
+// may be ranged over more than once.
 func (c *ClientWithResponses) GetShipmentLabelsPages(ctx context.Context, params *GetShipmentLabelsParams, reqEditors ...RequestEditorFn) iter.Seq2[*GetShipmentLabelsHTTPResponse, error] {
 	var firstParams GetShipmentLabelsParams
 	if params != nil {

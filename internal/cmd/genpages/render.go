@@ -182,7 +182,7 @@ func renderPackage(pkg string, ops []*goOp) ([]byte, error) {
 			fmt.Fprintf(&doc, "With it, the request sends %s and nothing else of params: the operation refuses its other parameters beside a token. ", describeDrop(g))
 		}
 		fmt.Fprintf(&doc, "Each page is the %s as %sWithResponse returns it: the typed body in JSON%d, the request id and rate-limit headers in HTTPResponse. ", g.reply, g.goName, g.Status)
-		fmt.Fprintf(&doc, "A non-2xx reply ends the iteration with client.CheckResponse's *client.APIError; a transport error, the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A %s already set in params is where the iteration starts. params is copied when %sPages is called; the iterator may be ranged over more than once.", g.tokenIn, g.goName)
+		fmt.Fprintf(&doc, "A non-2xx reply ends the iteration with client.CheckResponse's *client.APIError; a transport error, the context's end or a repeated token (ErrRepeatedPageToken) ends it too. A %s already set in params is where the iteration starts. params is copied (a shallow copy) when %sPages is called; the iterator may be ranged over more than once.", g.tokenIn, g.goName)
 		comment(&b, doc.String())
 		fmt.Fprintf(&b, "func (c *ClientWithResponses) %sPages(ctx context.Context, %s, reqEditors ...RequestEditorFn) iter.Seq2[*%s, error] {\n", g.goName, strings.Join(sig, ", "), g.reply)
 		fmt.Fprintf(&b, "\tvar firstParams %s\n\tif params != nil {\n\t\tfirstParams = *params\n\t}\n", g.params)
