@@ -39,10 +39,19 @@ func (s *Server) pages() int {
 // token, or (where the model asks for the same arguments again) whose other
 // parameters differ from those the token was issued for, gets 400
 // InvalidInput, before handle runs. Other operations are handle alone.
-func (s *Server) paged(op *operation, r *http.Request, handle func() reply) reply {
+//
+// An operation that pages by offset (Replenishment's listOffers) gets, on
+// every page, a total of results of Pages times the body's limit, so that
+// an iterator that advances the offset by the limit makes Pages calls; a
+// limit below 1 or a negative offset gets 400 InvalidInput, and a body
+// without a limit the reply as it is.
+func (s *Server) paged(op *operation, r *http.Request, body []byte, handle func() reply) reply {
 	p, ok := paging.Lookup(op.method, op.path)
 	if !ok {
 		return handle()
+	}
+	if p.Offset != nil {
+		return s.pagedByOffset(p, body, handle)
 	}
 	q := r.URL.Query()
 	page, sum := 1, querySum(q, p.Param)
@@ -64,16 +73,53 @@ func (s *Server) paged(op *operation, r *http.Request, handle func() reply) repl
 	if rep.status < 200 || rep.status > 299 || rep.status != p.Status {
 		return rep
 	}
-	next := ""
+	var next json.RawMessage // none: the last page
 	if page < s.pages() {
-		next = fmt.Sprintf("%s%d-%s", pageTokenPrefix, page+1, sum)
+		next, _ = json.Marshal(fmt.Sprintf("%s%d-%s", pageTokenPrefix, page+1, sum))
 	}
-	body, err := setPath(rep.body, p.Token, next)
+	out, err := setPath(rep.body, p.Token, next)
 	if err != nil {
 		return rep // not a JSON object: left as the handler made it
 	}
-	rep.body = body
+	rep.body = out
 	return rep
+}
+
+// pagedByOffset plays the pages of an operation that pages by offset.
+func (s *Server) pagedByOffset(p *paging.Op, body []byte, handle func() reply) reply {
+	limit, lok := intAt(body, p.Limit)
+	offset, ook := intAt(body, p.Offset)
+	switch {
+	case !lok:
+		return handle() // no limit: not a paged request, the reply as it is
+	case limit < 1:
+		return errorReply(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("%s must be an integer of at least 1.", strings.Join(p.Limit, ".")), "")
+	case ook && offset < 0:
+		return errorReply(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("%s must be an integer of at least 0.", strings.Join(p.Offset, ".")), "")
+	}
+	rep := handle()
+	if rep.status != p.Status {
+		return rep
+	}
+	out, err := setPath(rep.body, p.Total, json.RawMessage(strconv.FormatInt(limit*int64(s.pages()), 10)))
+	if err != nil {
+		return rep
+	}
+	rep.body = out
+	return rep
+}
+
+// intAt reads the integer at path in a JSON body.
+func intAt(body []byte, path []string) (int64, bool) {
+	for _, k := range path {
+		_, vals, err := objectOf(body)
+		if err != nil {
+			return 0, false
+		}
+		body = vals[k]
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(body)), 10, 64)
+	return n, err == nil
 }
 
 // refused names what a request that carries a token sends that the
@@ -129,11 +175,14 @@ func parsePageToken(tok string) (page int, sum string, ok bool) {
 	return page, sum, true
 }
 
-// setPath sets the string at path in the JSON object body to value, making
-// the objects on the way, or removes it when value is "" (and the object
-// that held it, if that is left empty). Every other byte keeps its place,
-// keys their order and numbers their digits.
-func setPath(body []byte, path []string, value string) ([]byte, error) {
+// setPath sets the value at path in the JSON object body to value (JSON),
+// making the objects on the way, or removes it when value is nil (and the
+// object that held it, if that is left empty). Every other byte keeps its
+// place, keys their order and numbers their digits.
+func setPath(body []byte, path []string, value json.RawMessage) ([]byte, error) {
+	if len(path) == 0 {
+		return nil, fmt.Errorf("sptest: no path to set")
+	}
 	keys, vals, err := objectOf(body)
 	if err != nil {
 		return nil, err
@@ -142,16 +191,16 @@ func setPath(body []byte, path []string, value string) ([]byte, error) {
 	_, had := vals[k]
 	var nv json.RawMessage
 	switch {
-	case len(path) == 1 && value == "":
+	case len(path) == 1 && value == nil:
 		if !had {
 			return body, nil
 		}
 	case len(path) == 1:
-		nv, _ = json.Marshal(value)
+		nv = value
 	default:
 		child := vals[k]
 		if !had || !bytes.HasPrefix(bytes.TrimSpace(child), []byte("{")) {
-			if value == "" {
+			if value == nil {
 				return body, nil
 			}
 			child = json.RawMessage("{}")
@@ -159,7 +208,7 @@ func setPath(body []byte, path []string, value string) ([]byte, error) {
 		if nv, err = setPath(child, path[1:], value); err != nil {
 			return nil, err
 		}
-		if value == "" && len(path) == 2 && string(nv) == "{}" {
+		if value == nil && len(path) == 2 && string(nv) == "{}" {
 			nv = nil // the token's own object, left empty: gone, as the last page has none
 		}
 	}

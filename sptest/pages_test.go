@@ -129,31 +129,31 @@ func TestPagesRefuse(t *testing.T) {
 	}
 }
 
-// TestPagesEveryOperation: each of the 73 paginated operations of the
-// table gives a token on its first page, takes it back for the second, and
-// refuses a token it did not issue, with 400 InvalidInput naming the
-// parameter.
+// TestPagesEveryOperation: each of the 73 operations of the table that
+// page by token gives a token on its first page, takes it back for the
+// second (the last, by default), and refuses a token it did not issue, with
+// 400 InvalidInput naming the parameter; each of the 2 that page by offset
+// gives a total of Pages times the limit, and refuses a limit of 0.
 func TestPagesEveryOperation(t *testing.T) {
 	ops := paging.Ops()
-	if len(ops) != 73 {
-		t.Fatalf("%d paginated operations, want 73", len(ops))
+	if len(ops) != 75 {
+		t.Fatalf("%d paginated operations, want 75", len(ops))
 	}
 	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
 	tok := accessToken(t, srv)
-	call := func(op paging.Op, path string, h http.Header) response {
+	call := func(op paging.Op, path string, h http.Header, body string) response {
 		t.Helper()
-		var body []byte
-		if op.Method != http.MethodGet {
-			body = []byte(`{}`)
+		if op.Method != http.MethodGet && body == "" {
+			body = `{}`
 		}
-		req := mustRequest(t, op.Method, srv.URL()+path, tok, string(body))
+		req := mustRequest(t, op.Method, srv.URL()+path, tok, body)
 		for k, v := range h {
 			req.Header[k] = v
 		}
 		r := send(t, srv, req)
 		if r.status == http.StatusForbidden { // restricted: an RDT for this path
 			rdt := rdtFor(t, srv, tok, sptest.RestrictedResource{Method: op.Method, Path: strings.Split(path, "?")[0]})
-			req = mustRequest(t, op.Method, srv.URL()+path, rdt, string(body))
+			req = mustRequest(t, op.Method, srv.URL()+path, rdt, body)
 			for k, v := range h {
 				req.Header[k] = v
 			}
@@ -161,6 +161,7 @@ func TestPagesEveryOperation(t *testing.T) {
 		}
 		return r
 	}
+	byOffset := 0
 	for _, op := range ops {
 		t.Run(op.Name, func(t *testing.T) {
 			e, ok := modelReplyOf(t, op.Method, op.Path)
@@ -168,11 +169,28 @@ func TestPagesEveryOperation(t *testing.T) {
 				t.Fatal("not in the sandbox table")
 			}
 			path, h := withRequired(e, concrete(op.Path))
+			if op.Offset != nil {
+				byOffset++
+				r := call(op, path, h, `{"filters":{},"pagination":{"limit":7,"offset":0}}`)
+				var v any
+				_ = json.Unmarshal(r.body, &v)
+				for _, k := range op.Total {
+					v, _ = v.(map[string]any)[k]
+				}
+				if r.status != op.Status || v != float64(14) {
+					t.Errorf("%v: total %v, want %d and 2 pages of 7 (14)", r, v, op.Status)
+				}
+				r = call(op, path, h, `{"filters":{},"pagination":{"limit":0,"offset":0}}`)
+				if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "pagination.limit") {
+					t.Errorf("limit 0: %v, want 400 naming pagination.limit", r)
+				}
+				return
+			}
 			join := "?"
 			if strings.Contains(path, "?") {
 				join = "&"
 			}
-			r := call(op, path, h)
+			r := call(op, path, h, "")
 			next := tokenAt(t, r.body, strings.Join(op.Token, "."))
 			if r.status != op.Status || next == "" {
 				t.Fatalf("first page: %v, want %d with a token at %s", r, op.Status, strings.Join(op.Token, "."))
@@ -181,13 +199,16 @@ func TestPagesEveryOperation(t *testing.T) {
 			for _, s := range op.Set {
 				second = strings.Replace(second, s.Name+"=ATVPDKIKX0DER", s.Name+"="+s.Value, 1)
 			}
-			if r := call(op, second, h); r.status != op.Status || tokenAt(t, r.body, strings.Join(op.Token, ".")) != "" {
+			if r := call(op, second, h, ""); r.status != op.Status || tokenAt(t, r.body, strings.Join(op.Token, ".")) != "" {
 				t.Errorf("second (last) page: %v, want %d without a token", r, op.Status)
 			}
-			r = call(op, path+join+url.QueryEscape(op.Param)+"=bogus", h)
+			r = call(op, path+join+url.QueryEscape(op.Param)+"=bogus", h, "")
 			if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"InvalidInput"`) || !strings.Contains(string(r.body), op.Param) {
 				t.Errorf("a token not issued: %v, want 400 InvalidInput naming %s", r, op.Param)
 			}
 		})
+	}
+	if byOffset != 2 {
+		t.Errorf("%d operations page by offset, want 2", byOffset)
 	}
 }

@@ -108,8 +108,10 @@ type Options struct {
 	// means 2): the reply of each page but the last carries a token for the
 	// next, in the operation's token field (searchOrders'
 	// pagination.nextToken, getOrders' payload.NextToken, ...), and the last
-	// carries none, so a loop that follows tokens ends. A token the fake did
-	// not issue, or parameters the operation refuses beside a token, get 400
+	// carries none, so a loop that follows tokens ends; the two that page by
+	// offset (Replenishment's listOffers and listOfferMetrics) state a
+	// total of Pages times the request's limit. A token the fake did not
+	// issue, or parameters the operation refuses beside a token, get 400
 	// InvalidInput.
 	Pages int
 

@@ -28,6 +28,7 @@ import (
 	"github.com/spapi-go/spapi/apis/notifications"
 	"github.com/spapi-go/spapi/apis/orders20260101"
 	"github.com/spapi-go/spapi/apis/ordersv0"
+	"github.com/spapi-go/spapi/apis/replenishment20221107"
 	"github.com/spapi-go/spapi/apis/reports20210630"
 	"github.com/spapi-go/spapi/apis/sellerwallet20240301"
 	"github.com/spapi-go/spapi/apis/services"
@@ -42,7 +43,7 @@ import (
 	"github.com/spapi-go/spapi/apis/vendorshipments"
 )
 
-// pagedCases run each of the 73 generated page iterators, by operation.
+// pagedCases run each of the 75 generated page iterators, by operation.
 var pagedCases = []pagedCase{
 	{"GetShipmentDetails", func(ctx context.Context, c *client.Client) (pagedRun, error) {
 		cl, err := vendorshipments.New(c)
@@ -1242,6 +1243,64 @@ var pagedCases = []pagedCase{
 			},
 			items: func(yield func(any, error) bool) {
 				for it, err := range cl.ListInventoryAll(ctx, &params) {
+					if !yield(it, err) {
+						return
+					}
+				}
+			},
+		}, nil
+	}},
+	{"listOfferMetrics", func(ctx context.Context, c *client.Client) (pagedRun, error) {
+		cl, err := replenishment20221107.New(c)
+		if err != nil {
+			return pagedRun{}, err
+		}
+		var body replenishment20221107.ListOfferMetricsJSONRequestBody
+		fillPageArg(&body)
+		body.Pagination.Limit = pageLimit
+		return pagedRun{
+			pages: func(yield func([]byte, error) bool) {
+				for p, err := range cl.ListOfferMetricsPages(ctx, body) {
+					var body []byte
+					if p != nil {
+						body = p.Body
+					}
+					if !yield(body, err) {
+						return
+					}
+				}
+			},
+			items: func(yield func(any, error) bool) {
+				for it, err := range cl.ListOfferMetricsAll(ctx, body) {
+					if !yield(it, err) {
+						return
+					}
+				}
+			},
+		}, nil
+	}},
+	{"listOffers", func(ctx context.Context, c *client.Client) (pagedRun, error) {
+		cl, err := replenishment20221107.New(c)
+		if err != nil {
+			return pagedRun{}, err
+		}
+		var body replenishment20221107.ListOffersJSONRequestBody
+		fillPageArg(&body)
+		body.Pagination.Limit = pageLimit
+		return pagedRun{
+			pages: func(yield func([]byte, error) bool) {
+				for p, err := range cl.ListOffersPages(ctx, body) {
+					var body []byte
+					if p != nil {
+						body = p.Body
+					}
+					if !yield(body, err) {
+						return
+					}
+				}
+			},
+			items: func(yield func(any, error) bool) {
+				for it, err := range cl.ListOffersAll(ctx, body) {
 					if !yield(it, err) {
 						return
 					}

@@ -119,17 +119,19 @@ func jsonAt(body []byte, path []string) any {
 	return v
 }
 
-// TestPagesEveryIterator: each of the 73 paginated operations' iterators,
-// against sptest giving 3 pages, yields exactly 3 pages and stops; each
-// request after the first sends the token of the reply before it in the
-// operation's parameter, and its other parameters are those of the first
-// request (keep) or only the required ones (drop), as the table says; an
-// item iterator yields every item of every page.
+// TestPagesEveryIterator: each of the 75 paginated operations' iterators,
+// against sptest giving 3 pages, yields exactly 3 pages and stops; for the
+// 73 that page by token, each request after the first sends the token of
+// the reply before it in the operation's parameter, and its other
+// parameters are those of the first request (keep) or only the required
+// ones (drop), as the table says; for the 2 that page by offset, the
+// offsets are 0, the limit, twice the limit; an item iterator yields every
+// item of every page.
 func TestPagesEveryIterator(t *testing.T) {
 	const pages = 3
 	ops := paging.Ops()
-	if len(ops) != 73 || len(pagedCases) != len(ops) {
-		t.Fatalf("%d paginated operations, %d iterators; want 73 of each", len(ops), len(pagedCases))
+	if len(ops) != 75 || len(pagedCases) != len(ops) {
+		t.Fatalf("%d paginated operations, %d iterators; want 75 of each", len(ops), len(pagedCases))
 	}
 	srv := sptest.Start(t, sptest.Options{NoRateLimit: true, Pages: pages})
 	c := opClient(t, srv, func(cfg *client.Config) { cfg.NoRateLimit = true })
@@ -165,14 +167,25 @@ func TestPagesEveryIterator(t *testing.T) {
 				t.Fatalf("%d pages, want %d", len(bodies), pages)
 			}
 			var qs []url.Values
+			var sent [][]byte
 			for _, r := range srv.Requests() {
 				if r.Op == op.Name {
 					q, _ := url.ParseQuery(r.RawQuery)
 					qs = append(qs, q)
+					sent = append(sent, r.Body)
 				}
 			}
 			if len(qs) != pages {
 				t.Fatalf("sptest saw %d requests, want %d", len(qs), pages)
+			}
+			if op.Offset != nil {
+				for i, b := range sent {
+					if got := jsonAt(b, op.Offset); got != float64(i*pageLimit) || jsonAt(b, op.Limit) != float64(pageLimit) {
+						t.Errorf("request %d: offset %v limit %v, want %d and %d", i+1, got, jsonAt(b, op.Limit), i*pageLimit, pageLimit)
+					}
+				}
+				checkItems(t, op, run, bodies, &withItems, &itemsSeen)
+				return
 			}
 			if qs[0].Has(op.Param) {
 				t.Errorf("first request sends %s", op.Param)
@@ -214,37 +227,47 @@ func TestPagesEveryIterator(t *testing.T) {
 			if jsonAt(bodies[pages-1], op.Token) != nil {
 				t.Errorf("last page has a token: %.300s", bodies[pages-1])
 			}
-			if run.items == nil {
-				return
-			}
-			withItems++
-			want := 0
-			for _, b := range bodies {
-				list, _ := jsonAt(b, op.Items).([]any)
-				want += len(list)
-			}
-			got := 0
-			for _, err := range run.items {
-				if err != nil {
-					t.Fatalf("items: %v", err)
-				}
-				got++
-			}
-			if got != want {
-				t.Errorf("%d items, want %d (%s of %d pages)", got, want, strings.Join(op.Items, "."), pages)
-			}
-			itemsSeen += got
+			checkItems(t, op, run, bodies, &withItems, &itemsSeen)
 		})
 	}
 	for name := range byName {
 		t.Errorf("%s paginates, but has no iterator", name)
 	}
-	// 69 operations have one list per page; getSupplySources' is a list of
+	// 71 operations have one list per page; getSupplySources' is a list of
 	// an inline struct, which has no type name to yield.
-	if withItems != 68 || itemsSeen == 0 {
-		t.Errorf("%d item iterators yielding %d items, want 68 yielding some", withItems, itemsSeen)
+	if withItems != 70 || itemsSeen == 0 {
+		t.Errorf("%d item iterators yielding %d items, want 70 yielding some", withItems, itemsSeen)
 	}
 }
+
+// checkItems checks that an item iterator yields every item of bodies, the
+// pages its page iterator gave.
+func checkItems(t *testing.T, op paging.Op, run pagedRun, bodies [][]byte, withItems, itemsSeen *int) {
+	t.Helper()
+	if run.items == nil {
+		return
+	}
+	*withItems++
+	want := 0
+	for _, b := range bodies {
+		list, _ := jsonAt(b, op.Items).([]any)
+		want += len(list)
+	}
+	got := 0
+	for _, err := range run.items {
+		if err != nil {
+			t.Fatalf("items: %v", err)
+		}
+		got++
+	}
+	if got != want {
+		t.Errorf("%d items, want %d (%s of %d pages)", got, want, strings.Join(op.Items, "."), len(bodies))
+	}
+	*itemsSeen += got
+}
+
+// pageLimit is the page size of the operations that page by offset.
+const pageLimit = 10
 
 // maps is q without key.
 func maps(q url.Values, key string) url.Values {

@@ -2,7 +2,7 @@
 
 package paging
 
-// ops are the 73 paginated operations of api/models, by name.
+// ops are the 75 paginated operations of api/models, by name.
 var ops = []Op{
 	{
 		Name: "GetShipmentDetails", Model: "vendorShipments", Package: "vendorshipments",
@@ -363,6 +363,22 @@ var ops = []Op{
 		Items:  []string{"inventory"},
 		Others: Keep,
 		Source: "default: the other parameters are sent again",
+	},
+	{
+		Name: "listOfferMetrics", Model: "replenishment-2022-11-07", Package: "replenishment20221107",
+		Method: "POST", Path: "/replenishment/2022-11-07/offers/metrics/search",
+		Status: 200, Offset: []string{"pagination", "offset"}, Limit: []string{"pagination", "limit"}, Total: []string{"pagination", "totalResults"},
+		Items:  []string{"offers"},
+		Others: Keep,
+		Source: "offset: the body is sent again with the next offset",
+	},
+	{
+		Name: "listOffers", Model: "replenishment-2022-11-07", Package: "replenishment20221107",
+		Method: "POST", Path: "/replenishment/2022-11-07/offers/search",
+		Status: 200, Offset: []string{"pagination", "offset"}, Limit: []string{"pagination", "limit"}, Total: []string{"pagination", "totalResults"},
+		Items:  []string{"offers"},
+		Others: Keep,
+		Source: "offset: the body is sent again with the next offset",
 	},
 	{
 		Name: "listOrders", Model: "fulfillmentOutbound_2026-07-04", Package: "fulfillmentoutbound20260704",

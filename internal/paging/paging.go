@@ -58,13 +58,21 @@ type Op struct {
 	Model, Package string
 	// Method and Path are the HTTP method and path template.
 	Method, Path string
-	// Param is the query parameter that takes the token ("paginationToken").
+	// Param is the query parameter that takes the token ("paginationToken");
+	// empty for an operation that pages by offset.
 	Param string
 	// Status is the 2xx status whose body carries the token.
 	Status int
 	// Token is the JSON path of the reply field that carries the next
 	// page's token (["pagination", "nextToken"]); the last page has none.
+	// Nil for an operation that pages by offset.
 	Token []string
+	// Offset and Limit are the JSON paths, in the request body, of the
+	// offset and the page size of an operation that pages by offset rather
+	// than by token (Replenishment's listOffers: ["pagination", "offset"]),
+	// and Total the path of the reply's total count of results; nil for
+	// the others.
+	Offset, Limit, Total []string
 	// Items is the JSON path of the page's list of items, where the page
 	// has exactly one list beside its token; nil otherwise.
 	Items []string
@@ -142,6 +150,40 @@ func Pages[R any](ctx context.Context, op string, start *string, call func(ctx c
 			tok := *t
 			seen[tok] = true
 			token = &tok
+		}
+	}
+}
+
+// Offsets iterates the pages of an operation that pages by offset: it
+// calls call with offset, then offset+limit, and so on, for as long as the
+// reply's total (nil: unknown) says there are more results. A limit below 1
+// is an error wrapping invalid (client.ErrInvalidRequest), before anything
+// is sent. Errors end the iteration as in Pages.
+func Offsets[R any](ctx context.Context, op string, invalid error, offset, limit int64, call func(ctx context.Context, offset int64) (R, error), total func(R) *int64) iter.Seq2[R, error] {
+	return func(yield func(R, error) bool) {
+		var zero R
+		if limit < 1 || offset < 0 {
+			yield(zero, fmt.Errorf("%s: %w: pagination limit %d and offset %d: the limit must be at least 1 and the offset at least 0", op, invalid, limit, offset))
+			return
+		}
+		for page := 1; ; page++ {
+			if err := ctx.Err(); err != nil {
+				yield(zero, fmt.Errorf("%s: page %d: %w", op, page, err))
+				return
+			}
+			r, err := call(ctx, offset)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+			t := total(r)
+			if t == nil || offset+limit >= *t {
+				return
+			}
+			offset += limit
 		}
 	}
 }

@@ -84,6 +84,7 @@ func TestPages(t *testing.T) {
 
 func TestPagesContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	f := &fake{replies: []string{"a", "b", "c", "d"}, errAt: -1}
 	n := 0
 	var last error
@@ -136,7 +137,9 @@ func TestItems(t *testing.T) {
 func TestTable(t *testing.T) {
 	seen := map[string]bool{}
 	for i, op := range Ops() {
-		if op.Param == "" || len(op.Token) == 0 || op.Status < 200 || op.Status > 299 || op.Package == "" {
+		byToken := op.Param != "" && len(op.Token) > 0 && op.Offset == nil
+		byOffset := op.Param == "" && op.Token == nil && op.Offset != nil && op.Limit != nil && op.Total != nil
+		if byToken == byOffset || op.Status < 200 || op.Status > 299 || op.Package == "" {
 			t.Errorf("%+v is incomplete", op)
 		}
 		if i > 0 && Ops()[i-1].Name >= op.Name {
@@ -149,5 +152,44 @@ func TestTable(t *testing.T) {
 	}
 	if _, ok := Lookup("GET", "/orders/v0/orders/{orderId}"); ok {
 		t.Error("getOrder is no list")
+	}
+}
+
+func TestOffsets(t *testing.T) {
+	invalid := errors.New("invalid request")
+	for _, c := range []struct {
+		name          string
+		offset, limit int64
+		total         int64 // -1: none
+		sent          []int64
+		wantErr       error
+	}{
+		{"three pages", 0, 10, 25, []int64{0, 10, 20}, nil},
+		{"exact", 0, 10, 20, []int64{0, 10}, nil},
+		{"from an offset", 10, 10, 25, []int64{10, 20}, nil},
+		{"no total", 0, 10, -1, []int64{0}, nil},
+		{"empty", 0, 10, 0, []int64{0}, nil},
+		{"limit 0", 0, 0, 25, nil, invalid},
+		{"negative offset", -1, 10, 25, nil, invalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var sent []int64
+			call := func(_ context.Context, off int64) (int64, error) { sent = append(sent, off); return off, nil }
+			total := func(int64) *int64 {
+				if c.total < 0 {
+					return nil
+				}
+				return &c.total
+			}
+			var last error
+			for _, err := range Offsets(context.Background(), "listX", invalid, c.offset, c.limit, call, total) {
+				if err != nil {
+					last = err
+				}
+			}
+			if !slices.Equal(sent, c.sent) || !errors.Is(last, c.wantErr) || (c.wantErr == nil) != (last == nil) {
+				t.Errorf("sent %v, err %v; want %v, %v", sent, last, c.sent, c.wantErr)
+			}
+		})
 	}
 }

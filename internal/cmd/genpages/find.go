@@ -77,6 +77,13 @@ func find(ms []*models.Model) ([]paged, []skipped, error) {
 		}
 		switch {
 		case len(tokens) == 0 && reply == nil:
+			p, err := byOffset(o, params)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", o.Name, err)
+			}
+			if p != nil {
+				out = append(out, *p)
+			}
 			continue
 		case len(tokens) > 1:
 			return nil, nil, fmt.Errorf("%s: %d token parameters", o.Name, len(tokens))
@@ -123,10 +130,90 @@ func find(ms []*models.Model) ([]paged, []skipped, error) {
 	return out, skip, nil
 }
 
+// byOffset reads an operation that pages by offset: its body has integer
+// fields offset and limit in one object (Replenishment's
+// pagination.offset and pagination.limit), and its 2xx reply an integer
+// total... field (pagination.totalResults). It returns nil for any other
+// operation.
+func byOffset(o *models.Operation, params []*openapi2.Parameter) (*paged, error) {
+	var body *openapi2.SchemaRef
+	for _, p := range params {
+		if p.In == "body" {
+			body = p.Schema
+		}
+	}
+	if body == nil {
+		return nil, nil
+	}
+	var offset, limit [][]string
+	walk(o.Model.Spec, body, nil, 0, map[string]bool{}, func(path []string, s *openapi2.Schema) {
+		if !s.Type.Is("integer") {
+			return
+		}
+		switch path[len(path)-1] {
+		case "offset":
+			offset = append(offset, slices.Clone(path))
+		case "limit":
+			limit = append(limit, slices.Clone(path))
+		}
+	})
+	if len(offset) != 1 || len(limit) != 1 || !slices.Equal(offset[0][:len(offset[0])-1], limit[0][:len(limit[0])-1]) {
+		return nil, nil
+	}
+	codes := twoHundreds(o)
+	for _, code := range codes {
+		r := o.Op.Responses.Value(code)
+		if r == nil || r.Schema == nil {
+			continue
+		}
+		var total [][]string
+		walk(o.Model.Spec, r.Schema, nil, 0, map[string]bool{}, func(path []string, s *openapi2.Schema) {
+			if s.Type.Is("integer") && strings.HasPrefix(strings.ToLower(path[len(path)-1]), "total") {
+				total = append(total, slices.Clone(path))
+			}
+		})
+		if len(total) != 1 {
+			continue
+		}
+		status, err := strconv.Atoi(code)
+		if err != nil {
+			return nil, err
+		}
+		return &paged{op: o, Op: paging.Op{
+			Name: o.Name, Model: o.Model.Name, Package: o.Model.Package,
+			Method: o.Method, Path: o.Path, Status: status,
+			Offset: offset[0], Limit: limit[0], Total: total[0],
+			Items:  itemsBeside(o.Model.Spec, r.Schema, total[0]),
+			Others: paging.Keep,
+			Source: "offset: the body is sent again with the next offset",
+		}}, nil
+	}
+	return nil, nil
+}
+
+// twoHundreds are o's 2xx response codes, sorted.
+func twoHundreds(o *models.Operation) []string {
+	var codes []string
+	if o.Op.Responses == nil {
+		return nil
+	}
+	for code := range o.Op.Responses.Map() {
+		if strings.HasPrefix(code, "2") {
+			codes = append(codes, code)
+		}
+	}
+	slices.Sort(codes)
+	return codes
+}
+
 // policy reads from the token parameter's and the operation's descriptions
 // whether the other parameters are dropped with a token.
 func policy(o *models.Operation, token *openapi2.Parameter) (paging.Policy, string) {
-	for _, text := range []string{token.Description, o.Op.Description} {
+	texts := []string{o.Op.Description}
+	if token != nil {
+		texts = append([]string{token.Description}, texts...)
+	}
+	for _, text := range texts {
 		low := strings.ToLower(text)
 		for _, ph := range dropPhrases {
 			if i := strings.Index(low, ph); i >= 0 {

@@ -30,13 +30,23 @@ func realOps(t *testing.T) ([]paged, []skipped) {
 	return found, skip
 }
 
-// TestFind: of the 370 operations, 73 paginate by the convention; the
-// keep/drop table is what the models' words give; the two operations with a
-// reply token but no parameter to send it in are skipped, saying why.
+// TestFind: of the 370 operations, 73 paginate by token and 2 by offset;
+// the keep/drop table is what the models' words give; the two operations
+// with a reply token but no parameter to send it in are skipped, saying
+// why.
 func TestFind(t *testing.T) {
 	found, skip := realOps(t)
-	if len(found) != 73 {
-		t.Errorf("%d paginated operations, want 73", len(found))
+	byOffset := 0
+	for _, p := range found {
+		if p.Offset != nil {
+			byOffset++
+			if got := strings.Join(p.Offset, ".") + " " + strings.Join(p.Limit, ".") + " " + strings.Join(p.Total, ".") + " " + strings.Join(p.Items, "."); got != "pagination.offset pagination.limit pagination.totalResults offers" {
+				t.Errorf("%s: %s, want pagination.offset pagination.limit pagination.totalResults offers", p.Name, got)
+			}
+		}
+	}
+	if len(found) != 75 || byOffset != 2 {
+		t.Errorf("%d paginated operations, %d by offset; want 75 and 2", len(found), byOffset)
 	}
 	got := map[string]paged{}
 	for _, p := range found {
@@ -86,7 +96,7 @@ func TestFind(t *testing.T) {
 		if p.Others == paging.Drop {
 			drop = append(drop, p.Name)
 		}
-		if !strings.HasPrefix(p.Source, "model: ") && !strings.HasPrefix(p.Source, "default: ") && !strings.HasPrefix(p.Source, "override: ") {
+		if !strings.HasPrefix(p.Source, "model: ") && !strings.HasPrefix(p.Source, "default: ") && !strings.HasPrefix(p.Source, "override: ") && !strings.HasPrefix(p.Source, "offset: ") {
 			t.Errorf("%s: source %q says not where the policy comes from", p.Name, p.Source)
 		}
 	}
@@ -191,7 +201,7 @@ func maps() map[string]override {
 // genpages writes from the committed models and apis/.
 func TestUpToDate(t *testing.T) {
 	if testing.Short() {
-		t.Skip("parses 33 generated packages")
+		t.Skip("parses 34 generated packages")
 	}
 	found, _ := realOps(t)
 	files, err := generate(found, "../../../apis")
@@ -205,8 +215,8 @@ func TestUpToDate(t *testing.T) {
 	files["../../paging/paging.gen.go"] = table
 	files["../../../test/pages_gen_test.go"] = files["test"]
 	delete(files, "test")
-	if n := len(files); n != 33+2 {
-		t.Errorf("%d files, want 33 packages, the table and the test", n)
+	if n := len(files); n != 34+2 {
+		t.Errorf("%d files, want 34 packages, the table and the test", n)
 	}
 	for name, want := range files {
 		got, err := os.ReadFile(name)

@@ -50,6 +50,9 @@ func renderTest(ops []*goOp, pkgs map[string]*goPackage) ([]byte, error) {
 				continue
 			}
 			fmt.Fprintf(&b, "\t\tvar %s %s\n\t\tfillPageArg(&%s)\n", a.name, qualify(g.Package, pkg, a.typ), a.name)
+			if g.Offset != nil && a.name == g.body {
+				fmt.Fprintf(&b, "\t\t%s.%s = pageLimit\n", a.name, fieldPath(g.limit))
+			}
 			pass = append(pass, a.name)
 		}
 		args := strings.Join(pass, ", ")
