@@ -13,8 +13,9 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 # is part of what ships); warn: they are printed as warnings.
 VULNCHECK_STDLIB ?= error
 # Paths that go generate writes.
-GENERATED := gen internal/ops apis sptest/sandbox.gen.json sptest/validate.gen.json test/typedclients_gen_test.go \
-	marketplace/marketplaces.gen.go internal/marketplaces/table.gen.go notification feed/listings/listings.gen.go report/*/*.gen.go
+GENERATED := gen internal/ops internal/paging/paging.gen.go apis sptest/sandbox.gen.json sptest/validate.gen.json \
+	test/typedclients_gen_test.go test/pages_gen_test.go marketplace/marketplaces.gen.go internal/marketplaces/table.gen.go \
+	notification feed/listings/listings.gen.go report/*/*.gen.go
 FUZZTIME ?= 10s
 
 .PHONY: all generate check-generate models test vet lint bench fuzz vulncheck vulndb

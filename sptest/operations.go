@@ -24,7 +24,7 @@ func (s *Server) handleSPAPI(op *operation, r *http.Request, body []byte) reply 
 		if res, ok := s.authorize(op, p, r); !ok {
 			rep = *denied("")
 		} else {
-			rep = s.handleOp(op, p, res, r, body)
+			rep = s.paged(op, r, body, func() reply { return s.handleOp(op, p, res, r, body) })
 		}
 	}
 	if b != nil && rep.status >= 200 && rep.status < 500 && rep.status != http.StatusTooManyRequests {

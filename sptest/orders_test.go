@@ -35,7 +35,8 @@ func orderItemsJSON(id, buyer string) string {
 // TestOrdersPII checks getOrders and getOrderItems: PII only for the
 // dataElements an RDT names, none with the LWA access token.
 func TestOrdersPII(t *testing.T) {
-	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
+	// One page: the bodies below are the last page's, with no NextToken.
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true, Pages: 1})
 	tok := accessToken(t, srv)
 	const ordersPath = "/orders/v0/orders"
 	itemsPath := ordersPath + "/" + orderID + "/orderItems"

@@ -107,6 +107,16 @@ type Options struct {
 	// AuthCodeLifetime is how long a consent page's spapi_oauth_code
 	// works at LWA (see ConsentURL); default Amazon's 5 minutes.
 	AuthCodeLifetime time.Duration
+	// Pages is how many pages every paginated list operation gives (0
+	// means 2): the reply of each page but the last carries a token for the
+	// next, in the operation's token field (searchOrders'
+	// pagination.nextToken, getOrders' payload.NextToken, ...), and the last
+	// carries none, so a loop that follows tokens ends; the two that page by
+	// offset (Replenishment's listOffers and listOfferMetrics) state a
+	// total of Pages times the request's limit. A token the fake did not
+	// issue, or parameters the operation refuses beside a token, get 400
+	// InvalidInput.
+	Pages int
 
 	// Now is the clock for token expiry; default time.Now. The token buckets
 	// always use the real clock.
