@@ -13,7 +13,6 @@ import (
 	"github.com/spapi-go/spapi/notification"
 )
 
-
 // deliveryBuffer is how many undelivered notifications a destination's
 // channel holds; Notify fails rather than block when it is full.
 const deliveryBuffer = 256
