@@ -2,6 +2,7 @@ package test
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -103,6 +104,10 @@ func setText(f reflect.Value, text string) {
 		}
 	case reflect.String:
 		f.SetString(text)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			f.SetInt(n)
+		}
 	case reflect.Slice:
 		if f.Type().Elem().Kind() != reflect.String {
 			return
