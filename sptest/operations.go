@@ -63,6 +63,9 @@ func (s *Server) authorize(op *operation, p principal, r *http.Request) ([]Restr
 // handleOp answers an authorized request for op; res are the RDT resources
 // that cover it (none for the LWA access token).
 func (s *Server) handleOp(op *operation, p principal, res []RestrictedResource, r *http.Request, body []byte) reply {
+	if rep, ok := s.handleJob(op, r, body); ok {
+		return rep
+	}
 	path := r.URL.Path
 	switch op.name {
 	case opCreateRestrictedDataToken:

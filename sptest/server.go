@@ -140,6 +140,8 @@ type Server struct {
 	access   map[string]*accessToken
 	rdts     map[string]*rdtEntry
 	rdtOrder []string
+
+	jobs jobState // reports, feeds, Data Kiosk queries and their document host (jobs.go)
 }
 
 type opStatus struct {
@@ -205,6 +207,7 @@ func (s *Server) Close() {
 		s.cancel()
 		s.ts.CloseClientConnections()
 		s.ts.Close()
+		s.closeJobs()
 		s.running.Wait()
 	})
 }
@@ -269,7 +272,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var rep reply
 	switch {
 	case fault != nil && fault.Status != 0:
-		rep = faultReply(op, fault)
+		rep = s.gatedFaultReply(op, entry, r, fault)
 	case (err != nil || tooLarge) && op == opLWA:
 		rep = lwaError(http.StatusBadRequest, "invalid_request", "The request body could not be read")
 	case err != nil:
