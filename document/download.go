@@ -2,6 +2,7 @@ package document
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -111,7 +112,17 @@ func Open(ctx context.Context, rawURL, compression string, opts Options) (*Reade
 		}
 		d.gzipped, text = true, d.gz
 	}
-	d.r = transform.NewReader(text, dec)
+	if dec != nil {
+		d.r = transform.NewReader(text, dec)
+		return d, nil
+	}
+	// UTF-8: no transform (a copy less per byte), only the BOM dropped.
+	// bufio reads straight into a large p once its buffer is empty.
+	bt := bufio.NewReaderSize(text, 4096)
+	if p, _ := bt.Peek(3); bytes.Equal(p, []byte{0xef, 0xbb, 0xbf}) {
+		_, _ = bt.Discard(3)
+	}
+	d.r = bt
 	return d, nil
 }
 
