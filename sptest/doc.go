@@ -36,6 +36,15 @@
 //     header or body gets 400 InvalidInput naming it. Script or Always with
 //     a Fault{Status, Body} replaces a reply. cancelShipmentOld, in no
 //     model, answers 200 {"payload":{}}.
+//   - Reports, feeds and Data Kiosk queries are played as jobs (Jobs,
+//     SetJobs): created IN_QUEUE, IN_PROGRESS once polled, then DONE (or a
+//     FATAL or CANCELLED end from ScriptReport, ScriptFeed, ScriptQuery),
+//     with their documents on a document host of the server's own
+//     (DocumentHostURL: gzip, a null compressionAlgorithm, a charset, Range,
+//     faults from ScriptDocument, and a feed upload whose Content-Type is
+//     not the one createFeedDocument was given refused with S3's 403
+//     SignatureDoesNotMatch). getReportDocument for an id no report made
+//     keeps its old reply, a URL on example.invalid.
 //   - Tokens: a restricted operation needs an RDT that covers the request
 //     (same method; the specific path, or a template whose {param} segments
 //     stand for the request's; getReportDocument only the specific path);
@@ -50,6 +59,11 @@
 //     them all up, Options.Plans overrides one operation, NoRateLimit removes
 //     them. Options.Sellers adds selling partners (refresh tokens) with
 //     budgets of their own, as the real API counts them.
+//
+// A scripted or persistent fault with a Status is the reply of a request
+// that has passed the token and rate-limit checks, as a real failure would
+// be: without a valid token the request gets its 403, over the limit its
+// 429, and a faulted request spends its operation's budget.
 //
 // Every request is counted and recorded under its operation's name (see
 // Calls; OperationName says which names work, and an unknown or ambiguous
