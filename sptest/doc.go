@@ -43,8 +43,10 @@
 //     (DocumentHostURL: gzip, a null compressionAlgorithm, a charset, Range,
 //     faults from ScriptDocument, and a feed upload whose Content-Type is
 //     not the one createFeedDocument was given refused with S3's 403
-//     SignatureDoesNotMatch). getReportDocument for an id no report made
-//     keeps its old reply, a URL on example.invalid.
+//     SignatureDoesNotMatch). An id the fake did not make (a report, a
+//     feed, a query, a document) gets its model's reply, as Amazon's static
+//     sandbox answers any id; getReportDocument then answers a URL on
+//     example.invalid, as it did before.
 //   - Tokens: a restricted operation needs an RDT that covers the request
 //     (same method; the specific path, or a template whose {param} segments
 //     stand for the request's; getReportDocument only the specific path);

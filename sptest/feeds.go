@@ -22,7 +22,7 @@ func (s *Server) createFeedDocument(body []byte) reply {
 	})}
 }
 
-func (s *Server) createFeed(body []byte) reply {
+func (s *Server) createFeed(body []byte) (reply, bool) {
 	var spec struct {
 		FeedType            string            `json:"feedType"`
 		MarketplaceIds      []string          `json:"marketplaceIds"`
@@ -30,21 +30,23 @@ func (s *Server) createFeed(body []byte) reply {
 		FeedOptions         map[string]string `json:"feedOptions"`
 	}
 	if err := json.Unmarshal(body, &spec); err != nil {
-		return invalid("The request body is not a CreateFeedSpecification: " + err.Error())
+		return invalid("The request body is not a CreateFeedSpecification: " + err.Error()), true
 	}
 	// The fields the model requires are checked with every other
 	// operation's; the feed needs an uploaded document to process.
 	st := s.jobState()
-	if d, ok := st.host.lookup(spec.InputFeedDocumentID); !ok || d.uploadType == "" {
-		return invalid("inputFeedDocumentId " + spec.InputFeedDocumentID + " is no feed document of createFeedDocument.")
-	} else if !d.uploaded {
-		return invalid("inputFeedDocumentId " + spec.InputFeedDocumentID + " has not been uploaded.")
+	d, ok := st.host.lookup(spec.InputFeedDocumentID)
+	switch {
+	case !ok || d.uploadType == "":
+		return reply{}, false // a document the fake did not make: the model's reply
+	case !d.uploaded:
+		return invalid("inputFeedDocumentId " + spec.InputFeedDocumentID + " has not been uploaded."), true
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	j := st.newJobLocked("feed", spec.FeedType)
 	j.markets, j.input, j.options = spec.MarketplaceIds, spec.InputFeedDocumentID, spec.FeedOptions
-	return reply{status: http.StatusAccepted, body: mustJSON(map[string]string{"feedId": j.id})}
+	return reply{status: http.StatusAccepted, body: mustJSON(map[string]string{"feedId": j.id})}, true
 }
 
 // processingReportLocked is a feed's processing report: for

@@ -13,42 +13,44 @@ import (
 
 // handleJob answers the operations of the Reports, Feeds and Data Kiosk
 // APIs as jobs that move through their states (see Jobs); ok is false for
-// every other operation.
+// every other operation, and for an id (report, feed, query, document) the
+// fake did not make: that gets its model's reply, as before the fake
+// played jobs, and as Amazon's static sandbox answers any id.
 func (s *Server) handleJob(op *operation, r *http.Request, body []byte) (rep reply, ok bool) {
 	switch op.name {
 	case "createReport":
 		return s.createReport(body), true
 	case "getReport":
-		return s.getJob("report", segment(r.URL.Path, 4)), true
+		return s.getJob("report", segment(r.URL.Path, 4))
 	case "getReports":
 		return s.listJobs("report", r.URL.Query()), true
 	case "cancelReport":
-		return s.cancelJob("report", segment(r.URL.Path, 4)), true
+		return s.cancelJob("report", segment(r.URL.Path, 4))
 	case opGetReportDocument:
-		return s.getDocument("report", segment(r.URL.Path, 4)), true
+		return s.getDocument("report", segment(r.URL.Path, 4))
 	case "createFeedDocument":
 		return s.createFeedDocument(body), true
 	case "createFeed":
-		return s.createFeed(body), true
+		return s.createFeed(body)
 	case "getFeed":
-		return s.getJob("feed", segment(r.URL.Path, 4)), true
+		return s.getJob("feed", segment(r.URL.Path, 4))
 	case "getFeeds":
 		return s.listJobs("feed", r.URL.Query()), true
 	case "cancelFeed":
-		return s.cancelJob("feed", segment(r.URL.Path, 4)), true
+		return s.cancelJob("feed", segment(r.URL.Path, 4))
 	case "getFeedDocument":
-		return s.getDocument("feed", segment(r.URL.Path, 4)), true
+		return s.getDocument("feed", segment(r.URL.Path, 4))
 	case "createQuery":
 		return s.createQuery(body), true
 	case "getQuery":
-		return s.getJob("query", segment(r.URL.Path, 4)), true
+		return s.getJob("query", segment(r.URL.Path, 4))
 	case "getQueries":
 		return s.listJobs("query", r.URL.Query()), true
 	case "cancelQuery":
-		return s.cancelJob("query", segment(r.URL.Path, 4)), true
+		return s.cancelJob("query", segment(r.URL.Path, 4))
 	case "dataKiosk_2023-11-15.getDocument", "getDocument":
 		if strings.HasPrefix(r.URL.Path, "/dataKiosk/") {
-			return s.getDocument("query", segment(r.URL.Path, 4)), true
+			return s.getDocument("query", segment(r.URL.Path, 4))
 		}
 	}
 	return reply{}, false
@@ -82,15 +84,15 @@ func (s *Server) createReport(body []byte) reply {
 }
 
 // getJob answers getReport, getFeed and getQuery, counting a poll.
-func (s *Server) getJob(kind, id string) reply {
+func (s *Server) getJob(kind, id string) (reply, bool) {
 	st := s.jobState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	j := st.jobs[id]
 	if j == nil || j.kind != kind {
-		return errorReply(http.StatusNotFound, "NotFound", fmt.Sprintf("The %s %s does not exist.", kindName(kind), id), "")
+		return reply{}, false
 	}
-	return okJSON(st.viewLocked(j, true))
+	return okJSON(st.viewLocked(j, true)), true
 }
 
 // listJobs answers getReports, getFeeds and getQueries: the jobs of the
@@ -107,13 +109,8 @@ func (s *Server) listJobs(kind string, q url.Values) reply {
 			return invalid(tokenParam + " is not a token this API returned.")
 		}
 		offset = n
-	} else if typesParam != "" && q.Get(typesParam) == "" {
-		return invalid("Either " + typesParam + " or nextToken is required.")
 	}
 	pageSize := 10
-	if kind == "query" {
-		pageSize = 10
-	}
 	if p := q.Get("pageSize"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 100 {
@@ -169,47 +166,45 @@ func splitList(s string) []string {
 
 // cancelJob answers cancelReport, cancelFeed and cancelQuery: only a job
 // still IN_QUEUE can be cancelled, as the APIs document.
-func (s *Server) cancelJob(kind, id string) reply {
+func (s *Server) cancelJob(kind, id string) (reply, bool) {
 	st := s.jobState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	j := st.jobs[id]
 	if j == nil || j.kind != kind {
-		return errorReply(http.StatusNotFound, "NotFound", fmt.Sprintf("The %s %s does not exist.", kindName(kind), id), "")
+		return reply{}, false
 	}
 	if state := st.statusLocked(j, false); state != StatusInQueue {
-		return invalid(fmt.Sprintf("The %s %s is %s: only one IN_QUEUE can be cancelled.", kindName(kind), id, state))
+		return invalid(fmt.Sprintf("The %s %s is %s: only one IN_QUEUE can be cancelled.", kind, id, state)), true
 	}
 	j.cancelled, j.ended = true, time.Now().UTC()
 	if kind == "query" {
-		return reply{status: http.StatusNoContent}
+		return reply{status: http.StatusNoContent}, true
 	}
-	return reply{status: http.StatusOK}
+	return reply{status: http.StatusOK}, true
 }
 
 // getDocument answers getReportDocument, getFeedDocument and Data Kiosk's
-// getDocument with the document's presigned URL on the document host. An
-// unknown report document id gets a generated document (getReportDocument
-// answered any id before the fake played reports).
-func (s *Server) getDocument(kind, id string) reply {
-	st := s.jobState()
-	d, ok := st.host.lookup(id)
+// getDocument with the document's presigned URL on the document host.
+func (s *Server) getDocument(kind, id string) (reply, bool) {
+	h := s.jobState().host
+	d, ok := h.lookup(id)
 	if !ok && kind == "report" {
-		// An id no report of the fake made: the reply getReportDocument
-		// gave before the fake played reports, which tests rely on.
-		return okJSON(reportDocument{ReportDocumentId: id, URL: "https://example.invalid/doc/" + id})
+		// The reply getReportDocument gave before the fake played
+		// reports, which tests rely on.
+		return okJSON(reportDocument{ReportDocumentId: id, URL: "https://example.invalid/doc/" + id}), true
 	}
 	if !ok {
-		return errorReply(http.StatusNotFound, "NotFound", "The document "+id+" does not exist.", "")
+		return reply{}, false
 	}
-	u := st.host.url(http.MethodGet, id, "")
+	u := h.url(http.MethodGet, id, "")
 	switch kind {
 	case "query":
-		return okJSON(map[string]string{"documentId": id, "documentUrl": u})
+		return okJSON(map[string]string{"documentId": id, "documentUrl": u}), true
 	case "feed":
-		return okJSON(docReply{FeedDocumentID: id, URL: u, CompressionAlgorithm: d.compression})
+		return okJSON(docReply{FeedDocumentID: id, URL: u, CompressionAlgorithm: d.compression}), true
 	}
-	return okJSON(docReply{ReportDocumentID: id, URL: u, CompressionAlgorithm: d.compression})
+	return okJSON(docReply{ReportDocumentID: id, URL: u, CompressionAlgorithm: d.compression}), true
 }
 
 type docReply struct {
@@ -277,13 +272,6 @@ const OpenListingsReport = "sku\tasin\tprice\tquantity\n" +
 	"SPTEST-SKU-1\tB000SPTEST1\t19.99\t7\n" +
 	"SPTEST-SKU-2\tB000SPTEST2\t5.49\t0\n" +
 	"SPTEST-SKU-3\tB000SPTEST3\t120.00\t12\n"
-
-func kindName(kind string) string {
-	if kind == "query" {
-		return "query"
-	}
-	return kind
-}
 
 // invalid is a 400 InvalidInput with message.
 func invalid(message string) reply {

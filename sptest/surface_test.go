@@ -128,9 +128,6 @@ func TestEveryOperation(t *testing.T) {
 				path, header = withRequired(e, path)
 				status = e.Status
 			}
-			if st, ok := jobBare[op.name]; ok {
-				status = st // played as a job (jobs_test.go): no such id, or nothing to list
-			}
 			before := srv.Calls(op.name)
 			r := doWith(t, srv, op.method, path, token, body, header)
 			if r.status != status || (len(r.body) > 0 || status != 204) && !json.Valid(r.body) {
@@ -304,12 +301,4 @@ func TestGrantlessToken(t *testing.T) {
 	if srv.Calls("getDestinations") != 1 {
 		t.Errorf("Calls(getDestinations) = %d", srv.Calls("getDestinations"))
 	}
-}
-
-// jobBare is the status of a bare request (no such id, no filter) to the
-// operations sptest plays as jobs.
-var jobBare = map[string]int{
-	"getReport": 404, "cancelReport": 404, "getReports": 400,
-	"getFeed": 404, "cancelFeed": 404, "getFeeds": 400, "getFeedDocument": 404, "createFeed": 400,
-	"getQuery": 404, "cancelQuery": 404, "getDocument": 404,
 }
