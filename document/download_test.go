@@ -173,6 +173,26 @@ func TestOpenGivesUp(t *testing.T) {
 	})
 }
 
+// TestOpenRefusesAChangedDocument: a document replaced between the cut
+// and the resume (another ETag: If-Match fails) is an error, never a mix of
+// two documents.
+func TestOpenRefusesAChangedDocument(t *testing.T) {
+	h := newHost(t, []byte(tsv(3000)), "text/plain")
+	h.script(fault{cut: 5000}, fault{etag: `"v2"`})
+	d, err := document.Open(t.Context(), h.url(), "", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = io.ReadAll(d)
+	if err == nil || !strings.Contains(err.Error(), "changed during the download") {
+		t.Fatalf("err = %v, want the document changed", err)
+	}
+	if reqs := h.reqs(); len(reqs) != 2 || reqs[1].Header.Get("If-Match") != `"v1"` {
+		t.Fatalf("requests %d, If-Match %q", len(reqs), reqs[len(reqs)-1].Header.Get("If-Match"))
+	}
+}
+
 func TestOpenHonoursContext(t *testing.T) {
 	h := newHost(t, []byte("x"), "text/plain")
 	h.script(fault{status: 503})

@@ -21,6 +21,7 @@ type host struct {
 	body        []byte
 	contentType string
 	noRange     bool // ignore Range: send the whole body again
+	etag        string
 
 	mu       sync.Mutex
 	faults   []fault
@@ -32,6 +33,7 @@ type host struct {
 type fault struct {
 	status int
 	cut    int
+	etag   string // the ETag of this reply and those after it, if set
 }
 
 func newHost(t *testing.T, body []byte, contentType string) *host {
@@ -67,6 +69,17 @@ func (h *host) serve(w http.ResponseWriter, r *http.Request) {
 		h.faults = h.faults[1:]
 	}
 	h.mu.Unlock()
+	if f != nil && f.etag != "" {
+		h.mu.Lock()
+		h.etag = f.etag
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	etag := h.etag
+	h.mu.Unlock()
+	if etag == "" {
+		etag = `"v1"`
+	}
 	if f != nil && f.status != 0 {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(f.status)
@@ -80,7 +93,7 @@ func (h *host) serve(w http.ResponseWriter, r *http.Request) {
 	if h.contentType != "" {
 		w.Header().Set("Content-Type", h.contentType)
 	}
-	w.Header().Set("ETag", `"v1"`)
+	w.Header().Set("ETag", etag)
 	if h.noRange {
 		r.Header.Del("Range")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spapi-go/spapi/sptest"
 )
@@ -224,5 +225,79 @@ func TestDocumentFaults(t *testing.T) {
 	}
 	if r := fetch(t, http.MethodGet, strings.Replace(url, "X-Amz-Signature=", "X-Amz-Signature=0", 1), "", nil); r.status != 403 {
 		t.Fatalf("a tampered signature: %v, want 403", r)
+	}
+}
+
+// TestJobsAfter: with Jobs.After a job ends by its age, whatever the
+// number of gets.
+func TestJobsAfter(t *testing.T) {
+	tests := []struct {
+		after time.Duration
+		want  string
+	}{
+		{time.Hour, "IN_QUEUE"},
+		{time.Nanosecond, "DONE"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.after.String(), func(t *testing.T) {
+			srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
+			srv.SetJobs(sptest.Jobs{After: tc.after, PollsToDone: 1})
+			tok := accessToken(t, srv)
+			id := field(t, do(t, srv, http.MethodPost, "/reports/2021-06-30/reports", tok, []byte(`{"reportType":"GET_X","marketplaceIds":["ATVPDKIKX0DER"]}`)), "reportId")
+			var got string
+			for range 3 {
+				got = field(t, do(t, srv, http.MethodGet, "/reports/2021-06-30/reports/"+id, tok, nil), "processingStatus")
+			}
+			if got != tc.want {
+				t.Fatalf("after 3 gets: %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnknownJobIDs: an id the fake did not make gets the model's reply,
+// as Amazon's static sandbox answers any id.
+func TestUnknownJobIDs(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
+	tok := accessToken(t, srv)
+	for _, path := range []string{"/reports/2021-06-30/reports/ID323", "/feeds/2021-06-30/feeds/3485934", "/dataKiosk/2023-11-15/queries/Q1"} {
+		if r := do(t, srv, http.MethodGet, path, tok, nil); r.status != 200 || !json.Valid(r.body) {
+			t.Errorf("GET %s: %v", path, r)
+		}
+	}
+}
+
+// TestJobLists: getFeeds lists the feeds of a type, newest first, a page
+// at a time with a nextToken.
+func TestJobLists(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
+	tok := accessToken(t, srv)
+	var ids []string
+	// The oldest feed is of another type: the second page, asked for with
+	// the token alone, must still leave it out.
+	for _, typ := range []string{"OTHER", "POST_FLAT_FILE_INVLOADER_DATA", "POST_FLAT_FILE_INVLOADER_DATA", "POST_FLAT_FILE_INVLOADER_DATA"} {
+		doc := do(t, srv, http.MethodPost, "/feeds/2021-06-30/documents", tok, []byte(`{"contentType":"text/plain"}`))
+		if r := fetch(t, http.MethodPut, field(t, doc, "url"), "text/plain", []byte("sku\nA\n")); r.status != 200 {
+			t.Fatal(r)
+		}
+		spec := `{"feedType":"` + typ + `","marketplaceIds":["ATVPDKIKX0DER"],"inputFeedDocumentId":"` + field(t, doc, "feedDocumentId") + `"}`
+		if id := field(t, do(t, srv, http.MethodPost, "/feeds/2021-06-30/feeds", tok, []byte(spec)), "feedId"); typ != "OTHER" {
+			ids = append(ids, id)
+		}
+	}
+	var l struct {
+		Feeds     []struct{ FeedID string }
+		NextToken string
+	}
+	r := do(t, srv, http.MethodGet, "/feeds/2021-06-30/feeds?feedTypes=POST_FLAT_FILE_INVLOADER_DATA&pageSize=2", tok, nil)
+	_ = json.Unmarshal(r.body, &l)
+	if len(l.Feeds) != 2 || l.Feeds[0].FeedID != ids[2] || l.NextToken == "" {
+		t.Fatalf("first page: %v", r)
+	}
+	r = do(t, srv, http.MethodGet, "/feeds/2021-06-30/feeds?nextToken="+l.NextToken, tok, nil)
+	l.NextToken = ""
+	_ = json.Unmarshal(r.body, &l)
+	if len(l.Feeds) != 1 || l.Feeds[0].FeedID != ids[0] || l.NextToken != "" {
+		t.Fatalf("second page: %v", r)
 	}
 }

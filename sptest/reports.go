@@ -1,6 +1,7 @@
 package sptest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -104,11 +105,23 @@ func (s *Server) listJobs(kind string, q url.Values) reply {
 	}
 	offset := 0
 	if tok := q.Get(tokenParam); tok != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(tok, "sptest-page-"))
-		if err != nil || n < 0 || !strings.HasPrefix(tok, "sptest-page-") {
+		// The token carries the first request's filters, as the real one
+		// does: it is sent alone.
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		var first url.Values
+		if err == nil {
+			first, err = url.ParseQuery(string(raw))
+		}
+		if err == nil {
+			offset, err = strconv.Atoi(first.Get("sptest-offset"))
+		}
+		if err != nil || offset < 0 {
 			return invalid(tokenParam + " is not a token this API returned.")
 		}
-		offset = n
+		if p := q.Get("pageSize"); p != "" {
+			first.Set("pageSize", p)
+		}
+		q = first
 	}
 	pageSize := 10
 	if p := q.Get("pageSize"); p != "" {
@@ -141,7 +154,14 @@ func (s *Server) listJobs(kind string, q url.Values) reply {
 	var next string
 	views = views[min(offset, len(views)):]
 	if len(views) > pageSize {
-		views, next = views[:pageSize], "sptest-page-"+strconv.Itoa(offset+pageSize)
+		nq := url.Values{}
+		for _, k := range []string{typesParam, "processingStatuses", "marketplaceIds", "pageSize"} {
+			if v := q.Get(k); k != "" && v != "" {
+				nq.Set(k, v)
+			}
+		}
+		nq.Set("sptest-offset", strconv.Itoa(offset+pageSize))
+		views, next = views[:pageSize], base64.RawURLEncoding.EncodeToString([]byte(nq.Encode()))
 	}
 	if views == nil {
 		views = []any{}
