@@ -49,6 +49,7 @@ func TestOpenDecodes(t *testing.T) {
 		{"ISO-8859-1", mustEncode(t, "iso-8859-1", "Café crème\n"), "text/plain; charset=ISO-8859-1", "", fast, "Café crème\n", false},
 		{"Shift_JIS", mustEncode(t, "shift_jis", jp), "text/tab-separated-values; charset=Shift_JIS", "", fast, jp, false},
 		{"Shift_JIS gzipped, compression null", gzipped(t, string(mustEncode(t, "shift_jis", jp))), "text/plain; charset=Shift_JIS", "", fast, jp, true},
+		{"Windows-31J (Shift_JIS)", mustEncode(t, "shift_jis", jp), "text/plain;charset=Windows-31J", "", fast, jp, false},
 		{"EUC-JP", mustEncode(t, "euc-jp", jp), "text/plain; charset=EUC-JP", "", fast, jp, false},
 		{"UTF-16 with BOM", append([]byte{0xff, 0xfe}, mustEncode(t, "utf-16le", jp)...), "text/plain; charset=UTF-16", "", fast, jp, false},
 		{"UTF-8 BOM dropped", append([]byte{0xef, 0xbb, 0xbf}, text...), "text/plain; charset=UTF-8", "", fast, text, false},
