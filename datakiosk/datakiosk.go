@@ -107,7 +107,7 @@ func (c *Client) Wait(ctx context.Context, queryID string) (*datakiosk20231115.Q
 	if queryID == "" {
 		return nil, &client.InvalidRequestError{Field: "queryId", Rule: "is required"}
 	}
-	iv := poll.Interval{Start: c.opts.PollInterval, Max: c.opts.MaxPollInterval}
+	iv := poll.Interval{Start: c.opts.PollInterval, Max: c.opts.MaxPollInterval, Transient: transient}
 	q, err := poll.Until(ctx, iv, "query "+queryID, func(ctx context.Context) (*datakiosk20231115.Query, string, bool, error) {
 		resp, err := client.Check(c.api.GetQueryWithResponse(ctx, queryID))
 		if err != nil {
@@ -182,4 +182,12 @@ func (c *Client) Cancel(ctx context.Context, queryID string) error {
 		return fmt.Errorf("datakiosk: cancelQuery %s: %w", queryID, err)
 	}
 	return nil
+}
+
+// transient reports whether err is a 429 or 5xx reply that outlived the
+// client's own retries: Wait polls again (up to poll.DefaultMaxTransient in
+// a row) rather than fail a long wait on one bad minute of the API.
+func transient(err error) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && (ae.Throttled() || ae.StatusCode >= 500)
 }

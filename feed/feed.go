@@ -157,7 +157,7 @@ func (c *Client) Wait(ctx context.Context, feedID string) (*feeds20210630.Feed, 
 	if feedID == "" {
 		return nil, &client.InvalidRequestError{Field: "feedId", Rule: "is required"}
 	}
-	iv := poll.Interval{Start: c.opts.PollInterval, Max: c.opts.MaxPollInterval}
+	iv := poll.Interval{Start: c.opts.PollInterval, Max: c.opts.MaxPollInterval, Transient: transient}
 	f, err := poll.Until(ctx, iv, "feed "+feedID, func(ctx context.Context) (*feeds20210630.Feed, string, bool, error) {
 		resp, err := client.Check(c.api.GetFeedWithResponse(ctx, feedID))
 		if err != nil {
@@ -265,4 +265,12 @@ func (c *Client) Submit(ctx context.Context, f Feed) (feedID string, report *doc
 	}
 	doc, err := c.Open(ctx, *fd.ResultFeedDocumentID)
 	return feedID, doc, err
+}
+
+// transient reports whether err is a 429 or 5xx reply that outlived the
+// client's own retries: Wait polls again (up to poll.DefaultMaxTransient in
+// a row) rather than fail a long wait on one bad minute of the API.
+func transient(err error) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && (ae.Throttled() || ae.StatusCode >= 500)
 }

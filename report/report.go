@@ -122,7 +122,7 @@ func (c *Client) Wait(ctx context.Context, reportID string) (*reports20210630.Re
 	if reportID == "" {
 		return nil, &client.InvalidRequestError{Field: "reportId", Rule: "is required"}
 	}
-	iv := poll.Interval{Start: c.opts.PollInterval, Max: c.opts.MaxPollInterval}
+	iv := poll.Interval{Start: c.opts.PollInterval, Max: c.opts.MaxPollInterval, Transient: transient}
 	r, err := poll.Until(ctx, iv, "report "+reportID, func(ctx context.Context) (*reports20210630.Report, string, bool, error) {
 		resp, err := client.Check(c.api.GetReportWithResponse(ctx, reportID))
 		if err != nil {
@@ -209,4 +209,12 @@ func (c *Client) Cancel(ctx context.Context, reportID string) error {
 		return fmt.Errorf("report: cancelReport %s: %w", reportID, err)
 	}
 	return nil
+}
+
+// transient reports whether err is a 429 or 5xx reply that outlived the
+// client's own retries: Wait polls again (up to poll.DefaultMaxTransient in
+// a row) rather than fail a long wait on one bad minute of the API.
+func transient(err error) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && (ae.Throttled() || ae.StatusCode >= 500)
 }

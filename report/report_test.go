@@ -3,6 +3,7 @@ package report_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -242,5 +243,41 @@ func TestCreateRefusesBadSpec(t *testing.T) {
 	}
 	if n := srv.Calls("createReport"); n != 0 {
 		t.Errorf("createReport calls %d, want 0", n)
+	}
+}
+
+// TestWaitRidesOutTransientErrors: a 503 from getReport that outlived the
+// client's retries is polled again, up to 5 in a row.
+func TestWaitRidesOutTransientErrors(t *testing.T) {
+	for _, tc := range []struct {
+		faults int
+		fails  bool
+	}{{4, false}, {5, true}} {
+		t.Run(fmt.Sprint(tc.faults, " 503s"), func(t *testing.T) {
+			srv := sptest.Start(t, sptest.Options{RateScale: 100})
+			srv.SetJobs(sptest.Jobs{PollsToDone: 1})
+			cfg := srv.ClientConfig()
+			cfg.MaxRetries = -1 // each 503 reaches Wait
+			c, err := client.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reports, _ := report.New(c, report.Options{PollInterval: time.Millisecond})
+			id, err := reports.Create(t.Context(), listings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range tc.faults {
+				srv.Script("getReport", sptest.Fault{Status: 503})
+			}
+			_, err = reports.Wait(t.Context(), id)
+			var ae *client.APIError
+			if got := errors.As(err, &ae) && ae.StatusCode == 503; got != tc.fails {
+				t.Fatalf("err = %v, want a 503: %v", err, tc.fails)
+			}
+			if n := srv.Calls("getReport"); n != min(tc.faults+1, 5) {
+				t.Errorf("getReport calls %d", n)
+			}
+		})
 	}
 }

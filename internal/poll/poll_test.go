@@ -27,6 +27,26 @@ func TestUntil(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+	t.Run("transient errors ridden out, MaxTransient in a row at most", func(t *testing.T) {
+		flaky := errors.New("503")
+		for _, tc := range []struct {
+			failures, polls int
+			fails           bool
+		}{{2, 3, false}, {4, 5, false}, {5, 5, true}} {
+			n := 0
+			_, err := Until(t.Context(), Interval{Start: time.Microsecond, Transient: func(err error) bool { return err == flaky }, MaxTransient: 5}, "job",
+				func(context.Context) (int, string, bool, error) {
+					n++
+					if n <= tc.failures {
+						return 0, "", false, flaky
+					}
+					return n, "DONE", true, nil
+				})
+			if (err != nil) != tc.fails || n != tc.polls {
+				t.Errorf("%d failures: err %v after %d polls, want failure %v after %d", tc.failures, err, n, tc.fails, tc.polls)
+			}
+		}
+	})
 	t.Run("a cancelled context stops the wait", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		polled := make(chan struct{}, 1)
