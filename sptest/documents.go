@@ -55,7 +55,8 @@ func (s *Server) ScriptDocument(f ...DocumentFault) {
 	h.faults = append(h.faults, f...)
 }
 
-// DocumentRequests lists the requests the document host received, in order.
+// DocumentRequests lists the requests the document host received, in order
+// (Reset does not clear them: it counts SP-API calls).
 func (s *Server) DocumentRequests() []DocumentRequest {
 	h := s.jobState().host
 	h.mu.Lock()

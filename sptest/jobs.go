@@ -141,7 +141,8 @@ func (s *Server) script(kind, typ string, o []Outcome) {
 		switch x.Status {
 		case "", StatusDone, StatusFatal, StatusCancelled:
 		default:
-			panic(fmt.Sprintf("sptest: Script%s: status %q: want DONE, FATAL or CANCELLED", kind, x.Status))
+			method := map[string]string{"report": "ScriptReport", "feed": "ScriptFeed", "query": "ScriptQuery"}[kind]
+			panic(fmt.Sprintf("sptest: %s: status %q: want DONE, FATAL or CANCELLED", method, x.Status))
 		}
 	}
 	st := s.jobState()
