@@ -55,6 +55,17 @@ func (d *Reader) Charset() string { return d.charset }
 // it gunzipped).
 func (d *Reader) Gzipped() bool { return d.gzipped }
 
+// Format prints the document's host, charset and whether it was gzipped,
+// never its URL: a presigned URL is a credential while it lives, and
+// %+v of the struct would show it.
+func (d *Reader) Format(f fmt.State, verb rune) {
+	host := ""
+	if d.raw != nil {
+		host = d.raw.host
+	}
+	fmt.Fprintf(f, "document.Reader{host: %q, charset: %q, gzipped: %v}", host, d.charset, d.gzipped)
+}
+
 // Empty is a Reader with no text, for a job that ended with no document
 // (a Data Kiosk query that matched no data).
 func Empty() *Reader { return &Reader{r: strings.NewReader("")} }

@@ -3,6 +3,7 @@ package document_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -67,6 +68,21 @@ func TestOpenDecodes(t *testing.T) {
 				t.Errorf("Gzipped() = %v, want %v", d.Gzipped(), tc.gzipped)
 			}
 		})
+	}
+}
+
+// TestReaderHidesURL: printing a Reader shows no presigned URL.
+func TestReaderHidesURL(t *testing.T) {
+	h := newHost(t, []byte("x"), "text/plain")
+	d, err := document.Open(t.Context(), h.url(), "", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if got := fmt.Sprintf(verb, d); strings.Contains(got, "secret-signature") || !strings.Contains(got, "127.0.0.1") {
+			t.Errorf("%s: %s", verb, got)
+		}
 	}
 }
 
