@@ -149,7 +149,9 @@ func run(ctx context.Context, c *client.Client, j job, out io.Writer) error {
 		return err
 	}
 	defer rep.Close()
-	var pr struct{ Summary struct{ MessagesAccepted, MessagesInvalid int } }
+	var pr struct {
+		Summary struct{ MessagesAccepted, MessagesInvalid int }
+	}
 	if err := json.NewDecoder(rep).Decode(&pr); err != nil {
 		return err
 	}
