@@ -26,6 +26,8 @@ type host struct {
 	mu       sync.Mutex
 	faults   []fault
 	requests []*http.Request
+	first    chan struct{} // closed on the first request
+	once     sync.Once
 }
 
 // fault is what one request gets instead of the document: a status, or the
@@ -37,7 +39,7 @@ type fault struct {
 }
 
 func newHost(t *testing.T, body []byte, contentType string) *host {
-	h := &host{t: t, body: body, contentType: contentType}
+	h := &host{t: t, body: body, contentType: contentType, first: make(chan struct{})}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -69,6 +71,7 @@ func (h *host) serve(w http.ResponseWriter, r *http.Request) {
 		h.faults = h.faults[1:]
 	}
 	h.mu.Unlock()
+	h.once.Do(func() { close(h.first) })
 	if f != nil && f.etag != "" {
 		h.mu.Lock()
 		h.etag = f.etag
