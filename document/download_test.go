@@ -71,6 +71,25 @@ func TestOpenDecodes(t *testing.T) {
 	}
 }
 
+// TestOpenContentEncodingGzip: a gzipped document served with
+// Content-Encoding: gzip (getReportDocument's enableContentEncodingUrlHeader)
+// is gunzipped once, also when a cut makes the rest come by Range (where
+// net/http would not gunzip on its own).
+func TestOpenContentEncodingGzip(t *testing.T) {
+	body := tsv(4000)
+	gz := gzipped(t, body)
+	h := newHost(t, gz, "text/plain")
+	h.encoding = "gzip"
+	h.script(fault{cut: len(gz) / 3})
+	got, d := read(t, h.url(), document.CompressionGzip, fast)
+	if got != body || !d.Gzipped() {
+		t.Fatalf("got %d bytes (gzipped %v), want %d", len(got), d.Gzipped(), len(body))
+	}
+	if reqs := h.reqs(); len(reqs) != 2 || reqs[0].Header.Get("Accept-Encoding") != "identity" {
+		t.Fatalf("%d requests, Accept-Encoding %q", len(reqs), reqs[0].Header.Get("Accept-Encoding"))
+	}
+}
+
 // TestReaderHidesURL: printing a Reader shows no presigned URL.
 func TestReaderHidesURL(t *testing.T) {
 	h := newHost(t, []byte("x"), "text/plain")

@@ -20,7 +20,8 @@ type host struct {
 	srv         *httptest.Server
 	body        []byte
 	contentType string
-	noRange     bool // ignore Range: send the whole body again
+	noRange     bool   // ignore Range: send the whole body again
+	encoding    string // Content-Encoding sent, as S3 does with enableContentEncodingUrlHeader
 	etag        string
 
 	mu       sync.Mutex
@@ -97,6 +98,9 @@ func (h *host) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", h.contentType)
 	}
 	w.Header().Set("ETag", etag)
+	if h.encoding != "" {
+		w.Header().Set("Content-Encoding", h.encoding)
+	}
 	if h.noRange {
 		r.Header.Del("Range")
 	}
