@@ -47,6 +47,17 @@
 //     (internal/cmd/genvalidate); a rule one of Amazon's 2xx example
 //     requests breaks is not enforced. ValidRequestFor gives a request any
 //     operation's model accepts.
+//   - Reports, feeds and Data Kiosk queries are played as jobs (Jobs,
+//     SetJobs): created IN_QUEUE, IN_PROGRESS once polled, then DONE (or a
+//     FATAL or CANCELLED end from ScriptReport, ScriptFeed, ScriptQuery),
+//     with their documents on a document host of the server's own
+//     (DocumentHostURL: gzip, a null compressionAlgorithm, a charset, Range,
+//     faults from ScriptDocument, and a feed upload whose Content-Type is
+//     not the one createFeedDocument was given refused with S3's 403
+//     SignatureDoesNotMatch). An id the fake did not make (a report, a
+//     feed, a query, a document) gets its model's reply, as Amazon's static
+//     sandbox answers any id; getReportDocument then answers a URL on
+//     example.invalid, as it did before.
 //   - Tokens: a restricted operation needs an RDT that covers the request
 //     (same method; the specific path, or a template whose {param} segments
 //     stand for the request's; getReportDocument only the specific path);
@@ -66,6 +77,11 @@
 //     duplicate, sendTestNotification), and events a test causes (Notify, NotifyOrderChange,
 //     NotifyReportDone, NotifyFeedDone) delivered in Amazon's shape on a
 //     channel per destination (Destination, EventBridge); see notifications.go.
+//
+// A scripted or persistent fault with a Status is the reply of a request
+// that has passed the token and rate-limit checks, as a real failure would
+// be: without a valid token the request gets its 403, over the limit its
+// 429, and a faulted request spends its operation's budget.
 //
 // Every request is counted and recorded under its operation's name (see
 // Calls; OperationName says which names work, and an unknown or ambiguous

@@ -98,6 +98,31 @@ func (s *Server) takeFaultLocked(op string) *Fault {
 	return nil
 }
 
+// gatedFaultReply is the reply for a fault with a Status, once the request
+// has passed what the real API checks before it could fail that way: an
+// SP-API request with a missing, expired or revoked token, or one that
+// does not cover the operation, gets its 403, and one over its operation's
+// rate limit gets a 429 (and spends its token otherwise), as without the
+// fault. LWA requests are not gated.
+func (s *Server) gatedFaultReply(op string, entry *operation, r *http.Request, f *Fault) reply {
+	if op == opLWA {
+		return faultReply(op, f)
+	}
+	p, rej := s.authenticate(r)
+	if rej != nil {
+		return *rej
+	}
+	if b := s.bucketFor(entry, p.seller); b != nil && !b.lim.Allow() {
+		return errorReply(http.StatusTooManyRequests, "QuotaExceeded", msgQuota, "")
+	}
+	if entry != nil {
+		if _, ok := s.authorize(entry, p, r); !ok {
+			return *denied("")
+		}
+	}
+	return faultReply(op, f)
+}
+
 // faultReply is the reply for a fault with a Status.
 func faultReply(op string, f *Fault) reply {
 	if f.Body != nil {

@@ -11,8 +11,8 @@ import (
 )
 
 // Example_modelReplies calls operations that have no handler of their own:
-// each answers the status and body its model documents (createReport: 202
-// and the model's sandbox example), a request without a required parameter
+// each answers the status and body its model documents (createReportSchedule:
+// 201 and the model's sandbox example), a request without a required parameter
 // gets 400 naming it, and a persistent fault replaces the reply for a test
 // that needs another one.
 func Example_modelReplies() {
@@ -42,13 +42,13 @@ func Example_modelReplies() {
 		resp.Body.Close()
 		fmt.Println(resp.StatusCode, string(b))
 	}
-	call(http.MethodPost, "/reports/2021-06-30/reports", `{"reportType":"GET_MERCHANT_LISTINGS_ALL_DATA","marketplaceIds":["ATVPDKIKX0DER"]}`)
+	call(http.MethodPost, "/reports/2021-06-30/schedules", `{"reportType":"GET_MERCHANT_LISTINGS_ALL_DATA","marketplaceIds":["ATVPDKIKX0DER"],"period":"P1D"}`)
 	call(http.MethodGet, "/listings/2021-08-01/items/A1SELLER/SKU-1", "")
 
-	srv.Always("createReport", &sptest.Fault{Status: 202, Body: []byte(`{"reportId":"mine"}`)})
-	call(http.MethodPost, "/reports/2021-06-30/reports", `{}`)
+	srv.Always("createReportSchedule", &sptest.Fault{Status: 201, Body: []byte(`{"reportScheduleId":"mine"}`)})
+	call(http.MethodPost, "/reports/2021-06-30/schedules", `{}`)
 	// Output:
-	// 202 {"reportId":"ID323"}
+	// 201 {"reportScheduleId":"ID323"}
 	// 400 {"errors":[{"code":"InvalidInput","message":"Missing required query parameter \"marketplaceIds\".","details":""}]}
-	// 202 {"reportId":"mine"}
+	// 201 {"reportScheduleId":"mine"}
 }

@@ -66,6 +66,9 @@ func (s *Server) handleOp(op *operation, p principal, res []RestrictedResource, 
 	if rej := checkModel(op, r, body); rej != nil {
 		return *rej
 	}
+	if rep, ok := s.handleJob(op, r, body); ok {
+		return rep
+	}
 	path := r.URL.Path
 	switch op.name {
 	case opCreateRestrictedDataToken:

@@ -86,7 +86,8 @@ func TestOrdersPII(t *testing.T) {
 // operation, still names Orders v0's getOrder in every method that takes a
 // name.
 func TestGetOrderAlias(t *testing.T) {
-	srv := sptest.Start(t, sptest.Options{Plans: map[string]sptest.Plan{"getOrder": {Rate: 0.001, Burst: 1}}})
+	// Burst 3: the two faults spend a token each, as the real API would.
+	srv := sptest.Start(t, sptest.Options{Plans: map[string]sptest.Plan{"getOrder": {Rate: 0.001, Burst: 3}}})
 	tok := accessToken(t, srv)
 	path := "/orders/v0/orders/" + orderID
 	srv.Script("getOrder", sptest.Fault{Status: 500})

@@ -162,6 +162,7 @@ type Server struct {
 
 	consent consentBook // the consent page's codes and refresh tokens (consent.go)
 	notif   notifState  // Options.Notifications; its own lock
+	jobs jobState // reports, feeds, Data Kiosk queries and their document host (jobs.go)
 }
 
 type opStatus struct {
@@ -227,6 +228,7 @@ func (s *Server) Close() {
 		s.cancel()
 		s.ts.CloseClientConnections()
 		s.ts.Close()
+		s.closeJobs()
 		s.running.Wait()
 	})
 }
@@ -295,7 +297,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var rep reply
 	switch {
 	case fault != nil && fault.Status != 0:
-		rep = faultReply(op, fault)
+		rep = s.gatedFaultReply(op, entry, r, fault)
 	case (err != nil || tooLarge) && op == opLWA:
 		rep = lwaError(http.StatusBadRequest, "invalid_request", "The request body could not be read")
 	case err != nil:

@@ -184,7 +184,7 @@ func TestGenericReply(t *testing.T) {
 		{http.MethodPut, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "listingsItems_2021-08-01.putListingsItem"},
 		{http.MethodPatch, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "listingsItems_2021-08-01.patchListingsItem"},
 		{http.MethodDelete, listing, "/listings/2021-08-01/items/A1SELLER/SKU-1?marketplaceIds=ATVPDKIKX0DER", "listingsItems_2021-08-01.deleteListingsItem"},
-		{http.MethodPost, "/reports/2021-06-30/reports", "/reports/2021-06-30/reports", "createReport"},
+		{http.MethodPost, "/reports/2021-06-30/schedules", "/reports/2021-06-30/schedules", "createReportSchedule"},
 		{http.MethodGet, "/orders/2026-01-01/orders/{orderId}", "/orders/2026-01-01/orders/" + orderID, "orders_2026-01-01.getOrder"},
 	} {
 		t.Run(tt.op, func(t *testing.T) {
