@@ -162,7 +162,7 @@ type Server struct {
 
 	consent consentBook // the consent page's codes and refresh tokens (consent.go)
 	notif   notifState  // Options.Notifications; its own lock
-	jobs jobState // reports, feeds, Data Kiosk queries and their document host (jobs.go)
+	jobs    jobState    // reports, feeds, Data Kiosk queries and their document host (jobs.go)
 }
 
 type opStatus struct {
