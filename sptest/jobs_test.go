@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -299,5 +301,83 @@ func TestJobLists(t *testing.T) {
 	_ = json.Unmarshal(r.body, &l)
 	if len(l.Feeds) != 1 || l.Feeds[0].FeedID != ids[0] || l.NextToken != "" {
 		t.Fatalf("second page: %v", r)
+	}
+}
+
+// TestJobListPages: the list operations of the jobs page the fake's jobs
+// by pageSize once it has made one of their kind, whatever Options.Pages
+// says; before that they play Options.Pages pages of the model's reply,
+// whose token still works after the first job. A token is refused with
+// parameters the model refuses beside it (getReports: any), with other
+// parameters than it was issued for (getQueries), or when it is not one
+// the fake issued.
+func TestJobListPages(t *testing.T) {
+	srv := sptest.Start(t, sptest.Options{NoRateLimit: true, Pages: 5})
+	tok := accessToken(t, srv)
+	const reports = "/reports/2021-06-30/reports"
+	before := do(t, srv, http.MethodGet, reports+"?reportTypes=GET_FLAT_FILE_OPEN_LISTINGS_DATA", tok, nil)
+	modelTok := field(t, before, "nextToken")
+	if before.status != 200 || modelTok == "" {
+		t.Fatalf("no job yet: %v, want the model's first page, with a token", before)
+	}
+	var ids []string
+	for range 3 {
+		ids = append(ids, field(t, do(t, srv, http.MethodPost, reports, tok, []byte(`{"reportType":"GET_FLAT_FILE_OPEN_LISTINGS_DATA","marketplaceIds":["ATVPDKIKX0DER"]}`)), "reportId"))
+	}
+	if r := do(t, srv, http.MethodGet, reports+"?nextToken="+url.QueryEscape(modelTok), tok, nil); r.status != 200 || field(t, r, "nextToken") == "" {
+		t.Errorf("the model's page 2 after a job: %v, want 200 with a token (page 2 of 5)", r)
+	}
+
+	var got []string
+	path, first := reports+"?reportTypes=GET_FLAT_FILE_OPEN_LISTINGS_DATA&pageSize=2", ""
+	for page := 1; ; page++ {
+		r := do(t, srv, http.MethodGet, path, tok, nil)
+		var l struct {
+			Reports   []struct{ ReportID string }
+			NextToken string
+		}
+		if err := json.Unmarshal(r.body, &l); err != nil || r.status != 200 || page > 5 {
+			t.Fatalf("page %d: %v", page, r)
+		}
+		for _, x := range l.Reports {
+			got = append(got, x.ReportID)
+		}
+		if l.NextToken == "" {
+			break
+		}
+		if first == "" {
+			first = l.NextToken
+		}
+		path = reports + "?nextToken=" + url.QueryEscape(l.NextToken)
+	}
+	if want := []string{ids[2], ids[1], ids[0]}; !slices.Equal(got, want) {
+		t.Errorf("listed %v over the pages, want %v (newest first, 2 a page: 2 pages, not Options.Pages' 5)", got, want)
+	}
+
+	queries := "/dataKiosk/2023-11-15/queries"
+	for range 2 {
+		do(t, srv, http.MethodPost, queries, tok, []byte(`{"query":"query { analytics_salesAndTraffic_2024_04_24 { salesAndTrafficByAsin { childAsin } } }"}`))
+	}
+	qs := queries + "?processingStatuses=DONE,IN_QUEUE&pageSize=1"
+	qTok := tokenAt(t, do(t, srv, http.MethodGet, qs, tok, nil).body, "pagination.nextToken")
+	if qTok == "" {
+		t.Fatal("getQueries: no token over 2 queries, 1 a page")
+	}
+	for _, c := range []struct {
+		name, path string
+		status     int
+		msg        string
+	}{
+		{"getReports token and filter", reports + "?reportTypes=GET_FLAT_FILE_OPEN_LISTINGS_DATA&nextToken=" + url.QueryEscape(first), 400, "without the other parameters (reportTypes)"},
+		{"getReports token not issued", reports + "?nextToken=bm90LWEtdG9rZW4", 400, "nextToken is not a token"},
+		{"getQueries same arguments", qs + "&paginationToken=" + url.QueryEscape(qTok), 200, "queries"},
+		{"getQueries other arguments", queries + "?processingStatuses=DONE&pageSize=1&paginationToken=" + url.QueryEscape(qTok), 400, "issued for other parameters"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := do(t, srv, http.MethodGet, c.path, tok, nil)
+			if r.status != c.status || !strings.Contains(string(r.body), c.msg) {
+				t.Errorf("%v, want %d with %q", r, c.status, c.msg)
+			}
+		})
 	}
 }

@@ -45,14 +45,25 @@ func (s *Server) pages() int {
 // an iterator that advances the offset by the limit makes Pages calls; a
 // limit below 1 or a negative offset gets 400 InvalidInput, and a body
 // without a limit the reply as it is.
+//
+// The Reports, Feeds and Data Kiosk lists (getReports, getFeeds,
+// getQueries) are no concern of this layer: listJobs owns them, paging the
+// fake's jobs with its own tokens, and calls pagedByToken itself for a list
+// the fake has no job for.
 func (s *Server) paged(op *operation, r *http.Request, body []byte, handle func() reply) reply {
 	p, ok := paging.Lookup(op.method, op.path)
-	if !ok {
+	if !ok || jobListKind(op.name) != "" {
 		return handle()
 	}
 	if p.Offset != nil {
 		return s.pagedByOffset(p, body, handle)
 	}
+	return s.pagedByToken(p, r, handle)
+}
+
+// pagedByToken plays Options.Pages pages of an operation that pages by
+// token around handle (see paged).
+func (s *Server) pagedByToken(p *paging.Op, r *http.Request, handle func() reply) reply {
 	q := r.URL.Query()
 	page, sum := 1, querySum(q, p.Param)
 	if tok := q.Get(p.Param); tok != "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,7 +134,14 @@ func TestPagesRefuse(t *testing.T) {
 // page by token gives a token on its first page, takes it back for the
 // second (the last, by default), and refuses a token it did not issue, with
 // 400 InvalidInput naming the parameter; each of the 2 that page by offset
-// gives a total of Pages times the limit, and refuses a limit of 0.
+// gives a total of Pages times the limit, and refuses a limit of 0. Every
+// request is the one sptest.ValidRequestFor gives (path parameters,
+// required query and headers, body), since the fake refuses what the model
+// refuses; a second page sends, beside the token, what the table says the
+// operation keeps (all of it, or only its required parameters). The fake
+// has made no report, feed or query here, so getReports, getFeeds and
+// getQueries play Options.Pages pages too (TestJobListPages has them with
+// jobs).
 func TestPagesEveryOperation(t *testing.T) {
 	ops := paging.Ops()
 	if len(ops) != 75 {
@@ -141,68 +149,68 @@ func TestPagesEveryOperation(t *testing.T) {
 	}
 	srv := sptest.Start(t, sptest.Options{NoRateLimit: true})
 	tok := accessToken(t, srv)
-	call := func(op paging.Op, path string, h http.Header, body string) response {
+	call := func(v sptest.ValidRequest, q url.Values, body []byte) response {
 		t.Helper()
-		if op.Method != http.MethodGet && body == "" {
-			body = `{}`
+		path := v.Path
+		if len(q) > 0 {
+			path += "?" + q.Encode()
 		}
-		req := mustRequest(t, op.Method, srv.URL()+path, tok, body)
-		for k, v := range h {
-			req.Header[k] = v
-		}
-		r := send(t, srv, req)
-		if r.status == http.StatusForbidden { // restricted: an RDT for this path
-			rdt := rdtFor(t, srv, tok, sptest.RestrictedResource{Method: op.Method, Path: strings.Split(path, "?")[0]})
-			req = mustRequest(t, op.Method, srv.URL()+path, rdt, body)
-			for k, v := range h {
-				req.Header[k] = v
+		send1 := func(token string) response {
+			req := mustRequest(t, v.Method, srv.URL()+path, token, string(body))
+			for k, vals := range v.Header {
+				req.Header[k] = vals
 			}
-			r = send(t, srv, req)
+			if body != nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			return send(t, srv, req)
+		}
+		r := send1(tok)
+		if r.status == http.StatusForbidden { // restricted: an RDT for this path
+			r = send1(rdtFor(t, srv, tok, sptest.RestrictedResource{Method: v.Method, Path: v.Path}))
 		}
 		return r
 	}
 	byOffset := 0
 	for _, op := range ops {
 		t.Run(op.Name, func(t *testing.T) {
-			e, ok := modelReplyOf(t, op.Method, op.Path)
-			if !ok {
-				t.Fatal("not in the sandbox table")
+			v, err := sptest.ValidRequestFor(op.Name)
+			if err != nil {
+				t.Fatal(err)
 			}
-			path, h := withRequired(e, concrete(op.Path))
 			if op.Offset != nil {
 				byOffset++
-				r := call(op, path, h, `{"filters":{},"pagination":{"limit":7,"offset":0}}`)
-				var v any
-				_ = json.Unmarshal(r.body, &v)
-				for _, k := range op.Total {
-					v, _ = v.(map[string]any)[k]
+				r := call(v, v.Query, withPageLimit(t, v.Body, op, 7))
+				total := jsonPath(r.body, op.Total)
+				if r.status != op.Status || total != float64(14) {
+					t.Errorf("%v: total %v, want %d and 2 pages of 7 (14)", r, total, op.Status)
 				}
-				if r.status != op.Status || v != float64(14) {
-					t.Errorf("%v: total %v, want %d and 2 pages of 7 (14)", r, v, op.Status)
-				}
-				r = call(op, path, h, `{"filters":{},"pagination":{"limit":0,"offset":0}}`)
+				r = call(v, v.Query, withPageLimit(t, v.Body, op, 0))
 				if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "pagination.limit") {
 					t.Errorf("limit 0: %v, want 400 naming pagination.limit", r)
 				}
 				return
 			}
-			join := "?"
-			if strings.Contains(path, "?") {
-				join = "&"
-			}
-			r := call(op, path, h, "")
+			r := call(v, v.Query, v.Body)
 			next := tokenAt(t, r.body, strings.Join(op.Token, "."))
 			if r.status != op.Status || next == "" {
 				t.Fatalf("first page: %v, want %d with a token at %s", r, op.Status, strings.Join(op.Token, "."))
 			}
-			second := path + join + url.QueryEscape(op.Param) + "=" + url.QueryEscape(next)
-			for _, s := range op.Set {
-				second = strings.Replace(second, s.Name+"=ATVPDKIKX0DER", s.Name+"="+s.Value, 1)
+			q := url.Values{}
+			for k, vals := range v.Query {
+				if op.Others != paging.Drop || slices.Contains(op.Required, k) {
+					q[k] = vals
+				}
 			}
-			if r := call(op, second, h, ""); r.status != op.Status || tokenAt(t, r.body, strings.Join(op.Token, ".")) != "" {
+			for _, s := range op.Set {
+				q.Set(s.Name, s.Value)
+			}
+			q.Set(op.Param, next)
+			if r := call(v, q, v.Body); r.status != op.Status || tokenAt(t, r.body, strings.Join(op.Token, ".")) != "" {
 				t.Errorf("second (last) page: %v, want %d without a token", r, op.Status)
 			}
-			r = call(op, path+join+url.QueryEscape(op.Param)+"=bogus", h, "")
+			q.Set(op.Param, "bogus")
+			r = call(v, q, v.Body)
 			if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"InvalidInput"`) || !strings.Contains(string(r.body), op.Param) {
 				t.Errorf("a token not issued: %v, want 400 InvalidInput naming %s", r, op.Param)
 			}
@@ -211,4 +219,55 @@ func TestPagesEveryOperation(t *testing.T) {
 	if byOffset != 2 {
 		t.Errorf("%d operations page by offset, want 2", byOffset)
 	}
+}
+
+// withPageLimit is body (a JSON object) with op's limit set to limit and
+// its offset to 0, the rest as it is.
+func withPageLimit(t *testing.T, body []byte, op paging.Op, limit int) []byte {
+	t.Helper()
+	var v map[string]any
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("the sample body is not a JSON object: %s", body)
+		}
+	}
+	if v == nil {
+		v = map[string]any{}
+	}
+	set := func(path []string, val any) {
+		m := v
+		for _, k := range path[:len(path)-1] {
+			child, ok := m[k].(map[string]any)
+			if !ok {
+				child = map[string]any{}
+				m[k] = child
+			}
+			m = child
+		}
+		m[path[len(path)-1]] = val
+	}
+	set(op.Limit, limit)
+	set(op.Offset, 0)
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// jsonPath is the value at path in a JSON reply, nil where the reply has
+// none (or is no JSON object on the way).
+func jsonPath(body []byte, path []string) any {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }

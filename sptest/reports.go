@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spapi-go/spapi/internal/paging"
 )
 
 // handleJob answers the operations of the Reports, Feeds and Data Kiosk
@@ -24,7 +26,7 @@ func (s *Server) handleJob(op *operation, r *http.Request, body []byte) (rep rep
 	case "getReport":
 		return s.getJob("report", segment(r.URL.Path, 4))
 	case "getReports":
-		return s.listJobs("report", r.URL.Query()), true
+		return s.listJobs(op, r, body), true
 	case "cancelReport":
 		return s.cancelJob("report", segment(r.URL.Path, 4))
 	case opGetReportDocument:
@@ -36,7 +38,7 @@ func (s *Server) handleJob(op *operation, r *http.Request, body []byte) (rep rep
 	case "getFeed":
 		return s.getJob("feed", segment(r.URL.Path, 4))
 	case "getFeeds":
-		return s.listJobs("feed", r.URL.Query()), true
+		return s.listJobs(op, r, body), true
 	case "cancelFeed":
 		return s.cancelJob("feed", segment(r.URL.Path, 4))
 	case "getFeedDocument":
@@ -46,7 +48,7 @@ func (s *Server) handleJob(op *operation, r *http.Request, body []byte) (rep rep
 	case "getQuery":
 		return s.getJob("query", segment(r.URL.Path, 4))
 	case "getQueries":
-		return s.listJobs("query", r.URL.Query()), true
+		return s.listJobs(op, r, body), true
 	case "cancelQuery":
 		return s.cancelJob("query", segment(r.URL.Path, 4))
 	case "dataKiosk_2023-11-15.getDocument", "getDocument":
@@ -96,17 +98,50 @@ func (s *Server) getJob(kind, id string) (reply, bool) {
 	return okJSON(st.viewLocked(j, true)), true
 }
 
-// listJobs answers getReports, getFeeds and getQueries: the jobs of the
-// types and states asked for, newest first, pageSize at a time.
-func (s *Server) listJobs(kind string, q url.Values) reply {
-	typesParam, tokenParam := map[string]string{"report": "reportTypes", "feed": "feedTypes"}[kind], "nextToken"
-	if kind == "query" {
-		tokenParam = "paginationToken"
+// jobListKind is the kind of job the list operation name lists ("report",
+// "feed", "query"), or "" for any other operation.
+func jobListKind(name string) string {
+	return map[string]string{"getReports": "report", "getFeeds": "feed", "getQueries": "query"}[name]
+}
+
+// hasJobs says whether the fake has made a job of kind.
+func (s *Server) hasJobs(kind string) bool {
+	st := s.jobState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.ContainsFunc(st.order, func(j *job) bool { return j.kind == kind })
+}
+
+// listJobs answers getReports, getFeeds and getQueries, and is the one
+// owner of their paging (paged steps aside): the jobs of the types and
+// states asked for, newest first, pageSize at a time, each page but the
+// last with a token of its own. As the models say, getReports' and
+// getFeeds' token comes alone, and getQueries' with the first request's
+// other parameters (pageSize may change); a token it did not issue gets
+// 400 InvalidInput.
+//
+// While the fake has made no job of the kind, the list is the model's
+// example reply, paged Options.Pages times as every other list is
+// (pagedByToken), so that code that pages a list before creating anything
+// still meets several pages; a token of those pages goes on to them even
+// once a job exists. From the first job on, Options.Pages plays no part:
+// the pages are the jobs'.
+func (s *Server) listJobs(op *operation, r *http.Request, body []byte) reply {
+	kind := jobListKind(op.name)
+	p, _ := paging.Lookup(op.method, op.path)
+	q := r.URL.Query()
+	tok := q.Get(p.Param)
+	if strings.HasPrefix(tok, pageTokenPrefix) || (tok == "" && !s.hasJobs(kind)) {
+		return s.pagedByToken(p, r, func() reply { return answerFromModel(op, r, body) })
 	}
-	offset := 0
-	if tok := q.Get(tokenParam); tok != "" {
+	typesParam := map[string]string{"report": "reportTypes", "feed": "feedTypes"}[kind]
+	offset, sum := 0, querySum(q, p.Param)
+	if tok != "" {
+		if msg := refused(p, q); msg != "" {
+			return invalid(msg)
+		}
 		// The token carries the first request's filters, as the real one
-		// does: it is sent alone.
+		// does, and a digest of its parameters.
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
 		var first url.Values
 		if err == nil {
@@ -116,12 +151,15 @@ func (s *Server) listJobs(kind string, q url.Values) reply {
 			offset, err = strconv.Atoi(first.Get("sptest-offset"))
 		}
 		if err != nil || offset < 0 {
-			return invalid(tokenParam + " is not a token this API returned.")
+			return invalid(p.Param + " is not a token this API returned.")
 		}
-		if p := q.Get("pageSize"); p != "" {
-			first.Set("pageSize", p)
+		if p.Others == paging.Keep && first.Get("sptest-sum") != sum {
+			return invalid(p.Param + " was issued for other parameters: send the same arguments as the call that produced it.")
 		}
-		q = first
+		if ps := q.Get("pageSize"); ps != "" {
+			first.Set("pageSize", ps)
+		}
+		q, sum = first, first.Get("sptest-sum")
 	}
 	pageSize := 10
 	if p := q.Get("pageSize"); p != "" {
@@ -161,6 +199,7 @@ func (s *Server) listJobs(kind string, q url.Values) reply {
 			}
 		}
 		nq.Set("sptest-offset", strconv.Itoa(offset+pageSize))
+		nq.Set("sptest-sum", sum)
 		views, next = views[:pageSize], base64.RawURLEncoding.EncodeToString([]byte(nq.Encode()))
 	}
 	if views == nil {
