@@ -17,6 +17,9 @@ import (
 // CANCELLED) on its PollsToDone-th get (getReport, getFeed, getQuery), or
 // After its creation when After is set. Its documents live on the server's
 // own document host (DocumentHostURL), behind presigned-looking URLs.
+// getReports, getFeeds and getQueries list the jobs of their kind, newest
+// first, pageSize at a time, with tokens of their own; while the server has
+// made none of that kind they give Options.Pages pages of the model's reply.
 type Jobs struct {
 	// PollsToDone is the number of gets after which a job ends; 0 means 3
 	// (IN_QUEUE, IN_PROGRESS, then its end).

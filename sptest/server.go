@@ -115,7 +115,9 @@ type Options struct {
 	// offset (Replenishment's listOffers and listOfferMetrics) state a
 	// total of Pages times the request's limit. A token the fake did not
 	// issue, or parameters the operation refuses beside a token, get 400
-	// InvalidInput.
+	// InvalidInput. getReports, getFeeds and getQueries follow Pages only
+	// until the server has made a report, feed or query (see Jobs): from
+	// then on they page its jobs, pageSize at a time.
 	Pages int
 
 	// Now is the clock for token expiry; default time.Now. The token buckets
