@@ -37,18 +37,6 @@ var processID = func() string {
 	return hex.EncodeToString(b[:])
 }()
 
-// FleetMembers is implemented by a Store that can count the live processes
-// of a fleet (package redisstore does). With it, a process that cannot
-// reach the store runs at its share of the budget, rate / N with N the
-// members it last saw, instead of the whole budget: N processes falling
-// back at once then still send about one budget, not N.
-type FleetMembers interface {
-	// Heartbeat notes that member is alive under key for ttl, forgets the
-	// members whose ttl has passed, and returns how many are alive,
-	// member included.
-	Heartbeat(ctx context.Context, key, member string, ttl time.Duration) (live int, err error)
-}
-
 // degraded is a sharedLimiter's state for when the store is put aside: the
 // fleet's size as last seen, and one extra bucket per operation at this
 // process's share of the rate.

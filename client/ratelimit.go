@@ -24,12 +24,6 @@ type RateLimiter interface {
 	Observe(op string, rate float64, throttled bool)
 }
 
-// Rate is a usage plan: a steady rate and a burst.
-type Rate struct {
-	PerSecond float64
-	Burst     int
-}
-
 // OpCreateRestrictedDataToken names the Tokens call for RateLimiter,
 // RetryInfo and APIError.
 const OpCreateRestrictedDataToken = "createRestrictedDataToken"
