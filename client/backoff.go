@@ -1,21 +1,13 @@
 package client
 
 import (
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-)
-
-// Bounds on what a server's rate header may say. A rate outside them is
-// ignored rather than believed: below minRate a wait would be days long (and
-// 1/rate would overflow a Duration), above maxRate it would be no limit at
-// all. The slowest published SP-API plan is about 0.0056/s, the fastest 100/s.
-const (
-	minRate = 1e-4
-	maxRate = 1e5
 )
 
 // maxAttempts bounds MaxRetries: past it, a call retried at the MaxWait cap
@@ -59,7 +51,7 @@ func (p *retryPolicy) wait(kind retryKind, n int, h http.Header) time.Duration {
 			return d
 		}
 		if kind == retryThrottled {
-			if r, ok := parseRate(h.Get(headerRateLimit)); ok {
+			if r, ok := ratelimit.ParseRate(h.Get(headerRateLimit)); ok {
 				return min(time.Duration(float64(time.Second)/r), p.maxWait)
 			}
 		}
@@ -121,19 +113,3 @@ func retryAfter(v string, maxWait time.Duration, now func() time.Time) (time.Dur
 	}
 	return min(max(t.Sub(now()), 0), maxWait), true
 }
-
-// parseRate reads x-amzn-RateLimit-Limit, a decimal requests-per-second.
-// NaN, infinities and rates outside [minRate, maxRate] are not rates.
-func parseRate(v string) (float64, bool) {
-	if v == "" {
-		return 0, false
-	}
-	r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || !validRate(r) {
-		return 0, false
-	}
-	return r, true
-}
-
-// validRate reports whether r is a rate the client believes.
-func validRate(r float64) bool { return r >= minRate && r <= maxRate } // false for NaN

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	"math"
 	"net/http"
 	"testing"
@@ -69,23 +70,6 @@ func TestRetryAfterParse(t *testing.T) {
 	}
 }
 
-func TestParseRate(t *testing.T) {
-	tests := []struct {
-		in     string
-		wantOK bool
-	}{
-		{"0.0167", true}, {"1", true}, {"20.0", true}, {"100000", true},
-		{"", false}, {"0", false}, {"-1", false}, {"NaN", false}, {"nan", false},
-		{"Inf", false}, {"+Inf", false}, {"-Inf", false}, {"1e-300", false}, {"1e300", false},
-		{"0.00001", false}, {"100001", false}, {"abc", false},
-	}
-	for _, tt := range tests {
-		if _, ok := parseRate(tt.in); ok != tt.wantOK {
-			t.Errorf("parseRate(%q) ok = %v, want %v", tt.in, ok, tt.wantOK)
-		}
-	}
-}
-
 // FuzzRetryWait: whatever the headers say and the configuration holds,
 // every wait is in [0, MaxWait], nothing panics, and the limiter survives
 // what the rate header said.
@@ -111,7 +95,7 @@ func FuzzRetryWait(f *testing.F) {
 		}
 		// The limiter takes what parseRate lets through.
 		l := NewRateLimiter(nil)
-		r, _ := parseRate(rateH)
+		r, _ := ratelimit.ParseRate(rateH)
 		l.Observe("op", r, false)
 		l.Observe("op", r, true)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)

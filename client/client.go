@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	urlredact "github.com/spapi-go/spapi/internal/redact"
 )
 
@@ -138,7 +139,7 @@ func New(cfg Config) (*Client, error) {
 		switch {
 		case c.limiter != nil:
 		case sh != nil:
-			c.limiter = &sharedLimiter{sh: sh, local: NewRateLimiter(cfg.Rates)}
+			c.limiter = &sharedLimiter{sh: sh, local: ratelimit.New(limiterPlans(cfg.Rates))}
 		default:
 			c.limiter = NewRateLimiter(cfg.Rates)
 		}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	"golang.org/x/time/rate"
 )
 
@@ -85,9 +86,9 @@ func (l *sharedLimiter) degradedWait(ctx context.Context, op string, outage bool
 		if lim := l.deg.limiter(l, op); lim != nil {
 			if err := lim.Wait(ctx); err != nil {
 				if ctx.Err() != nil {
-					return &limitWaitError{op: op, err: ctx.Err()}
+					return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 				}
-				return &limitWaitError{op: op, err: context.DeadlineExceeded}
+				return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 			}
 		}
 	}
@@ -105,8 +106,8 @@ type share struct {
 // paces itself at the rate, never the burst), made empty (the others have
 // been spending the same budget) and kept at the rate learned since.
 func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
-	plan := l.local.effective(op)
-	if !validRate(plan.rate) {
+	plan := l.local.Effective(op)
+	if !ratelimit.ValidRate(plan.Rate) {
 		return nil
 	}
 	n := float64(max(1, d.members.Load()))
@@ -114,14 +115,14 @@ func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
 	defer d.mu.Unlock()
 	sh, ok := d.lims[op]
 	if !ok {
-		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.rate/n), 1), factor: 1}
+		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.Rate/n), 1), factor: 1}
 		sh.lim.ReserveN(time.Now(), 1)
 		if d.lims == nil || len(d.lims) >= maxSharedRates {
 			d.lims = map[string]*share{}
 		}
 		d.lims[op] = sh
 	}
-	if want := rate.Limit(plan.rate * sh.factor / n); want != sh.lim.Limit() {
+	if want := rate.Limit(plan.Rate * sh.factor / n); want != sh.lim.Limit() {
 		sh.lim.SetLimit(want)
 	}
 	return sh.lim

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -112,7 +113,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	throttled := err == nil && resp.StatusCode == http.StatusTooManyRequests
 	if err == nil {
-		r, _ := parseRate(resp.Header.Get(headerRateLimit))
+		r, _ := ratelimit.ParseRate(resp.Header.Get(headerRateLimit))
 		t.lim.Observe(op, r, throttled)
 	}
 	if probe != nil || throttled {
@@ -162,7 +163,7 @@ func (t *limitTransport) admit(ctx context.Context, op string) (g *gate, probe c
 			return g, nil, nil
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, nil, &limitWaitError{op: op, gate: true, err: ctx.Err()}
+			return nil, nil, &ratelimit.WaitError{Op: op, Gate: true, Err: ctx.Err()}
 		}
 	}
 }

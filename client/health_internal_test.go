@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	"log/slog"
 	"net"
 	"strings"
@@ -211,7 +212,7 @@ func TestDegradedRunsAtItsShare(t *testing.T) {
 		cfg := Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "r"}
 		seal, _ := newSealer(&cfg, "https://sellingpartnerapi-na.amazon.com")
 		sh := &shared{st: st, health: h, seal: seal, timeout: defaultStoreTimeout}
-		l := &sharedLimiter{sh: sh, local: NewRateLimiter(map[string]Rate{"op": {PerSecond: 4, Burst: 5}})}
+		l := &sharedLimiter{sh: sh, local: ratelimit.New(limiterPlans(map[string]Rate{"op": {PerSecond: 4, Burst: 5}}))}
 		l.deg.members.Store(4)
 		start := time.Now()
 		for range 8 {

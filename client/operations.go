@@ -8,6 +8,7 @@ import (
 
 	"github.com/spapi-go/spapi/internal/ops"
 	"github.com/spapi-go/spapi/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/ratelimit"
 )
 
 // RDTPolicy says which token HTTPClient sends to an operation.
@@ -130,9 +131,9 @@ func newOpTable(cfg *Config) (*opTable, error) {
 		if _, ok := ops.Lookup(name); !ok && t.extraOps[name] == nil && name != OpCreateRestrictedDataToken {
 			return nil, fmt.Errorf("config: Rates[%q]: not an operation name (see client.Operations)", name)
 		}
-		if !(r.PerSecond == 0 || validRate(r.PerSecond)) || r.Burst < 0 {
+		if !(r.PerSecond == 0 || ratelimit.ValidRate(r.PerSecond)) || r.Burst < 0 {
 			return nil, fmt.Errorf("config: Rates[%q]: PerSecond %v, Burst %d: want 0 (no limit) or a rate in [%g, %g] per second, and a burst >= 0",
-				name, r.PerSecond, r.Burst, minRate, maxRate)
+				name, r.PerSecond, r.Burst, ratelimit.MinRate, ratelimit.MaxRate)
 		}
 	}
 	for i, name := range cfg.RetrySafeOperations {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"github.com/spapi-go/spapi/internal/ratelimit"
 	"net"
 	"net/http/httptrace"
 	"sync/atomic"
@@ -66,7 +67,7 @@ func dialFailed(err error) bool {
 // a host name that does not exist (it will not exist in a second either).
 func retryableError(ctx context.Context, err error) bool {
 	var (
-		limErr   *limitWaitError
+		limErr   *ratelimit.WaitError
 		tokErr   *tokenError
 		lwa      *LWAError
 		lwaFetch *lwaFetchError

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/store"
 	"sync"
 	"time"
 )
@@ -18,7 +20,7 @@ const maxSharedRates = 1024
 // learning meanwhile.
 type sharedLimiter struct {
 	sh    *shared
-	local *TokenBucketLimiter
+	local *ratelimit.Limiter
 
 	mu       sync.Mutex
 	told     map[string]float64    // the learned rate last stored, by operation
@@ -36,17 +38,17 @@ type sharedLimiter struct {
 // (the process was stopped) takes a new turn rather than sending with
 // every other late waiter at once.
 func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
-	plan := l.local.effective(op)
+	plan := l.local.Effective(op)
 	l.beat()
-	l.rejoin(ctx, op, plan.storeRate())
+	l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
 	for {
 		if err := ctx.Err(); err != nil {
-			return &limitWaitError{op: op, err: err}
+			return &ratelimit.WaitError{Op: op, Err: err}
 		}
 		var maxWait time.Duration // 0: no cap
 		if dl, ok := ctx.Deadline(); ok {
 			if maxWait = time.Until(dl); maxWait <= 0 {
-				return &limitWaitError{op: op, err: context.DeadlineExceeded}
+				return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 			}
 		}
 		// A Take that went unanswered is tried again, a few times, while
@@ -68,7 +70,7 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 			if err == nil && ok {
 				l.refund(ctx, op, plan) // taken as the caller left
 			}
-			return &limitWaitError{op: op, err: ctx.Err()}
+			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		case err != nil:
 			outage := l.sh.health.isDown()
 			if outage {
@@ -76,7 +78,7 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 			}
 			return l.degradedWait(ctx, op, outage)
 		case !ok:
-			return &limitWaitError{op: op, err: context.DeadlineExceeded}
+			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 		}
 		l.recovered(op)
 		if wait <= 0 {
@@ -89,7 +91,7 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 		case <-ctx.Done():
 			t.Stop()
 			l.refund(ctx, op, plan)
-			return &limitWaitError{op: op, err: ctx.Err()}
+			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		}
 		if time.Since(turn) <= staleAfter(plan) {
 			return nil
@@ -103,7 +105,7 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 // time and what this process last saw of the bucket, when the Store has
 // it, so that a bucket that vanished or went back in time does not hand
 // out again the turns this process knows were given.
-func (l *sharedLimiter) take(ctx context.Context, op string, plan marginPlan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+func (l *sharedLimiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
 	key := l.sh.seal.key("rate:" + op)
 	bs, isBS := l.sh.st.(BucketStore)
 	var seen BucketView
@@ -114,13 +116,13 @@ func (l *sharedLimiter) take(ctx context.Context, op string, plan marginPlan, ma
 		var err error
 		if isBS {
 			var r BucketTake
-			r, err = bs.TakeBucket(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.rate, Burst: plan.burst}, Margin: plan.margin}, maxWait, seen)
+			r, err = bs.TakeBucket(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK {
 				l.saw(op, r.View)
 			}
 		} else {
-			wait, ok, err = l.sh.st.Take(ctx, key, plan.storeRate(), maxWait)
+			wait, ok, err = l.sh.st.Take(ctx, key, store.Rate(plan.StoreRate()), maxWait)
 		}
 		return err
 	})
@@ -129,14 +131,14 @@ func (l *sharedLimiter) take(ctx context.Context, op string, plan marginPlan, ma
 
 // refund gives op's token back to the shared bucket for a caller that left
 // before its turn, best effort, whatever the caller's context.
-func (l *sharedLimiter) refund(ctx context.Context, op string, plan marginPlan) {
+func (l *sharedLimiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
 	bs, ok := l.sh.st.(BucketStore)
-	if !ok || plan.rate <= 0 {
+	if !ok || plan.Rate <= 0 {
 		return
 	}
 	key := l.sh.seal.key("rate:" + op)
 	_ = l.sh.use(context.WithoutCancel(ctx), "refund", func(ctx context.Context) error {
-		return bs.Refund(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.rate, Burst: plan.burst}, Margin: plan.margin})
+		return bs.Refund(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin})
 	})
 }
 
@@ -163,7 +165,9 @@ func (l *sharedLimiter) saw(op string, v BucketView) {
 }
 
 // staleAfter is tokenBucket.staleAfter for plan.
-func staleAfter(plan marginPlan) time.Duration { return staleAfterOf(plan.rate, plan.capacity) }
+func staleAfter(plan ratelimit.Plan) time.Duration {
+	return ratelimit.StaleAfterOf(plan.Rate, plan.Capacity)
+}
 
 // --- end of bucket math ---
 
@@ -207,15 +211,15 @@ func (l *sharedLimiter) recovered(op string) {
 func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 	l.local.Observe(op, perSecond, throttled)
 	l.degradedObserve(op, throttled) // a 429 while degraded slows this process further
-	if !validRate(perSecond) {
+	if !ratelimit.ValidRate(perSecond) {
 		perSecond = 0
 	}
-	plan := l.local.effective(op)
+	plan := l.local.Effective(op)
 	// The rate stored is the one the bucket runs at: slowed by the margin
 	// for a burst of 1, as the in-process bucket does.
 	var learned float64
 	if perSecond > 0 {
-		learned = perSecond * marginFactor(perSecond, max(plan.burst, 1))
+		learned = perSecond * ratelimit.MarginFactor(perSecond, max(plan.Burst, 1))
 	}
 	l.mu.Lock()
 	if l.told == nil || len(l.told) >= maxSharedRates {
@@ -227,7 +231,7 @@ func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 		return
 	}
 	err := l.sh.use(context.Background(), "observe", func(ctx context.Context) error {
-		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), plan.storeRate(), learned, throttled)
+		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), store.Rate(plan.StoreRate()), learned, throttled)
 	})
 	if err == nil && learned > 0 {
 		l.mu.Lock()

@@ -1,4 +1,4 @@
-package client
+package ratelimit
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // forgotten past maxLearned, but never one in use or drained.
 func TestLimiterBucketsBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := NewRateLimiter(nil)
+		l := New(map[string]Rate{})
 		// A drained bucket and one with a Wait in progress, both without a plan.
 		l.Observe("drained", 1, false)
 		l.Observe("drained", 0, true)
@@ -28,7 +28,7 @@ func TestLimiterBucketsBounded(t *testing.T) {
 		for i := range 5000 {
 			l.Observe(fmt.Sprintf("GET /{}/v%d", i), 100, false)
 		}
-		if n := l.len(); n > maxLearned+1 {
+		if n := l.Len(); n > maxLearned+1 {
 			t.Errorf("%d buckets after 5,000 operations without a plan, want at most %d", n, maxLearned+1)
 		}
 		l.mu.Lock()
@@ -62,7 +62,7 @@ func TestLimiterBucketsBounded(t *testing.T) {
 func TestLimiterStalledTurnsExpire(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const op, n = "stalled", 100
-		l := NewRateLimiter(map[string]Rate{op: {PerSecond: 20, Burst: 10}})
+		l := New(map[string]Rate{op: {PerSecond: 20, Burst: 10}})
 		start := time.Now()
 		stallEnd := start.Add(3 * time.Second)
 		l.newTimer = func(d time.Duration) *time.Timer {
@@ -98,4 +98,21 @@ func TestLimiterStalledTurnsExpire(t *testing.T) {
 			t.Errorf("the last request went at %v: the stop cost more than its own length and the queue", last)
 		}
 	})
+}
+
+func TestParseRate(t *testing.T) {
+	tests := []struct {
+		in     string
+		wantOK bool
+	}{
+		{"0.0167", true}, {"1", true}, {"20.0", true}, {"100000", true},
+		{"", false}, {"0", false}, {"-1", false}, {"NaN", false}, {"nan", false},
+		{"Inf", false}, {"+Inf", false}, {"-Inf", false}, {"1e-300", false}, {"1e300", false},
+		{"0.00001", false}, {"100001", false}, {"abc", false},
+	}
+	for _, tt := range tests {
+		if _, ok := ParseRate(tt.in); ok != tt.wantOK {
+			t.Errorf("ParseRate(%q) ok = %v, want %v", tt.in, ok, tt.wantOK)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package client
+package ratelimit
 
 import (
 	"math"
@@ -23,11 +23,11 @@ func marginTime(rate float64) float64 {
 	return min(limitMargin.Seconds(), 1/rate)
 }
 
-// marginFactor is the factor a plan's rate runs at: 1 where the burst
+// MarginFactor is the factor a plan's rate runs at: 1 where the burst
 // leaves room for the margin, and for a burst of 1, where it does not, the
 // rate at which requests are one interval plus the margin apart (two
 // requests sent one interval apart can arrive closer together than that).
-func marginFactor(rate float64, burst int) float64 {
+func MarginFactor(rate float64, burst int) float64 {
 	if burst > 1 {
 		return 1
 	}
@@ -129,11 +129,11 @@ func (b *tokenBucket) setRate(now time.Time, rate, capacity float64) {
 // least limitMargin, so that a timer a little late on a busy machine does
 // not cost a turn.
 func (b *tokenBucket) staleAfter() time.Duration {
-	return staleAfterOf(b.rate, b.capacity)
+	return StaleAfterOf(b.rate, b.capacity)
 }
 
-// staleAfterOf is staleAfter for a bucket at rate with capacity.
-func staleAfterOf(rate, capacity float64) time.Duration {
+// StaleAfterOf is staleAfter for a bucket at rate with capacity.
+func StaleAfterOf(rate, capacity float64) time.Duration {
 	if rate <= 0 {
 		return limitMargin
 	}
