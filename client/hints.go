@@ -1,10 +1,11 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -33,64 +34,6 @@ func (e *APIError) lacksRole() bool {
 	return false
 }
 
-// refusalTTL is how long the client remembers that the Tokens API refused a
-// set of resources for want of the restricted role: during it, HTTPClient and
-// RestrictedDataToken return the same error at once instead of asking again
-// (without the role every call would mint again, and spend the Tokens API's
-// 1 request/s). Granting the role takes a new authorisation by the seller,
-// so a few minutes costs nothing.
-const refusalTTL = 5 * time.Minute
-
-// maxRefusals bounds the remembered refusals (specific paths could grow it).
-const maxRefusals = 1024
-
-// refusals remembers, per RDT cache key, a Tokens call refused for want of
-// the restricted role.
-type refusals struct {
-	mu sync.Mutex
-	m  map[string]refusal
-}
-
-type refusal struct {
-	err   error
-	until time.Time
-}
-
-// get returns the remembered refusal for key, or nil.
-func (r *refusals) get(key string, now time.Time) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f, ok := r.m[key]
-	if !ok {
-		return nil
-	}
-	if !now.Before(f.until) {
-		delete(r.m, key)
-		return nil
-	}
-	return &RefusedError{err: f.err, Until: f.until}
-}
-
-// add remembers err for key until now+refusalTTL.
-func (r *refusals) add(key string, err error, now time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil {
-		r.m = map[string]refusal{}
-	}
-	if len(r.m) >= maxRefusals {
-		for k, f := range r.m {
-			if !now.Before(f.until) {
-				delete(r.m, k)
-			}
-		}
-		if len(r.m) >= maxRefusals {
-			return // full of live refusals: ask again rather than grow
-		}
-	}
-	r.m[key] = refusal{err: err, until: now.Add(refusalTTL)}
-}
-
 // RefusedError is a Tokens API refusal for want of the restricted role that
 // the client remembered: until Until, HTTPClient and RestrictedDataToken
 // return it for the same resources without calling the API. It unwraps to
@@ -105,3 +48,64 @@ func (e *RefusedError) Error() string {
 }
 
 func (e *RefusedError) Unwrap() error { return e.err }
+
+// noRestrictedRole reports whether a Tokens call failed because the
+// application lacks the role for the resource: 400 InvalidInput
+// "Application do not have access to some or all requested resource".
+func noRestrictedRole(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.lacksRole()
+}
+
+// LWAError is a refusal from Login with Amazon, such as invalid_grant (a
+// revoked or wrong refresh token) or invalid_client (a wrong client ID or
+// secret). It never carries the credentials that were sent.
+type LWAError struct {
+	StatusCode  int
+	Code        string // "invalid_grant", "invalid_client", ...; "" if the reply had none
+	Description string
+}
+
+func (e *LWAError) Error() string {
+	code := e.Code
+	if code == "" {
+		code = "error"
+	}
+	msg := "lwa: " + code
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return fmt.Sprintf("%s (HTTP %d)%s", msg, e.StatusCode, lwaHints[e.Code])
+}
+
+// Retryable reports false: LWA said no, and would say it again.
+func (e *LWAError) Retryable() bool { return false }
+
+// newLWAError is the LWA token source's Refusal.
+func newLWAError(status int, code, description string) error {
+	return &LWAError{StatusCode: status, Code: code, Description: description}
+}
+
+// lwaErrorCodes are the OAuth 2.0 error codes (RFC 6749, 5.2) that
+// error.type may carry as they are; any other code from LWA is "lwa_error".
+var lwaErrorCodes = map[string]bool{
+	"invalid_request": true, "invalid_client": true, "invalid_grant": true,
+	"unauthorized_client": true, "unsupported_grant_type": true, "invalid_scope": true,
+}
+
+// errorTypeOf is telemetry's Classify: error.type for a failed LWA fetch,
+// RDT mint or Store call that is an error of this package's, the LWA error
+// code or the reply's HTTP status; "" for any other.
+func errorTypeOf(err error) string {
+	var lwaErr *LWAError
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &lwaErr) && lwaErrorCodes[lwaErr.Code]:
+		return lwaErr.Code
+	case errors.As(err, &lwaErr):
+		return "lwa_error"
+	case errors.As(err, &apiErr):
+		return strconv.Itoa(apiErr.StatusCode)
+	}
+	return ""
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"syscall"
 )
 
@@ -30,4 +31,28 @@ func NoReply(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// UnwrapURLError drops net/http's *url.Error layers from the outside of
+// err, whose text starts with `Post "https://..."`, so that the message
+// starts with the cause. Only the outer layers: an error of ours that wraps
+// one (a request not retried, say) keeps what it says.
+func UnwrapURLError(err error) error {
+	for {
+		ue, ok := err.(*url.Error)
+		if !ok {
+			return err
+		}
+		err = ue.Err
+	}
+}
+
+// InnerURLError is the cause inside the first *url.Error anywhere in err's
+// chain, or err: x/oauth2 wraps net/http's error in its own.
+func InnerURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return UnwrapURLError(ue.Err)
+	}
+	return err
 }

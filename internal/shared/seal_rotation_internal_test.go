@@ -1,4 +1,4 @@
-package client
+package shared
 
 import (
 	"bytes"
@@ -15,19 +15,19 @@ import (
 // public facts.
 func TestSealerKeyedNames(t *testing.T) {
 	const na = "https://sellingpartnerapi-na.amazon.com"
-	mk := func(cfg Config) *sealer {
+	mk := func(cfg Credentials) *Sealer {
 		t.Helper()
-		s, err := newSealer(&cfg, na)
+		s, err := NewSealer(cfg, na)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
 	const id = "amzn1.application-oa2-client.one"
-	seller1 := mk(Config{ClientID: id, ClientSecret: "secret-one", RefreshToken: "Atzr|seller-one"})
-	seller2 := mk(Config{ClientID: id, ClientSecret: "secret-one", RefreshToken: "Atzr|seller-two"})
-	grantless1 := mk(Config{ClientID: id, ClientSecret: "secret-one", Scope: "sellingpartnerapi::notifications"})
-	grantless2 := mk(Config{ClientID: id, ClientSecret: "secret-two", Scope: "sellingpartnerapi::notifications"})
+	seller1 := mk(Credentials{ClientID: id, ClientSecret: "secret-one", RefreshToken: "Atzr|seller-one"})
+	seller2 := mk(Credentials{ClientID: id, ClientSecret: "secret-one", RefreshToken: "Atzr|seller-two"})
+	grantless1 := mk(Credentials{ClientID: id, ClientSecret: "secret-one", Scope: "sellingpartnerapi::notifications"})
+	grantless2 := mk(Credentials{ClientID: id, ClientSecret: "secret-two", Scope: "sellingpartnerapi::notifications"})
 
 	if grantless1.ns == grantless2.ns {
 		t.Errorf("a grantless namespace does not depend on the client secret: it can be computed from public facts")
@@ -68,17 +68,17 @@ func TestSealerRotation(t *testing.T) {
 	const na = "https://sellingpartnerapi-na.amazon.com"
 	for _, grant := range []struct {
 		name string
-		set  func(*Config)
+		set  func(*Credentials)
 	}{
-		{"seller", func(c *Config) { c.RefreshToken = "Atzr|seller-one" }},
-		{"grantless", func(c *Config) { c.Scope = "sellingpartnerapi::notifications" }},
+		{"seller", func(c *Credentials) { c.RefreshToken = "Atzr|seller-one" }},
+		{"grantless", func(c *Credentials) { c.Scope = "sellingpartnerapi::notifications" }},
 	} {
 		t.Run(grant.name, func(t *testing.T) {
-			mk := func(secret, previous string) *sealer {
+			mk := func(secret, previous string) *Sealer {
 				t.Helper()
-				cfg := Config{ClientID: "amzn1.application-oa2-client.one", ClientSecret: secret, PreviousClientSecret: previous}
+				cfg := Credentials{ClientID: "amzn1.application-oa2-client.one", ClientSecret: secret, PreviousClientSecret: previous}
 				grant.set(&cfg)
-				s, err := newSealer(&cfg, na)
+				s, err := NewSealer(cfg, na)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -100,7 +100,7 @@ func TestSealerRotation(t *testing.T) {
 			}
 			for _, c := range []struct {
 				name   string
-				s      *sealer
+				s      *Sealer
 				sealed []byte
 				opens  bool
 			}{

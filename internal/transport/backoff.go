@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"github.com/spapi-go/spapi/internal/ratelimit"
@@ -42,7 +42,7 @@ func (k retryKind) String() string {
 // waits for the interval its x-amzn-RateLimit-Limit states; anything else
 // (5xx, network) backs off exponentially with full jitter. The result is
 // always in [0, maxWait], whatever the header says or the policy holds.
-func (p *retryPolicy) wait(kind retryKind, n int, h http.Header) time.Duration {
+func (p *Policy) wait(kind retryKind, n int, h http.Header) time.Duration {
 	if kind == retryToken {
 		return 0
 	}
@@ -51,7 +51,7 @@ func (p *retryPolicy) wait(kind retryKind, n int, h http.Header) time.Duration {
 			return d
 		}
 		if kind == retryThrottled {
-			if r, ok := ratelimit.ParseRate(h.Get(headerRateLimit)); ok {
+			if r, ok := ratelimit.ParseRate(h.Get(HeaderRateLimit)); ok {
 				return min(time.Duration(float64(time.Second)/r), p.maxWait)
 			}
 		}

@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return fmt.Errorf("%w: stopped after %d redirects", errRedirect, maxRedirects)
 	}
-	if from := via[0].URL; !sameOrigin(req.URL, from) {
+	if from := via[0].URL; !SameOrigin(req.URL, from) {
 		return fmt.Errorf("%w: the SP-API never redirects; will not follow a redirect from %s://%s to %s://%s",
 			errRedirect, from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
 	}
@@ -35,17 +35,17 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // must never be sent on.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// readBodyTransport reads each reply body whole, through MaxResponseBytes,
+// ReadBodyLayer reads each reply body whole, through MaxResponseBytes,
 // so that a longer one is an error (ErrResponseTooLarge) rather than a
 // body cut short for the reader to misparse.
-type readBodyTransport struct{ next http.RoundTripper }
+type ReadBodyLayer struct{ Next http.RoundTripper }
 
-func (t *readBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
+func (t *ReadBodyLayer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.Next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	body, err := readBody(resp.Body)
+	body, err := ReadBody(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("reading the HTTP %d reply: %w", resp.StatusCode, err)
 	}
@@ -53,12 +53,12 @@ func (t *readBodyTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, nil
 }
 
-// limitBodyTransport makes reply bodies fail past MaxResponseBytes, for the
+// LimitBody makes reply bodies fail past MaxResponseBytes, for the
 // generated client's readers, which read everything.
-type limitBodyTransport struct{ next http.RoundTripper }
+type LimitBody struct{ Next http.RoundTripper }
 
-func (t *limitBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
+func (t *LimitBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.Next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
@@ -87,3 +87,46 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// MaxResponseBytes (client.MaxResponseBytes) bounds every body the client
+// decodes (Tokens replies, error lists, LWA replies): 1 MiB is far above
+// any real reply.
+const MaxResponseBytes = 1 << 20
+
+// ErrResponseTooLarge (client.ErrResponseTooLarge) is matched by the error
+// for a reply body larger than MaxResponseBytes.
+var ErrResponseTooLarge = errors.New("response body too large")
+
+// ReadBody reads a reply body through the MaxResponseBytes limit and closes
+// it; a longer body is an error, never a large allocation.
+func ReadBody(r io.ReadCloser) ([]byte, error) {
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
+	if err != nil {
+		return b, err
+	}
+	if len(b) > MaxResponseBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBytes)
+	}
+	return b, nil
+}
+
+// The SP-API's headers.
+const (
+	HeaderAccessToken = "x-amz-access-token"
+	HeaderRequestID   = "x-amzn-RequestId"
+	HeaderRateLimit   = "x-amzn-RateLimit-Limit"
+)
+
+// RoundTripDoer is a gen.HttpRequestDoer that is just a RoundTripper.
+type RoundTripDoer struct{ RT http.RoundTripper }
+
+// Do sends req through the RoundTripper.
+func (d RoundTripDoer) Do(req *http.Request) (*http.Response, error) { return d.RT.RoundTrip(req) }
+
+// hideCloseIdle passes requests on but not CloseIdleConnections.
+type hideCloseIdle struct{ rt http.RoundTripper }
+
+func (h hideCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	return h.rt.RoundTrip(req)
+}

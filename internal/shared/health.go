@@ -1,15 +1,12 @@
-package client
+package shared
 
 import (
 	"context"
-	"errors"
-	"io"
+	"github.com/spapi-go/spapi/store"
 	"log/slog"
-	"net"
 	"reflect"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -55,11 +52,11 @@ type storeHealth struct {
 // healths maps each comparable Store to its health. Entries live as long
 // as the process: a process makes few Stores (one per Redis), and an entry
 // is a few hundred bytes.
-var healths sync.Map // Store -> *storeHealth
+var healths sync.Map // store.Store -> *storeHealth
 
 // healthOf returns the health shared by every Client on st. A Store whose
 // dynamic type cannot be a map key gets a health of its own.
-func healthOf(st Store) *storeHealth {
+func healthOf(st store.Store) *storeHealth {
 	if t := reflect.TypeOf(st); t == nil || !t.Comparable() {
 		return &storeHealth{}
 	}
@@ -178,16 +175,6 @@ func (h *storeHealth) isDown() bool {
 	return h.down
 }
 
-// noReply reports whether err means the store did not answer (it timed
-// out, refused or dropped the connection), as opposed to an error it sent
-// back (a script error, a wrong type), which shows that it is up.
-func noReply(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
 // logTrip logs the warning of an outage, through the logger of the Client
 // whose call noticed it.
 func logTrip(ctx context.Context, logger *slog.Logger, what string, err error, pause time.Duration) {
@@ -209,7 +196,7 @@ const configCheckTimeout = 2 * time.Second
 
 // checkConfig logs, once per Store and in the background, what the store
 // says about its setup.
-func (s *shared) checkConfig() {
+func (s *Shared) checkConfig() {
 	cw, ok := s.st.(configWarner)
 	if !ok || !s.health.checked.CompareAndSwap(false, true) {
 		return

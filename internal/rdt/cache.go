@@ -1,10 +1,19 @@
-package client
+// Package rdt is the client's Restricted Data Tokens: the cache of minted
+// RDTs (shared with the fleet through a Store when there is one), the
+// refusals it remembers, and the policy that picks the token an operation
+// takes.
+package rdt
 
 import (
 	"container/list"
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/internal/flight"
+	"github.com/spapi-go/spapi/internal/lwa"
+	"github.com/spapi-go/spapi/internal/shared"
+	"github.com/spapi-go/spapi/internal/telemetry"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,27 +22,36 @@ import (
 	"time"
 )
 
+// Token is a minted RDT (client.RestrictedDataToken has the same fields,
+// and converts).
+type Token struct {
+	Token     string
+	ExpiresIn int
+	ExpiresAt time.Time
+	RequestID string
+}
+
 // defaultRDTCacheSize bounds the RDT cache when Config.RDTCacheSize is 0.
 const defaultRDTCacheSize = 1024
 
-// rdtCache keeps minted RDTs while they have life left, least recently used
+// Cache keeps minted RDTs while they have life left, least recently used
 // out first, so that specific paths (report documents) cannot grow it
 // without bound. One mint per key however many goroutines ask.
-type rdtCache struct {
+type Cache struct {
 	size int
-	sh   *shared // nil: in-process only
-	tel  *telemetry
+	sh   *shared.Shared // nil: in-process only
+	tel  *telemetry.Telemetry
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *rdtEntry
 	lru     *list.List
 
-	flight flightGroup[rdtResult]
+	flight flight.Group[rdtResult]
 }
 
 type rdtEntry struct {
 	key       string
-	tok       *RestrictedDataToken
+	tok       *Token
 	refreshAt time.Time
 	sealed    []byte // as the Store holds it; nil when not shared
 }
@@ -46,25 +64,27 @@ type sharedRDT struct {
 	RequestID string `json:"q"`
 }
 
-func rdtRefreshAt(t *RestrictedDataToken) time.Time {
-	return t.ExpiresAt.Add(-refreshMargin(time.Duration(t.ExpiresIn) * time.Second))
+func rdtRefreshAt(t *Token) time.Time {
+	return t.ExpiresAt.Add(-lwa.RefreshMargin(time.Duration(t.ExpiresIn) * time.Second))
 }
 
-func decodeSharedRDT(plain []byte) (*RestrictedDataToken, bool) {
+func decodeSharedRDT(plain []byte) (*Token, bool) {
 	var s sharedRDT
 	if json.Unmarshal(plain, &s) != nil || s.Token == "" || s.ExpiresIn <= 0 {
 		return nil, false
 	}
-	return &RestrictedDataToken{Token: s.Token, ExpiresIn: s.ExpiresIn, ExpiresAt: time.Unix(0, s.ExpiresAt), RequestID: s.RequestID}, true
+	return &Token{Token: s.Token, ExpiresIn: s.ExpiresIn, ExpiresAt: time.Unix(0, s.ExpiresAt), RequestID: s.RequestID}, true
 }
 
-func newRDTCache(size int, tel *telemetry) *rdtCache {
+// NewCache is a cache of size entries (0: 1024), shared through sh when
+// it is not nil.
+func NewCache(size int, sh *shared.Shared, tel *telemetry.Telemetry) *Cache {
 	if size <= 0 {
 		size = defaultRDTCacheSize
 	}
-	c := &rdtCache{size: size, tel: tel, entries: map[string]*list.Element{}, lru: list.New()}
+	c := &Cache{size: size, sh: sh, tel: tel, entries: map[string]*list.Element{}, lru: list.New()}
 	if tel != nil {
-		c.flight.tracer, c.flight.spanName = tel.tracer, "rdt.mint"
+		c.flight.Tracer, c.flight.SpanName = tel.Tracer(), "rdt.mint"
 	}
 	return c
 }
@@ -80,23 +100,24 @@ const (
 
 // rdtResult is a flight's answer: the RDT and where it came from.
 type rdtResult struct {
-	tok    *RestrictedDataToken
+	tok    *Token
 	source string // cacheHit, cacheShared or cacheMiss
 }
 
 // get returns the cached RDT for key while it is good at now, else mints
 // one with mint (once per key at a time, and with a Store once across the
-// fleet) and caches it. It counts one lookup, with where the RDT came from.
-func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
-	mint func(context.Context) (*RestrictedDataToken, error)) (*RestrictedDataToken, error) {
-	counted := lookedUp(ctx) // by the limiter's ready hook, for this attempt
+// fleet) and caches it. It counts one lookup, with where the RDT came
+// from, unless counted says this attempt's lookup was counted already (the
+// limiter's look before the queue, then auth's).
+func (c *Cache) Get(ctx context.Context, key string, counted bool, now func() time.Time,
+	mint func(context.Context) (*Token, error)) (*Token, error) {
 	if t := c.lookup(key, now()); t != nil {
 		if !counted {
-			c.tel.cacheLookup(ctx, cacheHit)
+			c.tel.CacheLookup(ctx, cacheHit)
 		}
 		return t, nil
 	}
-	r, err := c.flight.do(ctx, key, func(ctx context.Context) (rdtResult, error) {
+	r, err := c.flight.Do(ctx, key, func(ctx context.Context) (rdtResult, error) {
 		if t := c.lookup(key, now()); t != nil { // minted while we queued
 			return rdtResult{t, cacheHit}, nil
 		}
@@ -109,7 +130,7 @@ func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 			return rdtResult{t, cacheMiss}, nil
 		}
 		var minted atomic.Bool
-		plain, sealed, err := c.sh.fetchShared(ctx, "rdt:"+c.sh.seal.hashName(key),
+		plain, sealed, err := c.sh.FetchRDT(ctx, key,
 			func(plain []byte) bool {
 				t, ok := decodeSharedRDT(plain)
 				return ok && now().Before(rdtRefreshAt(t))
@@ -138,17 +159,17 @@ func (c *rdtCache) get(ctx context.Context, key string, now func() time.Time,
 	})
 	if err != nil {
 		if !counted {
-			c.tel.cacheLookup(ctx, cacheMiss)
+			c.tel.CacheLookup(ctx, cacheMiss)
 		}
 		return nil, err
 	}
 	if !counted {
-		c.tel.cacheLookup(ctx, r.source)
+		c.tel.CacheLookup(ctx, r.source)
 	}
 	return r.tok, nil
 }
 
-func (c *rdtCache) lookup(key string, now time.Time) *RestrictedDataToken {
+func (c *Cache) lookup(key string, now time.Time) *Token {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
@@ -165,7 +186,7 @@ func (c *rdtCache) lookup(key string, now time.Time) *RestrictedDataToken {
 	return e.tok
 }
 
-func (c *rdtCache) store(key string, t *RestrictedDataToken, refreshAt time.Time, sealed []byte) {
+func (c *Cache) store(key string, t *Token, refreshAt time.Time, sealed []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[key]; ok {
@@ -178,9 +199,9 @@ func (c *rdtCache) store(key string, t *RestrictedDataToken, refreshAt time.Time
 	}
 }
 
-// evict drops key's RDT if it is still token, the one the API rejected,
+// Evict drops key's RDT if it is still token, the one the API rejected,
 // from the cache and from the fleet's Store.
-func (c *rdtCache) evict(key, token string) {
+func (c *Cache) Evict(key, token string) {
 	c.mu.Lock()
 	var sealed []byte
 	if el, ok := c.entries[key]; ok && el.Value.(*rdtEntry).tok.Token == token {
@@ -190,23 +211,23 @@ func (c *rdtCache) evict(key, token string) {
 	}
 	c.mu.Unlock()
 	if c.sh != nil && sealed != nil {
-		c.sh.deleteIf(context.Background(), c.sh.seal.key("rdt:"+c.sh.seal.hashName(key)), sealed)
+		c.sh.DropRDT(key, sealed)
 	}
 }
 
-// len is the number of cached RDTs.
-func (c *rdtCache) len() int {
+// Len is the number of cached RDTs.
+func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lru.Len()
 }
 
-// rdtKey identifies what an RDT grants: the target application and the set
+// Key identifies what an RDT grants: the target application and the set
 // of resources, each with its set of dataElements, in any order. Every
 // string in it is quoted (strconv.Quote, which is one-to-one and marks its
 // own end), so no target application, path or dataElement can pass for a
 // separator: two requests share a key only if they ask for the same grant.
-func rdtKey(req CreateRestrictedDataTokenRequest) string {
+func Key(req gen.CreateRestrictedDataTokenRequest) string {
 	res := make([]string, len(req.RestrictedResources))
 	for i, r := range req.RestrictedResources {
 		var de []string

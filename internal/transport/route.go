@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 	"github.com/spapi-go/spapi/internal/ops"
 )
 
-// maxWarnedHosts bounds the hosts hostRouter remembers having warned about.
+// maxWarnedHosts bounds the hosts Router remembers having warned about.
 const maxWarnedHosts = 64
 
-// hostRouter is HTTPClient's transport: requests to the SP-API origin go
+// Router is HTTPClient's transport: requests to the SP-API origin go
 // through the client's stack (retry, limiter, auth), and requests to any
 // other host go to the base transport as they are. Those are report
 // documents on S3, feed uploads and the like: they take no SP-API token,
@@ -25,7 +25,7 @@ const maxWarnedHosts = 64
 // or the production host while the client is on the sandbox): it gets no
 // token and ends in a 403 that speaks of an invalid token. So the router
 // says so, once per host.
-type hostRouter struct {
+type Router struct {
 	origin *url.URL
 	sp     http.RoundTripper
 	other  http.RoundTripper
@@ -35,8 +35,8 @@ type hostRouter struct {
 	warned map[string]bool
 }
 
-func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
-	if sameOrigin(req.URL, h.origin) {
+func (h *Router) RoundTrip(req *http.Request) (*http.Response, error) {
+	if SameOrigin(req.URL, h.origin) {
 		if from := h.redirectedFrom(req); from != nil {
 			if req.Body != nil {
 				req.Body.Close()
@@ -52,11 +52,11 @@ func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
 			h.warnOnce(req, op.Name)
 		}
 	}
-	if req.Header.Get(headerAccessToken) != "" {
+	if req.Header.Get(HeaderAccessToken) != "" {
 		// An SP-API token is for the SP-API only, even one the caller set.
 		r := *req
 		r.Header = req.Header.Clone()
-		r.Header.Del(headerAccessToken)
+		r.Header.Del(HeaderAccessToken)
 		req = &r
 	}
 	resp, err := h.other.RoundTrip(req)
@@ -82,13 +82,13 @@ func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
 //
 // A hop whose origin is unknown (a reply with no Request, which the router
 // never hands back) counts as another origin.
-func (h *hostRouter) redirectedFrom(req *http.Request) *url.URL {
+func (h *Router) redirectedFrom(req *http.Request) *url.URL {
 	var from *url.URL
 	for r, hops := req, 0; r.Response != nil; hops++ {
 		if r = r.Response.Request; r == nil || r.URL == nil || hops >= maxChain {
 			return &url.URL{Scheme: "unknown", Host: "unknown"}
 		}
-		if !sameOrigin(r.URL, h.origin) {
+		if !SameOrigin(r.URL, h.origin) {
 			from = r.URL
 		}
 	}
@@ -100,7 +100,7 @@ func (h *hostRouter) redirectedFrom(req *http.Request) *url.URL {
 const maxChain = 100
 
 // warnOnce logs, once per host, that an SP-API operation went elsewhere.
-func (h *hostRouter) warnOnce(req *http.Request, op string) {
+func (h *Router) warnOnce(req *http.Request, op string) {
 	h.mu.Lock()
 	seen := h.warned[req.URL.Host] || len(h.warned) >= maxWarnedHosts // past the bound: said enough
 	if !seen {

@@ -1,10 +1,11 @@
-package client
+package shared
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/store"
 	"log/slog"
 	"net"
 	"strings"
@@ -36,11 +37,11 @@ func (s *downStore) Lock(context.Context, string, time.Duration) (func(context.C
 	s.calls.Add(1)
 	return nil, false, errRefused
 }
-func (s *downStore) Take(context.Context, string, Rate, time.Duration) (time.Duration, bool, error) {
+func (s *downStore) Take(context.Context, string, store.Rate, time.Duration) (time.Duration, bool, error) {
 	s.calls.Add(1)
 	return 0, false, errRefused
 }
-func (s *downStore) Observe(context.Context, string, Rate, float64, bool) error {
+func (s *downStore) Observe(context.Context, string, store.Rate, float64, bool) error {
 	s.calls.Add(1)
 	return errRefused
 }
@@ -157,14 +158,14 @@ func TestOneHealthAndOneWarningPerStore(t *testing.T) {
 		st := &downStore{}
 		var logs bytes.Buffer
 		logger := slog.New(slog.NewTextHandler(&logs, nil))
-		var shs []*shared
+		var shs []*Shared
 		for i := range 1000 {
-			cfg := Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "seller-" + string(rune('a'+i%26)) + strings.Repeat("x", i)}
-			seal, err := newSealer(&cfg, "https://sellingpartnerapi-na.amazon.com")
+			cfg := Credentials{ClientID: "id", ClientSecret: "secret", RefreshToken: "seller-" + string(rune('a'+i%26)) + strings.Repeat("x", i)}
+			seal, err := NewSealer(cfg, "https://sellingpartnerapi-na.amazon.com")
 			if err != nil {
 				t.Fatal(err)
 			}
-			shs = append(shs, &shared{st: st, health: healthOf(st), seal: seal, timeout: defaultStoreTimeout, logger: logger})
+			shs = append(shs, &Shared{st: st, health: healthOf(st), seal: seal, timeout: DefaultTimeout, logger: logger})
 		}
 		if shs[0].health != shs[999].health {
 			t.Fatal("two Clients on one Store have two healths")
@@ -209,10 +210,10 @@ func TestDegradedRunsAtItsShare(t *testing.T) {
 		}
 		h.suspect(time.Now().Add(2 * storeDownAfter))
 		h.confirmed(time.Now(), false)
-		cfg := Config{ClientID: "id", ClientSecret: "secret", RefreshToken: "r"}
-		seal, _ := newSealer(&cfg, "https://sellingpartnerapi-na.amazon.com")
-		sh := &shared{st: st, health: h, seal: seal, timeout: defaultStoreTimeout}
-		l := &sharedLimiter{sh: sh, local: ratelimit.New(limiterPlans(map[string]Rate{"op": {PerSecond: 4, Burst: 5}}))}
+		cfg := Credentials{ClientID: "id", ClientSecret: "secret", RefreshToken: "r"}
+		seal, _ := NewSealer(cfg, "https://sellingpartnerapi-na.amazon.com")
+		sh := &Shared{st: st, health: h, seal: seal, timeout: DefaultTimeout}
+		l := &Limiter{sh: sh, local: ratelimit.New(map[string]ratelimit.Rate{"op": {PerSecond: 4, Burst: 5}})}
 		l.deg.members.Store(4)
 		start := time.Now()
 		for range 8 {

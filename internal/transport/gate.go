@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/internal/telemetry"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -14,10 +15,10 @@ import (
 // before they go ahead anyway, at the limiter's pace.
 const defaultGateTimeout = time.Second
 
-// maxGates bounds the gates a limitTransport keeps; see forgetIdleLocked.
+// maxGates bounds the gates a Limit keeps; see forgetIdleLocked.
 const maxGates = 1024
 
-// limitTransport asks the limiter before each attempt to the SP-API host
+// Limit asks the limiter before each attempt to the SP-API host
 // and tells it what the reply said.
 //
 // It also sends one request alone (a probe) for an operation it has not yet
@@ -28,12 +29,12 @@ const maxGates = 1024
 // bounded (gateTimeout, about a second): a slow or hung probe must not hold
 // every other caller of its operation, so after that they go ahead at the
 // limiter's pace.
-type limitTransport struct {
+type Limit struct {
 	next        http.RoundTripper
-	lim         RateLimiter
+	lim         Limiter
 	opName      func(*http.Request) string
 	gateTimeout time.Duration
-	tel         *telemetry // nil: no telemetry
+	tel         *telemetry.Telemetry // nil: no telemetry
 	// ready, if not nil, gets the request's credential (the LWA token or
 	// the RDT) into its cache before the request queues: see RoundTrip.
 	ready func(*http.Request) error
@@ -42,15 +43,11 @@ type limitTransport struct {
 	gates map[string]*gate
 }
 
-// credentialLookedUp marks the context of a request whose credential the
-// limiter's ready hook has looked up: auth's second lookup, from the
-// cache, is not counted again in telemetry.
-type credentialLookedUp struct{}
-
-// lookedUp reports whether ctx is marked with credentialLookedUp.
-func lookedUp(ctx context.Context) bool {
-	v, _ := ctx.Value(credentialLookedUp{}).(bool)
-	return v
+// Limiter decides when a request for an operation may be sent
+// (client.RateLimiter has the same methods).
+type Limiter interface {
+	Wait(ctx context.Context, op string) error
+	Observe(op string, rate float64, throttled bool)
 }
 
 // gate is one operation's probe gate: open once a reply has come back that
@@ -61,7 +58,7 @@ type gate struct {
 	since  time.Time     // when the probe in flight was sent
 }
 
-func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *Limit) RoundTrip(req *http.Request) (*http.Response, error) {
 	op := t.opName(req)
 	if op == "" { // another host, e.g. a redirect target
 		return t.next.RoundTrip(req)
@@ -79,12 +76,11 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		// Auth looks the credential up again: telemetry has counted
-		// this attempt's lookup already.
-		req = req.WithContext(context.WithValue(ctx, credentialLookedUp{}, true))
+		// Auth looks the credential up again, as a repeat (Auth.Again):
+		// telemetry has counted this attempt's lookup already.
 	}
 	span := trace.SpanFromContext(ctx) // the call's, to hold the waits as events
-	measure := span.IsRecording() || t.tel != nil && t.tel.limiterWait.Enabled(ctx)
+	measure := span.IsRecording() || t.tel.WaitEnabled(ctx)
 	var start time.Time
 	if measure {
 		start = time.Now()
@@ -92,13 +88,13 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	g, probe, err := t.admit(ctx, op)
 	if measure {
 		gated := time.Now()
-		t.tel.waited(ctx, span, telemetryName(op), "probe_gate", gated.Sub(start))
+		t.tel.Waited(ctx, span, telemetry.Name(op), "probe_gate", gated.Sub(start))
 		start = gated
 	}
 	if err == nil {
 		err = t.lim.Wait(ctx, op)
 		if measure {
-			t.tel.waited(ctx, span, telemetryName(op), "limiter", time.Since(start))
+			t.tel.Waited(ctx, span, telemetry.Name(op), "limiter", time.Since(start))
 		}
 	}
 	if err != nil {
@@ -113,7 +109,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	throttled := err == nil && resp.StatusCode == http.StatusTooManyRequests
 	if err == nil {
-		r, _ := ratelimit.ParseRate(resp.Header.Get(headerRateLimit))
+		r, _ := ratelimit.ParseRate(resp.Header.Get(HeaderRateLimit))
 		t.lim.Observe(op, r, throttled)
 	}
 	if probe != nil || throttled {
@@ -126,7 +122,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // open, else as the probe, else when the probe in flight has its reply or
 // has been out for gateTimeout. A probe gets the channel to close when it
 // is done.
-func (t *limitTransport) admit(ctx context.Context, op string) (g *gate, probe chan struct{}, err error) {
+func (t *Limit) admit(ctx context.Context, op string) (g *gate, probe chan struct{}, err error) {
 	for {
 		t.mu.Lock()
 		g = t.gates[op]
@@ -171,7 +167,7 @@ func (t *limitTransport) admit(ctx context.Context, op string) (g *gate, probe c
 // done records a reply (or a failure) on the gate: a probe's good reply
 // opens it, any 429 closes it again, and a probe that ended lets the next
 // one go.
-func (t *limitTransport) done(g *gate, probe chan struct{}, good bool) {
+func (t *Limit) done(g *gate, probe chan struct{}, good bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if probe == nil {
@@ -189,7 +185,7 @@ func (t *limitTransport) done(g *gate, probe chan struct{}, good bool) {
 // distinct operations cannot grow the map without bound. A forgotten gate
 // costs one probe when its operation comes back; a gate with a probe out is
 // never dropped, since requests wait on it.
-func (t *limitTransport) forgetIdleLocked() {
+func (t *Limit) forgetIdleLocked() {
 	for op, g := range t.gates {
 		if g.flight == nil {
 			delete(t.gates, op)

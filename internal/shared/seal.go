@@ -1,4 +1,4 @@
-package client
+package shared
 
 import (
 	"crypto/aes"
@@ -11,7 +11,7 @@ import (
 	"errors"
 )
 
-// sealer seals the tokens the client keeps in a Store, and names the keys it
+// Sealer seals the tokens the client keeps in a Store, and names the keys it
 // keeps them under.
 //
 // Names are keyed: keys start with "{" + ns + "}", ns an HMAC-SHA256 of the
@@ -36,7 +36,7 @@ import (
 // the seal key), so a process given PreviousClientSecret opens values sealed
 // under the old secret as well as the new one: it seals with ClientSecret,
 // and opens with either.
-type sealer struct {
+type Sealer struct {
 	ns    string
 	names []byte    // the name key (HMAC-SHA256)
 	keys  []sealKey // keys[0] seals; every one opens
@@ -70,7 +70,15 @@ const (
 	sealHeader       = 1 + keyIDLen
 )
 
-func newSealer(cfg *Config, endpoint string) (*sealer, error) {
+// Credentials are what a Sealer derives its keys from: the LWA
+// credentials of a Config.
+type Credentials struct {
+	ClientID, ClientSecret, PreviousClientSecret, RefreshToken, Scope string
+}
+
+// NewSealer derives the name and seal keys of cfg's credentials for the
+// SP-API endpoint.
+func NewSealer(cfg Credentials, endpoint string) (*Sealer, error) {
 	grant := "refresh_token\x00" + cfg.RefreshToken
 	nameSecret := cfg.RefreshToken
 	if cfg.RefreshToken == "" {
@@ -84,7 +92,7 @@ func newSealer(cfg *Config, endpoint string) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sealer{names: names}
+	s := &Sealer{names: names}
 	s.ns = hex.EncodeToString(s.mac(nsLabel, endpoint, cfg.ClientID, grant)[:16])
 	secrets := []string{cfg.ClientSecret}
 	if p := cfg.PreviousClientSecret; p != "" && p != cfg.ClientSecret {
@@ -116,7 +124,7 @@ func newSealer(cfg *Config, endpoint string) (*sealer, error) {
 }
 
 // mac is the HMAC-SHA256 of parts (each ended by a NUL) under the name key.
-func (s *sealer) mac(parts ...string) []byte {
+func (s *Sealer) mac(parts ...string) []byte {
 	h := hmac.New(sha256.New, s.names)
 	for _, p := range parts {
 		h.Write([]byte(p))
@@ -125,18 +133,19 @@ func (s *sealer) mac(parts ...string) []byte {
 	return h.Sum(nil)
 }
 
-// key is the store key for name ("lwa", "rdt:<hash>", "rate:<operation>").
-func (s *sealer) key(name string) string { return "{" + s.ns + "}:" + name }
+// key is the store key for name ("lwa", "rdt:<hash>", "rate:<operation>"):
+// keys.go names them all.
+func (s *Sealer) key(name string) string { return "{" + s.ns + "}:" + name }
 
 // hashName is a short keyed hash of v, for a key name that must not carry v
 // (an RDT's grant names paths and a target application) and must not be
 // found from v by anyone without the credentials.
-func (s *sealer) hashName(v string) string {
+func (s *Sealer) hashName(v string) string {
 	return hex.EncodeToString(s.mac(rdtLabel, v)[:12])
 }
 
 // seal encrypts plain for key under the current client secret.
-func (s *sealer) seal(key string, plain []byte) []byte {
+func (s *Sealer) seal(key string, plain []byte) []byte {
 	k := &s.keys[0]
 	n := k.aead.NonceSize()
 	out := make([]byte, sealHeader+n, sealHeader+n+len(plain)+k.aead.Overhead())
@@ -148,7 +157,7 @@ func (s *sealer) seal(key string, plain []byte) []byte {
 }
 
 // aad binds a sealed value to its key name and its header.
-func (s *sealer) aad(key string, header []byte) []byte {
+func (s *Sealer) aad(key string, header []byte) []byte {
 	return append(append([]byte(key), 0), header...)
 }
 
@@ -159,7 +168,7 @@ var errUnsealed = errors.New("store: value does not open with these credentials"
 // open decrypts a value sealed for key under the current or the previous
 // client secret. Anything else, whatever its length or content, is
 // errUnsealed.
-func (s *sealer) open(key string, sealed []byte) ([]byte, error) {
+func (s *Sealer) open(key string, sealed []byte) ([]byte, error) {
 	if len(sealed) < sealHeader || sealed[0] != sealVersion {
 		return nil, errUnsealed
 	}

@@ -1,4 +1,4 @@
-package client
+package shared
 
 import (
 	"context"
@@ -12,32 +12,36 @@ import (
 // store; it is only a cache, cleared when full.
 const maxSharedRates = 1024
 
-// sharedLimiter is the RateLimiter of a client with a Store: one token
+// Limiter is the rate limiter of a client with a Store: one token
 // bucket per operation in the store, so every process of a fleet spends one
 // budget, as the SP-API counts it (per selling partner and application).
 // The plans, the margin and the learned rates come from the in-process
 // limiter, which also takes over whenever the store fails, and keeps
 // learning meanwhile.
-type sharedLimiter struct {
-	sh    *shared
+type Limiter struct {
+	sh    *Shared
 	local *ratelimit.Limiter
 
 	mu       sync.Mutex
-	told     map[string]float64    // the learned rate last stored, by operation
-	fellBack map[string]bool       // operations running on the local bucket since the store failed
-	views    map[string]BucketView // what this process's last take saw of each operation's shared bucket
+	told     map[string]float64          // the learned rate last stored, by operation
+	fellBack map[string]bool             // operations running on the local bucket since the store failed
+	views    map[string]store.BucketView // what this process's last take saw of each operation's shared bucket
 
 	deg degraded // this process's share of the budget while the store is down
 }
 
-// --- bucket math: Wait, take, refund, Observe's rate ---
+// NewLimiter is the limiter of sh's buckets, with local's plans, margin
+// and learned rates, and local as the fallback.
+func NewLimiter(sh *Shared, local *ratelimit.Limiter) *Limiter {
+	return &Limiter{sh: sh, local: local}
+}
 
-// Wait implements RateLimiter: a Take from the shared bucket, then the wait
+// Wait implements client.RateLimiter: a Take from the shared bucket, then the wait
 // it says, cut short by ctx. A caller that leaves before its turn gives its
 // token back (with a BucketStore), and one that wakes far past its turn
 // (the process was stopped) takes a new turn rather than sending with
 // every other late waiter at once.
-func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
+func (l *Limiter) Wait(ctx context.Context, op string) error {
 	plan := l.local.Effective(op)
 	l.beat()
 	l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
@@ -105,18 +109,18 @@ func (l *sharedLimiter) Wait(ctx context.Context, op string) error {
 // time and what this process last saw of the bucket, when the Store has
 // it, so that a bucket that vanished or went back in time does not hand
 // out again the turns this process knows were given.
-func (l *sharedLimiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
-	key := l.sh.seal.key("rate:" + op)
-	bs, isBS := l.sh.st.(BucketStore)
-	var seen BucketView
+func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+	key := l.sh.seal.rateKey(op)
+	bs, isBS := l.sh.st.(store.BucketStore)
+	var seen store.BucketView
 	if isBS {
 		seen = l.view(op)
 	}
 	err = l.sh.use(ctx, "take", func(ctx context.Context) error {
 		var err error
 		if isBS {
-			var r BucketTake
-			r, err = bs.TakeBucket(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
+			var r store.BucketTake
+			r, err = bs.TakeBucket(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK {
 				l.saw(op, r.View)
@@ -131,20 +135,20 @@ func (l *sharedLimiter) take(ctx context.Context, op string, plan ratelimit.Plan
 
 // refund gives op's token back to the shared bucket for a caller that left
 // before its turn, best effort, whatever the caller's context.
-func (l *sharedLimiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
-	bs, ok := l.sh.st.(BucketStore)
+func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
+	bs, ok := l.sh.st.(store.BucketStore)
 	if !ok || plan.Rate <= 0 {
 		return
 	}
-	key := l.sh.seal.key("rate:" + op)
+	key := l.sh.seal.rateKey(op)
 	_ = l.sh.use(context.WithoutCancel(ctx), "refund", func(ctx context.Context) error {
-		return bs.Refund(ctx, key, BucketPlan{Rate: Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin})
+		return bs.Refund(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin})
 	})
 }
 
 // view returns what this process's latest take saw of op's shared bucket
 // (zero: it never took from it).
-func (l *sharedLimiter) view(op string) BucketView {
+func (l *Limiter) view(op string) store.BucketView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.views[op]
@@ -152,14 +156,14 @@ func (l *sharedLimiter) view(op string) BucketView {
 
 // saw keeps v as op's view if it is the latest: concurrent takes of this
 // process may return out of order, and the highest version saw the most.
-func (l *sharedLimiter) saw(op string, v BucketView) {
+func (l *Limiter) saw(op string, v store.BucketView) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, ok := l.views[op]; ok && cur.Version >= v.Version {
 		return
 	}
 	if l.views == nil || len(l.views) >= maxSharedRates {
-		l.views = map[string]BucketView{}
+		l.views = map[string]store.BucketView{}
 	}
 	l.views[op] = v
 }
@@ -169,14 +173,12 @@ func staleAfter(plan ratelimit.Plan) time.Duration {
 	return ratelimit.StaleAfterOf(plan.Rate, plan.Capacity)
 }
 
-// --- end of bucket math ---
-
 // fallBack starts op on the in-process bucket, emptied first if the fleet
 // has been sharing: the other processes have been spending the same budget,
 // and every one of them falling back with a full bucket at once would be a
 // burst of 429s. A store that never answered shared nothing, and the bucket
 // starts as it would with no store at all.
-func (l *sharedLimiter) fallBack(op string) {
+func (l *Limiter) fallBack(op string) {
 	l.mu.Lock()
 	first := !l.fellBack[op]
 	if first {
@@ -192,7 +194,7 @@ func (l *sharedLimiter) fallBack(op string) {
 }
 
 // recovered notes that op is on the shared bucket again.
-func (l *sharedLimiter) recovered(op string) {
+func (l *Limiter) recovered(op string) {
 	l.mu.Lock()
 	was := l.fellBack[op]
 	if was {
@@ -204,11 +206,11 @@ func (l *sharedLimiter) recovered(op string) {
 	}
 }
 
-// Observe implements RateLimiter: the in-process limiter always hears it
+// Observe implements client.RateLimiter: the in-process limiter always hears it
 // (it is the fallback), and the store hears a 429, or a rate it was not told
 // yet, so that one Take per request is the only round trip in the steady
 // state.
-func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
+func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	l.local.Observe(op, perSecond, throttled)
 	l.degradedObserve(op, throttled) // a 429 while degraded slows this process further
 	if !ratelimit.ValidRate(perSecond) {
@@ -231,7 +233,7 @@ func (l *sharedLimiter) Observe(op string, perSecond float64, throttled bool) {
 		return
 	}
 	err := l.sh.use(context.Background(), "observe", func(ctx context.Context) error {
-		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), store.Rate(plan.StoreRate()), learned, throttled)
+		return l.sh.st.Observe(ctx, l.sh.seal.rateKey(op), store.Rate(plan.StoreRate()), learned, throttled)
 	})
 	if err == nil && learned > 0 {
 		l.mu.Lock()

@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"bytes"
@@ -11,39 +11,43 @@ import (
 	"strings"
 
 	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/internal/telemetry"
 )
 
-// tokenFunc returns the token to send with req (an LWA access token or an
+// TokenFunc returns the token to send with req (an LWA access token or an
 // RDT) and a function that drops it from its cache when the API rejects it,
 // given the token. (The token is an argument so that the LWA case, on every
 // call, can hand out one function made once, rather than a closure each.)
-type tokenFunc func(ctx context.Context, req *http.Request) (token string, reject func(token string), err error)
+// again says the credential was looked up already for this attempt (by the
+// limiter's ready hook), so a cache does not count the lookup twice.
+type TokenFunc func(ctx context.Context, req *http.Request, again bool) (token string, reject func(token string), err error)
 
-// authTransport sets x-amz-access-token on a copy of each request to the
+// Auth sets x-amz-access-token on a copy of each request to the
 // SP-API host, per attempt, and never on a request to any other host (a
 // redirect target, say). When the API answers 403 because the token expired
 // or was revoked, it drops the token from its cache; the retry layer above
 // sends the request once more, through the limiter and back here for a
 // fresh token.
-type authTransport struct {
-	next   http.RoundTripper
-	origin *url.URL
-	token  tokenFunc
-	logger *slog.Logger
+type Auth struct {
+	Next   http.RoundTripper
+	Origin *url.URL
+	Token  TokenFunc
+	Again  bool // a layer above looked the credential up already (see TokenFunc)
+	Logger *slog.Logger
 }
 
-func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !sameOrigin(req.URL, t.origin) {
-		if req.Header.Get(headerAccessToken) != "" {
+func (t *Auth) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !SameOrigin(req.URL, t.Origin) {
+		if req.Header.Get(HeaderAccessToken) != "" {
 			req = req.Clone(req.Context())
-			req.Header.Del(headerAccessToken)
+			req.Header.Del(HeaderAccessToken)
 		}
-		return t.next.RoundTrip(req)
+		return t.Next.RoundTrip(req)
 	}
-	if req.Header.Get(headerAccessToken) != "" {
-		return t.next.RoundTrip(req) // the caller brought its own token
+	if req.Header.Get(HeaderAccessToken) != "" {
+		return t.Next.RoundTrip(req) // the caller brought its own token
 	}
-	tok, reject, err := t.token(req.Context(), req)
+	tok, reject, err := t.Token(req.Context(), req, t.Again)
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
@@ -54,9 +58,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// header, which is all that changes.
 	r := *req
 	r.Header = req.Header.Clone()
-	r.Header.Set(headerAccessToken, tok)
-	inject(req.Context(), r.Header)
-	resp, err := t.next.RoundTrip(&r)
+	r.Header.Set(HeaderAccessToken, tok)
+	telemetry.Inject(req.Context(), r.Header)
+	resp, err := t.Next.RoundTrip(&r)
 	if err != nil {
 		return nil, err
 	}
@@ -67,16 +71,16 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode != http.StatusForbidden {
 		return resp, nil
 	}
-	body, err := readBody(resp.Body)
+	body, err := ReadBody(resp.Body)
 	if err != nil {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if tokenRejected(body) {
+	if TokenRejected(body) {
 		reject(tok)
-		if t.logger != nil {
-			t.logger.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: token rejected; dropped from the cache",
-				slog.String("request_id", resp.Header.Get(headerRequestID)))
+		if t.Logger != nil {
+			t.Logger.LogAttrs(req.Context(), slog.LevelDebug, "sp-api: token rejected; dropped from the cache",
+				slog.String("request_id", resp.Header.Get(HeaderRequestID)))
 		}
 	}
 	return resp, nil
@@ -90,22 +94,25 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// tokenRejected reports whether a 403 body says the access token or RDT
+// Retryable reports false: the fetch had retries of its own.
+func (e *tokenError) Retryable() bool { return false }
+
+// TokenRejected reports whether a 403 body says the access token or RDT
 // itself is at fault (expired, revoked, malformed or invalid), in its
 // message or its details, as opposed to a missing grant, which a new token
 // would not fix. An expired LWA client secret ("The LWA secret token you
 // provided has expired") is not a token to refresh either: it is a secret
-// to rotate, which clientSecretExpired names.
-func tokenRejected(body []byte) bool {
+// to rotate, which SecretExpired names.
+func TokenRejected(body []byte) bool {
 	return errorListSays(body, func(s string) bool {
 		return strings.Contains(s, "token") && !strings.Contains(s, "secret") &&
 			(strings.Contains(s, "expired") || strings.Contains(s, "revoked") || strings.Contains(s, "invalid"))
 	})
 }
 
-// clientSecretExpired reports whether a 403 body says the application's LWA
+// SecretExpired reports whether a 403 body says the application's LWA
 // client secret has expired.
-func clientSecretExpired(body []byte) bool {
+func SecretExpired(body []byte) bool {
 	return errorListSays(body, func(s string) bool {
 		return strings.Contains(s, "secret") && strings.Contains(s, "expired")
 	})
@@ -126,21 +133,21 @@ func errorListSays(body []byte, says func(string) bool) bool {
 	return false
 }
 
-// sameOrigin compares scheme, host and port, with the scheme's default port
+// SameOrigin compares scheme, host and port, with the scheme's default port
 // filled in (https://host and https://host:443 are one origin): a token is
 // only ever sent to the exact origin it is meant for.
-func sameOrigin(u, origin *url.URL) bool {
+func SameOrigin(u, origin *url.URL) bool {
 	if !strings.EqualFold(u.Scheme, origin.Scheme) {
 		return false
 	}
 	if strings.EqualFold(u.Host, origin.Host) {
 		return true
 	}
-	return strings.EqualFold(u.Hostname(), origin.Hostname()) && effectivePort(u) == effectivePort(origin)
+	return strings.EqualFold(u.Hostname(), origin.Hostname()) && Port(u) == Port(origin)
 }
 
-// effectivePort is u's port, or its scheme's default.
-func effectivePort(u *url.URL) string {
+// Port is u's port, or its scheme's default.
+func Port(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
 	}

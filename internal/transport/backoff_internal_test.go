@@ -1,4 +1,4 @@
-package client
+package transport
 
 import (
 	"context"
@@ -80,13 +80,13 @@ func FuzzRetryWait(f *testing.F) {
 	f.Add("-1", "+Inf", int64(math.MaxInt64), int64(math.MaxInt64), math.MaxInt32, 1<<30, uint8(3))
 	f.Add("3", "0.0167", int64(1), int64(1), 1, -7, uint8(1))
 	f.Fuzz(func(t *testing.T, retryAfterH, rateH string, retryWait, maxWait int64, maxRetries, n int, kind uint8) {
-		p := newRetryPolicy(&Config{RetryWait: time.Duration(retryWait), MaxWait: time.Duration(maxWait), MaxRetries: maxRetries})
+		p := NewPolicy(PolicyOptions{RetryWait: time.Duration(retryWait), MaxWait: time.Duration(maxWait), MaxRetries: maxRetries})
 		if p.maxWait <= 0 || p.maxRetries < 0 || p.maxRetries > maxAttempts {
 			t.Fatalf("policy %+v from RetryWait %d, MaxWait %d, MaxRetries %d", p, retryWait, maxWait, maxRetries)
 		}
 		h := http.Header{}
 		h.Set("Retry-After", retryAfterH)
-		h.Set(headerRateLimit, rateH)
+		h.Set(HeaderRateLimit, rateH)
 		for _, hdr := range []http.Header{h, nil} {
 			k := retryKind(kind % 4)
 			if d := p.wait(k, n, hdr); d < 0 || d > p.maxWait {
@@ -94,7 +94,7 @@ func FuzzRetryWait(f *testing.F) {
 			}
 		}
 		// The limiter takes what parseRate lets through.
-		l := NewRateLimiter(nil)
+		l := ratelimit.New(map[string]ratelimit.Rate{})
 		r, _ := ratelimit.ParseRate(rateH)
 		l.Observe("op", r, false)
 		l.Observe("op", r, true)

@@ -1,4 +1,7 @@
-package client
+// Package lwa is the client's Login with Amazon token source: one LWA call
+// per token lifetime however many goroutines ask, refreshed early, shared
+// with the fleet through a Store when there is one.
+package lwa
 
 import (
 	"context"
@@ -12,27 +15,27 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/spapi-go/spapi/internal/flight"
+	"github.com/spapi-go/spapi/internal/neterr"
+	"github.com/spapi-go/spapi/internal/shared"
+	"github.com/spapi-go/spapi/internal/telemetry"
 )
 
-// LWAError is a refusal from Login with Amazon, such as invalid_grant (a
-// revoked or wrong refresh token) or invalid_client (a wrong client ID or
-// secret). It never carries the credentials that were sent.
-type LWAError struct {
-	StatusCode  int
-	Code        string // "invalid_grant", "invalid_client", ...; "" if the reply had none
-	Description string
-}
-
-func (e *LWAError) Error() string {
-	code := e.Code
-	if code == "" {
-		code = "error"
-	}
-	msg := "lwa: " + code
-	if e.Description != "" {
-		msg += ": " + e.Description
-	}
-	return fmt.Sprintf("%s (HTTP %d)%s", msg, e.StatusCode, lwaHints[e.Code])
+// Options are what New builds a Source from.
+type Options struct {
+	ClientID, ClientSecret, RefreshToken string
+	Scope                                string // with no RefreshToken: a grantless client_credentials token
+	TokenURL                             string
+	// HTTPClient sends the token requests (with its retries, no redirects).
+	HTTPClient *http.Client
+	// Shared, if not nil, shares the token with the fleet.
+	Shared *shared.Shared
+	Tel    *telemetry.Telemetry
+	// Refusal makes the error for an LWA refusal (client.LWAError).
+	Refusal func(status int, code, description string) error
+	// Last is where HTTPClient's retries note each failed attempt (nil: nowhere).
+	Last *LastFailure
 }
 
 // accessToken is one LWA access token and when to stop using it.
@@ -50,29 +53,72 @@ type sharedToken struct {
 	RefreshAt int64  `json:"r"`
 }
 
-// lwaSource hands out LWA access tokens: one LWA call per token lifetime
+// Source hands out LWA access tokens: one LWA call per token lifetime
 // however many goroutines ask at once. It is a credentials cache in the shape
 // of aws-sdk-go-v2's: an atomic pointer for the fast path and a single
 // flight (flightGroup) for the refresh.
-type lwaSource struct {
+type Source struct {
 	fetch func(ctx context.Context) (*oauth2.Token, error)
 	now   func() time.Time
 
-	sh     *shared // nil: in-process only
-	tel    *telemetry
-	cur    atomic.Pointer[accessToken]
-	flight flightGroup[*accessToken]
-	// last is what the latest failed LWA attempt got ("HTTP 503
-	// server_error", "dial tcp: ..."), for a caller whose context ends
-	// while the fetch is backing off: its error names the cause, not only
-	// "context deadline exceeded".
-	last atomic.Pointer[string]
+	sh      *shared.Shared // nil: in-process only
+	tel     *telemetry.Telemetry
+	refusal func(status int, code, description string) error
+	cur     atomic.Pointer[accessToken]
+	flight  flight.Group[*accessToken]
+	last    *LastFailure
 }
 
-func newLWASource(cfg *Config, hc *http.Client, tokenURL string, tel *telemetry) *lwaSource {
-	s := &lwaSource{now: time.Now, tel: tel}
-	if tel != nil {
-		s.flight.tracer, s.flight.spanName = tel.tracer, "lwa.fetch"
+// LastFailure is what the latest failed LWA attempt got ("HTTP 503
+// server_error", "dial tcp: ..."), for a caller whose context ends while
+// the fetch is backing off: its error names the cause, not only "context
+// deadline exceeded". The token requests' retry layer notes it (Note is its
+// backoff hook) and the Source reads it; a nil *LastFailure keeps nothing.
+type LastFailure struct{ p atomic.Pointer[string] }
+
+// Note keeps what a failed attempt got, before its retry: its status and
+// the OAuth error code of its body, or its transport error.
+func (l *LastFailure) Note(status int, body []byte, err error) {
+	if l == nil {
+		return
+	}
+	var what string
+	switch {
+	case status != 0:
+		what = fmt.Sprintf("HTTP %d", status)
+		var e struct {
+			Code string `json:"error"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Code != "" {
+			what += " " + e.Code
+		}
+	case err != nil:
+		what = neterr.InnerURLError(err).Error()
+	default:
+		return
+	}
+	l.p.Store(&what)
+}
+
+func (l *LastFailure) load() *string {
+	if l == nil {
+		return nil
+	}
+	return l.p.Load()
+}
+
+func (l *LastFailure) clear() {
+	if l != nil {
+		l.p.Store(nil)
+	}
+}
+
+// New is the token source of o's credentials.
+func New(o Options) *Source {
+	cfg, hc, tokenURL := &o, o.HTTPClient, o.TokenURL
+	s := &Source{now: time.Now, tel: o.Tel, sh: o.Shared, refusal: o.Refusal, last: o.Last}
+	if o.Tel != nil {
+		s.flight.Tracer, s.flight.SpanName = o.Tel.Tracer(), "lwa.fetch"
 	}
 	if cfg.RefreshToken == "" && cfg.Scope != "" {
 		cc := &clientcredentials.Config{
@@ -102,7 +148,7 @@ func newLWASource(cfg *Config, hc *http.Client, tokenURL string, tel *telemetry)
 
 // Token returns a valid access token, fetching one if none is cached or the
 // cached one is due for refresh.
-func (s *lwaSource) Token(ctx context.Context) (string, error) {
+func (s *Source) Token(ctx context.Context) (string, error) {
 	cur := s.cur.Load()
 	if cur != nil && s.now().Before(cur.refreshAt) {
 		return cur.value, nil
@@ -110,7 +156,7 @@ func (s *lwaSource) Token(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	tok, err := s.flight.do(ctx, "", s.refresh)
+	tok, err := s.flight.Do(ctx, "", s.refresh)
 	if err != nil {
 		// A refresh that failed early leaves the old token usable.
 		if cur != nil && s.now().Before(cur.expiry) && ctx.Err() == nil {
@@ -118,40 +164,20 @@ func (s *lwaSource) Token(ctx context.Context) (string, error) {
 		}
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			msg := "lwa: waiting for an access token: " + err.Error()
-			if last := s.last.Load(); last != nil {
+			if last := s.last.load(); last != nil {
 				msg += "; the last attempt got " + *last
 			}
-			return "", &lwaFetchError{msg: msg, err: err}
+			return "", &FetchError{msg: msg, err: err}
 		}
 		return "", err
 	}
 	return tok.value, nil
 }
 
-// noteFailure keeps what a failed LWA attempt got, before its retry.
-func (s *lwaSource) noteFailure(ri RetryInfo, fail *APIError) {
-	var what string
-	switch {
-	case fail != nil:
-		what = fmt.Sprintf("HTTP %d", fail.StatusCode)
-		var e struct {
-			Code string `json:"error"`
-		}
-		if json.Unmarshal(fail.Body, &e) == nil && e.Code != "" {
-			what += " " + e.Code
-		}
-	case ri.Err != nil:
-		what = innerURLError(ri.Err).Error()
-	default:
-		return
-	}
-	s.last.Store(&what)
-}
-
 // refresh fetches a token and caches it: from the fleet's Store when one
 // is configured and holds a good token, else from LWA (once across the
 // fleet, see shared.fetchShared).
-func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
+func (s *Source) refresh(ctx context.Context) (*accessToken, error) {
 	// A caller that found no token just before another's refresh finished
 	// must not start a second fetch.
 	if cur := s.cur.Load(); cur != nil && s.now().Before(cur.refreshAt) {
@@ -165,7 +191,7 @@ func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
 		s.keep(tok)
 		return tok, nil
 	}
-	plain, sealed, err := s.sh.fetchShared(ctx, "lwa",
+	plain, sealed, err := s.sh.FetchLWA(ctx,
 		func(plain []byte) bool {
 			t, ok := decodeSharedToken(plain)
 			return ok && s.now().Before(t.refreshAt)
@@ -191,21 +217,21 @@ func (s *lwaSource) refresh(ctx context.Context) (*accessToken, error) {
 }
 
 // keep makes tok the cached token.
-func (s *lwaSource) keep(tok *accessToken) {
+func (s *Source) keep(tok *accessToken) {
 	s.cur.Store(tok)
-	s.last.Store(nil)
+	s.last.clear()
 }
 
 // fetchLWA asks LWA for a token.
-func (s *lwaSource) fetchLWA(ctx context.Context) (*accessToken, error) {
+func (s *Source) fetchLWA(ctx context.Context) (*accessToken, error) {
 	t, err := s.fetch(ctx)
 	if err != nil {
-		err = lwaErr(err)
-		s.tel.lwaFetch(ctx, err)
+		err = s.lwaErr(err)
+		s.tel.LWAFetch(ctx, err)
 		return nil, err
 	}
 	tok, err := s.accept(t)
-	s.tel.lwaFetch(ctx, err)
+	s.tel.LWAFetch(ctx, err)
 	return tok, err
 }
 
@@ -220,7 +246,7 @@ func decodeSharedToken(plain []byte) (*accessToken, bool) {
 // accept turns an LWA reply into a cached token with its refresh time: a
 // minute before expiry, or a tenth of the lifetime for short-lived tokens,
 // so that a 2 s test token is not refetched on every call.
-func (s *lwaSource) accept(t *oauth2.Token) (*accessToken, error) {
+func (s *Source) accept(t *oauth2.Token) (*accessToken, error) {
 	if t.AccessToken == "" {
 		return nil, errors.New("lwa: reply has no access_token")
 	}
@@ -235,55 +261,61 @@ func (s *lwaSource) accept(t *oauth2.Token) (*accessToken, error) {
 	return &accessToken{
 		value:     t.AccessToken,
 		expiry:    now.Add(life),
-		refreshAt: now.Add(life - refreshMargin(life)),
+		refreshAt: now.Add(life - RefreshMargin(life)),
 	}, nil
 }
 
-// refreshMargin is how long before expiry a token is replaced.
-func refreshMargin(life time.Duration) time.Duration {
+// RefreshMargin is how long before expiry a token is replaced.
+func RefreshMargin(life time.Duration) time.Duration {
 	return min(time.Minute, life/10)
 }
 
-// invalidate drops the cached token if it is still the one the API
+// Invalidate drops the cached token if it is still the one the API
 // rejected, so the next call fetches a new one; a token already replaced by
 // another goroutine is kept. A shared token is dropped from the Store too,
 // unless another process has already replaced it.
-func (s *lwaSource) invalidate(value string) {
+func (s *Source) Invalidate(value string) {
 	cur := s.cur.Load()
 	if cur != nil && cur.value == value && s.cur.CompareAndSwap(cur, nil) && s.sh != nil {
-		s.sh.deleteIf(context.Background(), s.sh.seal.key("lwa"), cur.sealed)
+		s.sh.DropLWA(cur.sealed)
 	}
 }
 
-// lwaErr turns x/oauth2's errors into ours: *LWAError for a refusal, a
+// lwaErr turns x/oauth2's errors into ours: Refusal's error for a refusal, a
 // message starting "lwa:" for the rest, with the cause kept for errors.Is.
-func lwaErr(err error) error {
+func (s *Source) lwaErr(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		e := &LWAError{Code: re.ErrorCode, Description: re.ErrorDescription}
+		status := 0
 		if re.Response != nil {
-			e.StatusCode = re.Response.StatusCode
+			status = re.Response.StatusCode
 		}
-		return e
+		if s.refusal == nil {
+			return fmt.Errorf("lwa: %s: %s (HTTP %d)", re.ErrorCode, re.ErrorDescription, status)
+		}
+		return s.refusal(status, re.ErrorCode, re.ErrorDescription)
 	}
 	if strings.HasPrefix(err.Error(), "lwa:") {
 		return err
 	}
 	msg := strings.TrimPrefix(err.Error(), "oauth2: ")
-	cause := innerURLError(err)
+	cause := neterr.InnerURLError(err)
 	if cause != err {
 		msg = cause.Error() // drop `Post "https://...":`, keep the cause
 	}
-	return &lwaFetchError{msg: "lwa: " + msg, err: cause}
+	return &FetchError{msg: "lwa: " + msg, err: cause}
 }
 
-// lwaFetchError is an LWA failure that is not a refusal: the network, a
+// FetchError is an LWA failure that is not a refusal: the network, a
 // timeout, a malformed reply. It unwraps to the cause (context errors
 // included).
-type lwaFetchError struct {
+type FetchError struct {
 	msg string
 	err error
 }
 
-func (e *lwaFetchError) Error() string { return e.msg }
-func (e *lwaFetchError) Unwrap() error { return e.err }
+func (e *FetchError) Error() string { return e.msg }
+func (e *FetchError) Unwrap() error { return e.err }
+
+// Retryable reports false: the fetch had retries of its own.
+func (e *FetchError) Retryable() bool { return false }

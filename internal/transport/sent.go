@@ -1,14 +1,13 @@
-package client
+package transport
 
 import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/internal/neterr"
 	"net"
 	"net/http/httptrace"
 	"sync/atomic"
-	"syscall"
 )
 
 // sendTrace tells, for a request that may not be repeated once it reached
@@ -44,42 +43,31 @@ func (s *sendTrace) reset() {
 // transport that does not trace (a caller's own RoundTripper) is taken to
 // have sent the request unless the error says it could not connect.
 func (s *sendTrace) notSent(err error) bool {
-	if dialFailed(err) {
+	if neterr.DialFailed(err) {
 		return true
 	}
 	return s != nil && s.started.Load() && !s.wrote.Load()
 }
 
-// dialFailed reports whether err is a failure to connect: nothing was sent.
-func dialFailed(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
-		return true
-	}
-	var dns *net.DNSError
-	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
-}
-
 // retryableError reports whether an attempt's transport error is worth
-// another try. Never: a cancelled context, a rate-limiter or probe-gate wait
-// that would pass the deadline, a failed token fetch (it has its own
-// retries), a refused redirect, a certificate problem, a reply too large, or
-// a host name that does not exist (it will not exist in a second either).
+// another try. An error that says (Retryable: a limiter or probe-gate wait
+// given up, a failed token fetch, which has its own retries, an LWA
+// refusal, an invalid request) is taken at its word. Never either: a
+// cancelled context, a deadline of the caller's that passed, a refused
+// redirect, a certificate problem, a reply too large, or a host name that
+// does not exist (it will not exist in a second either).
 func retryableError(ctx context.Context, err error) bool {
 	var (
-		limErr   *ratelimit.WaitError
-		tokErr   *tokenError
-		lwa      *LWAError
-		lwaFetch *lwaFetchError
-		inv      *InvalidRequestError
-		cert     *x509.UnknownAuthorityError
-		certIn   x509.CertificateInvalidError
-		host     x509.HostnameError
-		dns      *net.DNSError
+		says   interface{ Retryable() bool }
+		cert   *x509.UnknownAuthorityError
+		certIn x509.CertificateInvalidError
+		host   x509.HostnameError
+		dns    *net.DNSError
 	)
 	switch {
-	case errors.As(err, &limErr), errors.As(err, &tokErr), errors.As(err, &lwa), errors.As(err, &lwaFetch),
-		errors.As(err, &inv), errors.As(err, &cert), errors.As(err, &certIn), errors.As(err, &host),
+	case errors.As(err, &says):
+		return says.Retryable()
+	case errors.As(err, &cert), errors.As(err, &certIn), errors.As(err, &host),
 		errors.Is(err, errRedirect), errors.Is(err, context.Canceled),
 		errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil,
 		errors.Is(err, ErrResponseTooLarge):

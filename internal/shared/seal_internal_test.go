@@ -1,4 +1,4 @@
-package client
+package shared
 
 import (
 	"bytes"
@@ -7,14 +7,14 @@ import (
 )
 
 func TestSealerKeysAndSeals(t *testing.T) {
-	base := Config{ClientID: "amzn1.application-oa2-client.one", ClientSecret: "secret-one", RefreshToken: "Atzr|refresh-one"}
-	mk := func(mod func(*Config), endpoint string) *sealer {
+	base := Credentials{ClientID: "amzn1.application-oa2-client.one", ClientSecret: "secret-one", RefreshToken: "Atzr|refresh-one"}
+	mk := func(mod func(*Credentials), endpoint string) *Sealer {
 		t.Helper()
 		cfg := base
 		if mod != nil {
 			mod(&cfg)
 		}
-		s, err := newSealer(&cfg, endpoint)
+		s, err := NewSealer(cfg, endpoint)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -22,14 +22,14 @@ func TestSealerKeysAndSeals(t *testing.T) {
 	}
 	const na = "https://sellingpartnerapi-na.amazon.com"
 	a := mk(nil, na)
-	others := map[string]*sealer{
+	others := map[string]*Sealer{
 		"another region":        mk(nil, "https://sellingpartnerapi-eu.amazon.com"),
-		"another application":   mk(func(c *Config) { c.ClientID = "amzn1.application-oa2-client.two" }, na),
-		"another seller":        mk(func(c *Config) { c.RefreshToken = "Atzr|refresh-two" }, na),
-		"grantless":             mk(func(c *Config) { c.RefreshToken, c.Scope = "", "sellingpartnerapi::notifications" }, na),
-		"another client secret": mk(func(c *Config) { c.ClientSecret = "secret-two" }, na),
+		"another application":   mk(func(c *Credentials) { c.ClientID = "amzn1.application-oa2-client.two" }, na),
+		"another seller":        mk(func(c *Credentials) { c.RefreshToken = "Atzr|refresh-two" }, na),
+		"grantless":             mk(func(c *Credentials) { c.RefreshToken, c.Scope = "", "sellingpartnerapi::notifications" }, na),
+		"another client secret": mk(func(c *Credentials) { c.ClientSecret = "secret-two" }, na),
 	}
-	key := a.key("lwa")
+	key := a.lwaKey()
 	if !strings.HasPrefix(key, "{") || !strings.HasSuffix(key, "}:lwa") {
 		t.Errorf("key %q: want {hash}:lwa", key)
 	}
@@ -38,7 +38,7 @@ func TestSealerKeysAndSeals(t *testing.T) {
 			t.Errorf("key %q holds %q", key, s)
 		}
 	}
-	if a.key("lwa") != mk(nil, na).key("lwa") {
+	if a.lwaKey() != mk(nil, na).lwaKey() {
 		t.Errorf("the same credentials make different keys")
 	}
 	plain := []byte(`{"v":"Atza|the-access-token"}`)
@@ -50,7 +50,7 @@ func TestSealerKeysAndSeals(t *testing.T) {
 		t.Fatalf("open = %q, %v", got, err)
 	}
 	for name, o := range others {
-		if name != "another client secret" && o.key("lwa") == key {
+		if name != "another client secret" && o.lwaKey() == key {
 			t.Errorf("%s shares the key %q", name, key)
 		}
 		if _, err := o.open(key, sealed); err == nil {

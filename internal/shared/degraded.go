@@ -1,4 +1,4 @@
-package client
+package shared
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/store"
 	"golang.org/x/time/rate"
 )
 
@@ -38,7 +39,7 @@ var processID = func() string {
 	return hex.EncodeToString(b[:])
 }()
 
-// degraded is a sharedLimiter's state for when the store is put aside: the
+// degraded is a Limiter's state for when the store is put aside: the
 // fleet's size as last seen, and one extra bucket per operation at this
 // process's share of the rate.
 type degraded struct {
@@ -52,8 +53,8 @@ type degraded struct {
 
 // beat sends this process's heartbeat, at most once per memberBeat and in
 // the background (a call never waits for it), while the store is up.
-func (l *sharedLimiter) beat() {
-	hb, ok := l.sh.st.(FleetMembers)
+func (l *Limiter) beat() {
+	hb, ok := l.sh.st.(store.FleetMembers)
 	if !ok || l.sh.health.isDown() {
 		return
 	}
@@ -67,7 +68,7 @@ func (l *sharedLimiter) beat() {
 		var n int
 		err := l.sh.use(context.Background(), "heartbeat", func(ctx context.Context) error {
 			var err error
-			n, err = hb.Heartbeat(ctx, l.sh.seal.key("members"), processID, memberTTL)
+			n, err = hb.Heartbeat(ctx, l.sh.seal.membersKey(), processID, memberTTL)
 			return err
 		})
 		if err == nil && n > 0 {
@@ -81,7 +82,7 @@ func (l *sharedLimiter) beat() {
 // bucket, which keeps learning. A store that never answered (absent from
 // the start) shared nothing: in an outage the process then runs as it
 // would with no store.
-func (l *sharedLimiter) degradedWait(ctx context.Context, op string, outage bool) error {
+func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool) error {
 	if !outage || l.sh.health.worked.Load() {
 		if lim := l.deg.limiter(l, op); lim != nil {
 			if err := lim.Wait(ctx); err != nil {
@@ -105,7 +106,7 @@ type share struct {
 // last seen (at least 1: a process that has not counted the fleet yet
 // paces itself at the rate, never the burst), made empty (the others have
 // been spending the same budget) and kept at the rate learned since.
-func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
+func (d *degraded) limiter(l *Limiter, op string) *rate.Limiter {
 	plan := l.local.Effective(op)
 	if !ratelimit.ValidRate(plan.Rate) {
 		return nil
@@ -131,7 +132,7 @@ func (d *degraded) limiter(l *sharedLimiter, op string) *rate.Limiter {
 // degradedObserve halves op's share after a 429 while it runs on it (down
 // to 1/degradedFloor) and empties it: the others may be running at more
 // than their share.
-func (l *sharedLimiter) degradedObserve(op string, throttled bool) {
+func (l *Limiter) degradedObserve(op string, throttled bool) {
 	if !throttled {
 		return
 	}
@@ -152,7 +153,7 @@ func (l *sharedLimiter) degradedObserve(op string, throttled bool) {
 }
 
 // degradedForget drops op's share bucket: op is on the shared bucket again.
-func (l *sharedLimiter) degradedForget(op string) {
+func (l *Limiter) degradedForget(op string) {
 	l.deg.mu.Lock()
 	delete(l.deg.lims, op)
 	l.deg.mu.Unlock()
@@ -163,7 +164,7 @@ func (l *sharedLimiter) degradedForget(op string) {
 // refilling (or vanished and comes back full) while the fleet spent the
 // budget on its own, and a full one would be a burst of 429s. Until the
 // store answers, op stays on its share.
-func (l *sharedLimiter) rejoin(ctx context.Context, op string, plan Rate) {
+func (l *Limiter) rejoin(ctx context.Context, op string, plan store.Rate) {
 	l.mu.Lock()
 	was := l.fellBack[op]
 	l.mu.Unlock()
@@ -171,7 +172,7 @@ func (l *sharedLimiter) rejoin(ctx context.Context, op string, plan Rate) {
 		return
 	}
 	err := l.sh.use(ctx, "observe", func(ctx context.Context) error {
-		return l.sh.st.Observe(ctx, l.sh.seal.key("rate:"+op), plan, 0, true)
+		return l.sh.st.Observe(ctx, l.sh.seal.rateKey(op), plan, 0, true)
 	})
 	if err != nil {
 		return
