@@ -56,7 +56,7 @@ type sharedToken struct {
 // Source hands out LWA access tokens: one LWA call per token lifetime
 // however many goroutines ask at once. It is a credentials cache in the shape
 // of aws-sdk-go-v2's: an atomic pointer for the fast path and a single
-// flight (flightGroup) for the refresh.
+// flight (flight.Group) for the refresh.
 type Source struct {
 	fetch func(ctx context.Context) (*oauth2.Token, error)
 	now   func() time.Time
@@ -176,7 +176,7 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 
 // refresh fetches a token and caches it: from the fleet's Store when one
 // is configured and holds a good token, else from LWA (once across the
-// fleet, see shared.fetchShared).
+// fleet, see shared.Shared.FetchLWA).
 func (s *Source) refresh(ctx context.Context) (*accessToken, error) {
 	// A caller that found no token just before another's refresh finished
 	// must not start a second fetch.

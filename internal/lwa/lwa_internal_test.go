@@ -102,4 +102,3 @@ func TestLWARefreshFailureKeepsValidToken(t *testing.T) {
 		t.Fatal("expired token handed out after a failed refresh")
 	}
 }
-

@@ -150,7 +150,7 @@ func (l *Limiter) forgetIdleLocked() {
 	}
 }
 
-// Wait implements RateLimiter.
+// Wait implements client.RateLimiter.
 func (l *Limiter) Wait(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
 		return &WaitError{Op: op, Err: err}
@@ -204,7 +204,7 @@ func maxWaitOf(ctx context.Context, now time.Time) time.Duration {
 	return max(dl.Sub(now), 0)
 }
 
-// Observe implements RateLimiter.
+// Observe implements client.RateLimiter.
 func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	if !ValidRate(perSecond) {
 		perSecond = 0

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// maxSharedRates bounds sharedLimiter's memory of the rates it told the
+// maxSharedRates bounds Limiter's memory of the rates it told the
 // store; it is only a cache, cleared when full.
 const maxSharedRates = 1024
 

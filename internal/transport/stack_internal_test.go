@@ -57,7 +57,9 @@ func TestStackIsLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("https://sp.example")
-	token := func(context.Context, *http.Request, bool) (string, func(string), error) { return "t", func(string) {}, nil }
+	token := func(context.Context, *http.Request, bool) (string, func(string), error) {
+		return "t", func(string) {}, nil
+	}
 	for _, tt := range []struct {
 		name    string
 		limiter Limiter
