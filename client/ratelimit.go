@@ -22,7 +22,7 @@ type RateLimiter interface {
 
 // OpCreateRestrictedDataToken names the Tokens call for RateLimiter,
 // RetryInfo and APIError.
-const OpCreateRestrictedDataToken = "createRestrictedDataToken"
+const OpCreateRestrictedDataToken = ops.CreateRestrictedDataToken
 
 // DefaultRates are the usage plans the client starts from before any reply
 // has told it better: the published plan of every operation in Amazon's
