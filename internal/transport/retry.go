@@ -164,18 +164,24 @@ type attempts struct {
 	kind        retryKind
 	wait        time.Duration
 
-	lastErr    error  // transport error of the last attempt
-	lastFail   error  // the error of the last attempt's reply, if it is to be retried
-	lastStatus int    // the last attempt's status, if its reply is to be retried
-	lastBody   []byte // and its body
+	lastErr  error        // transport error of the last attempt
+	lastFail *failedReply // the last attempt's reply, if it is to be retried
 
 	span     trace.Span // the call's span; nil without telemetry
 	attempts int
 }
 
+// failedReply is what an attempt's reply said, kept when it is retried:
+// its status and body (for onBackoff) and the error it makes (replyError's).
+type failedReply struct {
+	status int
+	body   []byte
+	err    error
+}
+
 // check is CheckRetry: every decision about an attempt's outcome.
 func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	a.lastErr, a.lastFail, a.lastStatus, a.lastBody = err, nil, 0, nil
+	a.lastErr, a.lastFail = err, nil
 	a.attempts++
 	telemetry.AttemptEvent(a.span, a.attempts, resp, err)
 	if ctx.Err() != nil {
@@ -223,9 +229,9 @@ func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (b
 		if err != nil {
 			body = nil
 		}
-		a.lastStatus, a.lastBody = resp.StatusCode, body
+		a.lastFail = &failedReply{status: resp.StatusCode, body: body}
 		if a.t.replyError != nil {
-			a.lastFail = a.t.replyError(a.op, resp, body)
+			a.lastFail.err = a.t.replyError(a.op, resp, body)
 		}
 	}
 	return a.next(kind, resp.Header), nil
@@ -287,7 +293,12 @@ func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.
 			slog.Int("status", info.StatusCode), slog.String("request_id", info.RequestID))
 	}
 	if a.t.onBackoff != nil {
-		a.t.onBackoff(a.lastStatus, a.lastBody, a.lastErr)
+		var status int
+		var body []byte
+		if f := a.lastFail; f != nil {
+			status, body = f.status, f.body
+		}
+		a.t.onBackoff(status, body, a.lastErr)
 	}
 	if a.t.tel != nil {
 		a.t.tel.Retry(a.req.Context(), telemetry.Name(info.Operation), info.Reason, info.StatusCode)
@@ -370,8 +381,8 @@ func (t *Retry) attempt(a *attempts, req *http.Request, body []byte) (*http.Resp
 		// Both errors.Is(err, context.Canceled) and errors.As(err, &apiErr) hold.
 		if req.Context().Err() != nil {
 			switch {
-			case a.lastFail != nil:
-				return nil, fmt.Errorf("%w; the attempt before failed: %w", err, a.lastFail)
+			case a.lastFail != nil && a.lastFail.err != nil:
+				return nil, fmt.Errorf("%w; the attempt before failed: %w", err, a.lastFail.err)
 			case a.lastErr != nil && !errors.Is(a.lastErr, err):
 				return nil, fmt.Errorf("%w; the attempt before failed: %v", err, neterr.UnwrapURLError(a.lastErr))
 			}

@@ -124,10 +124,11 @@ func (t *Transport) LWAClient(onBackoff func(status int, body []byte, err error)
 	policy.safeOp = func(string) bool { return true } // a token request changes nothing: repeat it
 	return &http.Client{
 		Transport: &ReadBodyLayer{Next: &Retry{
-			inner:     inner,
-			policy:    policy,
-			opName:    func(*http.Request) string { return "lwa" },
-			onBackoff: onBackoff,
+			inner:      inner,
+			policy:     policy,
+			opName:     func(*http.Request) string { return "lwa" },
+			replyError: t.o.ReplyError,
+			onBackoff:  onBackoff,
 		}},
 		CheckRedirect: noRedirect,
 	}
