@@ -81,6 +81,9 @@ func (e *LWAError) Error() string {
 // Retryable reports false: LWA said no, and would say it again.
 func (e *LWAError) Retryable() bool { return false }
 
+// HTTPStatusCode is the status of LWA's reply.
+func (e *LWAError) HTTPStatusCode() int { return e.StatusCode }
+
 // newLWAError is the LWA token source's Refusal.
 func newLWAError(status int, code, description string) error {
 	return &LWAError{StatusCode: status, Code: code, Description: description}
