@@ -9,17 +9,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/spapi-go/spapi/gen"
-	"github.com/spapi-go/spapi/internal/flight"
-	"github.com/spapi-go/spapi/internal/lwa"
-	"github.com/spapi-go/spapi/internal/shared"
-	"github.com/spapi-go/spapi/internal/telemetry"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/internal/flight"
+	"github.com/spapi-go/spapi/internal/lwa"
+	"github.com/spapi-go/spapi/internal/shared"
+	"github.com/spapi-go/spapi/internal/telemetry"
 )
 
 // Token is a minted RDT (client.RestrictedDataToken has the same fields,

@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/spapi-go/spapi/internal/ratelimit"
 	"github.com/spapi-go/spapi/store"
-	"golang.org/x/time/rate"
 )
 
 // Membership timings: a process that is calling the SP-API through a Store

@@ -2,12 +2,13 @@ package shared
 
 import (
 	"context"
-	"github.com/spapi-go/spapi/store"
 	"log/slog"
 	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/spapi-go/spapi/store"
 )
 
 // Health timings of a Store. A store is declared down only when calls have

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/spapi-go/spapi/internal/ratelimit"
-	"github.com/spapi-go/spapi/store"
 	"log/slog"
 	"net"
 	"strings"
@@ -14,6 +12,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/store"
 )
 
 // downStore answers nothing: every call fails as a refused connection.

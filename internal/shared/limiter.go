@@ -2,10 +2,11 @@ package shared
 
 import (
 	"context"
-	"github.com/spapi-go/spapi/internal/ratelimit"
-	"github.com/spapi-go/spapi/store"
 	"sync"
 	"time"
+
+	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/store"
 )
 
 // maxSharedRates bounds Limiter's memory of the rates it told the

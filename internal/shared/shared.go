@@ -8,11 +8,12 @@ package shared
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"time"
+
 	"github.com/spapi-go/spapi/internal/neterr"
 	"github.com/spapi-go/spapi/internal/telemetry"
 	"github.com/spapi-go/spapi/store"
-	"log/slog"
-	"time"
 )
 
 // DefaultTimeout bounds one Store call when Config.StoreTimeout is 0:

@@ -7,7 +7,6 @@ package telemetry
 import (
 	"context"
 	"errors"
-	"github.com/spapi-go/spapi/internal/neterr"
 	"net"
 	"net/http"
 	"reflect"
@@ -22,6 +21,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/spapi-go/spapi/internal/neterr"
 	"github.com/spapi-go/spapi/internal/ops"
 )
 

@@ -1,13 +1,14 @@
 package transport
 
 import (
-	"github.com/spapi-go/spapi/internal/ratelimit"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spapi-go/spapi/internal/ratelimit"
 )
 
 // maxAttempts bounds MaxRetries: past it, a call retried at the MaxWait cap

@@ -2,11 +2,12 @@ package transport
 
 import (
 	"context"
-	"github.com/spapi-go/spapi/internal/ratelimit"
 	"math"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/spapi-go/spapi/internal/ratelimit"
 )
 
 func TestBackoffCeiling(t *testing.T) {

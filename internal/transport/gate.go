@@ -6,9 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/spapi-go/spapi/internal/ratelimit"
 	"github.com/spapi-go/spapi/internal/telemetry"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // defaultGateTimeout is how long the others wait for a probe's reply

@@ -19,9 +19,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/spapi-go/spapi/internal/neterr"
 	"github.com/spapi-go/spapi/internal/telemetry"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // RetryInfo is what OnRetry hears before each backoff wait

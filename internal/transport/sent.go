@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"github.com/spapi-go/spapi/internal/neterr"
 	"net"
 	"net/http/httptrace"
 	"sync/atomic"
+
+	"github.com/spapi-go/spapi/internal/neterr"
 )
 
 // sendTrace tells, for a request that may not be repeated once it reached
