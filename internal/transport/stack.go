@@ -148,3 +148,23 @@ func (t *Transport) OperationName(req *http.Request) string {
 func (t *Transport) TelemetryName(req *http.Request) string {
 	return telemetry.Name(t.OperationName(req))
 }
+
+// The SP-API's headers.
+const (
+	HeaderAccessToken = "x-amz-access-token"
+	HeaderRequestID   = "x-amzn-RequestId"
+	HeaderRateLimit   = "x-amzn-RateLimit-Limit"
+)
+
+// RoundTripDoer is a gen.HttpRequestDoer that is just a RoundTripper.
+type RoundTripDoer struct{ RT http.RoundTripper }
+
+// Do sends req through the RoundTripper.
+func (d RoundTripDoer) Do(req *http.Request) (*http.Response, error) { return d.RT.RoundTrip(req) }
+
+// hideCloseIdle passes requests on but not CloseIdleConnections.
+type hideCloseIdle struct{ rt http.RoundTripper }
+
+func (h hideCloseIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	return h.rt.RoundTrip(req)
+}
