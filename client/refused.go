@@ -49,4 +49,3 @@ func noRestrictedRole(err error) bool {
 	var apiErr *APIError
 	return errors.As(err, &apiErr) && apiErr.lacksRole()
 }
-
