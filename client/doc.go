@@ -26,16 +26,35 @@
 //     [*LWAError], [ErrInvalidRequest]) and no secret in any log line, error
 //     string, formatted value or telemetry.
 //
-// Layers, outermost first: retry (retry.go, with a span per call) -> rate
-// limiter and probe gate (ratelimit.go, gate.go; in a Store if configured)
-// -> auth (auth.go) -> attempt telemetry (telemetry.go) -> per-attempt
-// timeout (retry.go) -> the caller's transport. Auth sits inside retry so a
-// retry after a long backoff, or the resend after a rejected token, carries
-// a fresh token; the limiter sits inside retry so retries pay for tokens
-// too, and before auth so no token is fetched only to wait in a queue; the
-// timeout sits below both, so neither a limiter wait nor a token fetch
-// counts against an attempt. HTTPClient routes a request to any other host
-// (route.go) straight to the caller's transport, with none of these layers.
+// Layers of a call to the SP-API host, outermost first, as
+// internal/transport builds them (its Layers list, which a test holds the
+// stack to):
+//
+//	retry      attempts, backoff, same-origin redirects, the call's span
+//	limiter    the credential made ready, then the probe gate and the rate
+//	           limiter (in a Store if configured); absent with NoRateLimit
+//	auth       x-amz-access-token (LWA token or RDT) on a copy, per attempt
+//	telemetry  each attempt's duration and 429s
+//	timeout    the per-attempt deadline (Config.AttemptTimeout)
+//	base       the caller's transport
+//
+// Auth sits inside retry so a retry after a long backoff, or the resend
+// after a rejected token, carries a fresh token; the limiter sits inside
+// retry so retries pay for tokens too, and before auth so no token is
+// fetched only to wait in a queue; the timeout sits below both, so neither
+// a limiter wait nor a token fetch counts against an attempt. HTTPClient
+// routes a request to any other host straight to the caller's transport,
+// with none of these layers.
+//
+// This package is a façade: New builds each part from its own options and
+// hands each the functions it needs of the others. The parts, lowest first
+// (each imports only lower ones; internal/layers_test.go keeps the order):
+// store (the Store protocol), internal/ratelimit (bucket math, the limiter,
+// the rate header), internal/ops and internal/optable (the operations),
+// internal/telemetry, internal/shared (the client side of a Store: breaker,
+// sealer and key names, the shared limiter), internal/lwa (the LWA token
+// source), internal/rdt (the RDT cache, refusals, the token policy) and
+// internal/transport (the layers above, the router, the LWA client).
 //
 // Tests, both ours and yours, run against the in-process fake in package
 // sptest; see the examples.

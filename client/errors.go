@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/spapi-go/spapi/gen"
+	"github.com/spapi-go/spapi/internal/transport"
 )
 
 // ErrInvalidRequest is matched (errors.Is) by every error that rejects a
@@ -18,7 +18,7 @@ var ErrInvalidRequest = errors.New("invalid request")
 // ErrResponseTooLarge is matched by the error for a reply body larger than
 // the client reads ([MaxResponseBytes]): such a reply is refused rather than
 // held in memory.
-var ErrResponseTooLarge = errors.New("response body too large")
+var ErrResponseTooLarge = transport.ErrResponseTooLarge
 
 // ErrMalformedResponse is matched by the error for a 2xx reply whose body is
 // not what the API model says (truncated JSON, wrong shape, empty body).
@@ -26,7 +26,7 @@ var ErrMalformedResponse = errors.New("malformed response")
 
 // MaxResponseBytes bounds every body this package decodes (Tokens replies,
 // error lists, LWA replies): 1 MiB is far above any real reply.
-const MaxResponseBytes = 1 << 20
+const MaxResponseBytes = transport.MaxResponseBytes
 
 // InvalidRequestError says which field of a request breaks which rule. It
 // matches [ErrInvalidRequest].
@@ -41,6 +41,9 @@ func (e *InvalidRequestError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalidRequest) true.
 func (e *InvalidRequestError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// Retryable reports false: the same request would break the same rule.
+func (e *InvalidRequestError) Retryable() bool { return false }
 
 // APIError is the error for a non-2xx reply that this package reads itself.
 // It carries what a caller needs to act or to ask Amazon support: the status,
@@ -87,6 +90,9 @@ func (e *APIError) Code() string {
 // Throttled reports whether the server refused the call for its rate limit.
 func (e *APIError) Throttled() bool { return e.StatusCode == http.StatusTooManyRequests }
 
+// HTTPStatusCode is the reply's status (as aws-sdk-go-v2's errors say it).
+func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
+
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("sp-api")
@@ -118,7 +124,7 @@ func (e *APIError) Error() string {
 	if e.lacksRole() {
 		b.WriteString(hintNoRole)
 	}
-	if e.StatusCode == http.StatusForbidden && clientSecretExpired(e.Body) {
+	if e.StatusCode == http.StatusForbidden && transport.SecretExpired(e.Body) {
 		b.WriteString(" (the application's LWA client secret has expired: rotate it; a new access token will not help)")
 	}
 	if e.RequestID != "" {
@@ -145,22 +151,13 @@ func newAPIError(op string, resp *http.Response, body []byte) *APIError {
 	return e
 }
 
-// readBody reads a reply body through the MaxResponseBytes limit and closes
-// it; a longer body is an error, never a large allocation.
-func readBody(r io.ReadCloser) ([]byte, error) {
-	defer r.Close()
-	b, err := io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
-	if err != nil {
-		return b, err
-	}
-	if len(b) > MaxResponseBytes {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBytes)
-	}
-	return b, nil
+// replyError is the transport's ReplyError: a failed attempt's reply as
+// an *APIError.
+func replyError(op string, resp *http.Response, body []byte) error {
+	return newAPIError(op, resp, body)
 }
 
 const (
-	headerAccessToken = "x-amz-access-token"
-	headerRequestID   = "x-amzn-RequestId"
-	headerRateLimit   = "x-amzn-RateLimit-Limit"
+	headerRequestID = transport.HeaderRequestID
+	headerRateLimit = transport.HeaderRateLimit
 )

@@ -1,13 +1,8 @@
 package client
 
 import (
-	"fmt"
-	"net/http"
-	"sort"
-	"strings"
-
 	"github.com/spapi-go/spapi/internal/ops"
-	"github.com/spapi-go/spapi/internal/pathtmpl"
+	"github.com/spapi-go/spapi/internal/optable"
 )
 
 // RDTPolicy says which token HTTPClient sends to an operation.
@@ -29,19 +24,7 @@ const (
 	RDTSpecificPath
 )
 
-func (p RDTPolicy) String() string {
-	switch p {
-	case RDTAuto:
-		return "RDTAuto"
-	case RDTNever:
-		return "RDTNever"
-	case RDTTemplate:
-		return "RDTTemplate"
-	case RDTSpecificPath:
-		return "RDTSpecificPath"
-	}
-	return fmt.Sprintf("RDTPolicy(%d)", int(p))
-}
+func (p RDTPolicy) String() string { return optable.Policy(p).String() }
 
 // OperationInfo describes one SP-API operation of the client's table.
 type OperationInfo struct {
@@ -70,134 +53,4 @@ func Operations() []OperationInfo {
 			Deprecated: o.Deprecated, Grantless: o.Grantless, DataElements: o.DataElements}
 	}
 	return out
-}
-
-// opTable is the client's view of the operations: the generated table,
-// the operations the caller added through Config.RDTOperations, and the
-// policies it set.
-type opTable struct {
-	extra    *ops.Matcher              // the caller's own templates; nil when none
-	policy   map[string]RDTPolicy      // by operation name
-	safe     map[string]bool           // Config.RetrySafeOperations, by name
-	extraOps map[string]*ops.Operation // the caller's operations, by name
-}
-
-// newOpTable checks Config.RDTOperations and Config.RetrySafeOperations.
-// A key is an operation name from the table, or "METHOD /path/template"
-// for an operation the table lacks.
-func newOpTable(cfg *Config) (*opTable, error) {
-	t := &opTable{policy: map[string]RDTPolicy{}, safe: map[string]bool{}, extraOps: map[string]*ops.Operation{}}
-	keys := make([]string, 0, len(cfg.RDTOperations))
-	for k := range cfg.RDTOperations {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // errors and indices independent of map order
-	var added []ops.Operation
-	for _, k := range keys {
-		p := cfg.RDTOperations[k]
-		if p < RDTAuto || p > RDTSpecificPath {
-			return nil, fmt.Errorf("config: RDTOperations[%q]: %v is not one of RDTAuto, RDTNever, RDTTemplate, RDTSpecificPath", k, p)
-		}
-		if _, ok := ops.Lookup(k); ok {
-			t.policy[k] = p
-			continue
-		}
-		method, path, ok := strings.Cut(k, " ")
-		if !ok || !strings.HasPrefix(path, "/") {
-			return nil, fmt.Errorf("config: RDTOperations[%q]: not an operation name (see client.Operations) nor \"METHOD /path/template\"", k)
-		}
-		if err := pathtmpl.CheckMethod(method); err != nil {
-			return nil, fmt.Errorf("config: RDTOperations[%q]: %v", k, err)
-		}
-		if err := pathtmpl.Check(path); err != nil {
-			return nil, fmt.Errorf("config: RDTOperations[%q]: %v", k, err)
-		}
-		added = append(added, ops.Operation{Index: len(ops.All()) + len(added), Name: k, Method: method, Path: path,
-			Restricted: p == RDTTemplate || p == RDTSpecificPath, SpecificPath: p == RDTSpecificPath})
-		t.policy[k] = p
-	}
-	if len(added) > 0 {
-		m, err := ops.NewMatcher(added)
-		if err != nil {
-			return nil, fmt.Errorf("config: RDTOperations: %v", err)
-		}
-		t.extra = m
-		for i := range added {
-			t.extraOps[added[i].Name] = &added[i]
-		}
-	}
-	for name, r := range cfg.Rates {
-		if _, ok := ops.Lookup(name); !ok && t.extraOps[name] == nil && name != OpCreateRestrictedDataToken {
-			return nil, fmt.Errorf("config: Rates[%q]: not an operation name (see client.Operations)", name)
-		}
-		if !(r.PerSecond == 0 || validRate(r.PerSecond)) || r.Burst < 0 {
-			return nil, fmt.Errorf("config: Rates[%q]: PerSecond %v, Burst %d: want 0 (no limit) or a rate in [%g, %g] per second, and a burst >= 0",
-				name, r.PerSecond, r.Burst, minRate, maxRate)
-		}
-	}
-	for i, name := range cfg.RetrySafeOperations {
-		if _, ok := ops.Lookup(name); !ok {
-			if _, ok := t.extraOps[name]; !ok {
-				return nil, fmt.Errorf("config: RetrySafeOperations[%d]: %q is not an operation name (see client.Operations)", i, name)
-			}
-		}
-		t.safe[name] = true
-	}
-	return t, nil
-}
-
-// match is the operation a request path is, the caller's own first.
-func (t *opTable) match(method, path string) (*ops.Operation, bool) {
-	if t.extra != nil {
-		if op, ok := t.extra.Match(method, path); ok {
-			return op, true
-		}
-	}
-	return ops.Match(method, path)
-}
-
-// retrySafe reports whether a POST or PATCH of the named operation may be
-// repeated after it may have reached the server.
-func (t *opTable) retrySafe(name string) bool {
-	if t.safe[name] || name == OpCreateRestrictedDataToken {
-		return true
-	}
-	op, ok := ops.Lookup(name)
-	return ok && op.RetrySafe
-}
-
-// operationName names a request to the SP-API host for the limiter,
-// RetryInfo, errors and logs: the operation's name from the table, or for a
-// path that is no known operation its method and shape ("GET
-// /foo/v1/{}/bar"), in which an id never appears; "" for another host.
-func (c *Client) operationName(req *http.Request) string {
-	if !sameOrigin(req.URL, c.base) {
-		return ""
-	}
-	path := strings.TrimPrefix(req.URL.EscapedPath(), c.base.Path)
-	if req.Method == http.MethodPost && path == tokensPath {
-		return OpCreateRestrictedDataToken
-	}
-	if op, ok := c.ops.match(req.Method, path); ok {
-		return op.Name
-	}
-	return ops.Shape(req.Method, path)
-}
-
-// telemetryName names a request's operation in metrics and spans: its name
-// from the table, or "unknown" for any other path, whose shape could still
-// hold something an id-like (a new operation's literal segments, say).
-// Metrics never get an id, a path or a token, and a bounded set of series.
-func (c *Client) telemetryName(req *http.Request) string {
-	return telemetryName(c.operationName(req))
-}
-
-func telemetryName(op string) string {
-	if op == OpCreateRestrictedDataToken {
-		return op
-	}
-	if _, ok := ops.Lookup(op); ok {
-		return op
-	}
-	return unknownOperation
 }

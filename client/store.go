@@ -1,115 +1,28 @@
 package client
 
-import (
-	"context"
-	"time"
+import "github.com/spapi-go/spapi/store"
+
+// The Store protocol lives in package store, which a Store implementation
+// (package redisstore) imports without the client; these aliases keep code
+// that names them through client compiling.
+type (
+	// Store is store.Store: the state a fleet of processes for one seller
+	// shares (Config.Store).
+	Store = store.Store
+	// BucketStore is store.BucketStore.
+	BucketStore = store.BucketStore
+	// BucketPlan is store.BucketPlan.
+	BucketPlan = store.BucketPlan
+	// BucketTake is store.BucketTake.
+	BucketTake = store.BucketTake
+	// BucketView is store.BucketView.
+	BucketView = store.BucketView
+	// FleetMembers is store.FleetMembers.
+	FleetMembers = store.FleetMembers
+	// Rate is store.Rate: a usage plan, a steady rate and a burst.
+	Rate = store.Rate
 )
 
-// MaxStoreValueSize is the longest value the client stores (a sealed LWA
-// token or RDT takes a few hundred bytes): a Store reports a longer value
-// as absent, and need not read it.
-const MaxStoreValueSize = 8 << 10
-
-// Store holds the state that a fleet of processes for one seller shares:
-// the LWA access token, the RDT cache and the per-operation rate-limit
-// buckets. SP-API usage plans are per selling partner and application, not
-// per process, so workers that each keep their own state spend one budget
-// several times over and fetch one token several times. Set Config.Store to
-// share it; package redisstore implements Store on Redis.
-//
-// The client makes every key and seals every value before a Store sees it:
-//
-//   - A key is "{" + a keyed hash (HMAC-SHA256, under a key derived from the
-//     refresh token, or a grantless client's secret) of the endpoint, client
-//     ID and refresh token (or scope) + "}:" + a name such as "lwa",
-//     "rdt:<keyed hash>" or "rate:<operation>". It never holds a credential,
-//     two sellers never share one, nobody without the secret can compute
-//     one, and the part in braces is a Redis Cluster hash tag, so one
-//     seller's keys share a slot.
-//   - A token value is sealed with AES-256-GCM under a key derived from the
-//     credentials, so a dump of the store gives no usable token.
-//
-// A Store is never trusted to be up: the client bounds each call with a short
-// timeout, falls back to its in-process state when a call fails, and tries
-// the store again a little later. Implementations must be safe for
-// concurrent use and should honour ctx.
-//
-// A Store is not trusted either: anyone who can write to it can leave
-// garbage under any key. The client treats a value that does not open (or
-// decode, or that is stale) as absent; a Store must return any value it
-// cannot vouch for (another type, longer than MaxStoreValueSize) as absent
-// without reading it whole, and treat a lock that does not look like one
-// (no expiry, an expiry beyond ttl, another type) as free.
-type Store interface {
-	// Get returns the value under key, or nil and no error when there is none.
-	Get(ctx context.Context, key string) ([]byte, error)
-	// Set stores value under key for ttl.
-	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
-	// DeleteIf deletes key if it still holds value (a token the API
-	// rejected), and leaves a newer value alone.
-	DeleteIf(ctx context.Context, key string, value []byte) error
-
-	// Lock takes the lock named key for at most ttl. It returns ok false,
-	// and no error, when another holder has it. unlock releases the lock if
-	// this holder still has it.
-	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(context.Context) error, ok bool, err error)
-
-	// Take spends one request from the token bucket named key and returns
-	// how long the caller must wait before sending it (0: at once). The
-	// bucket refills at b.PerSecond up to b.Burst, by the store's clock; a
-	// rate recorded by Observe wins over b.PerSecond, and b.PerSecond 0
-	// with no recorded rate means no limit (wait 0, nothing spent). When
-	// the wait would exceed maxWait, nothing is spent and ok is false.
-	Take(ctx context.Context, key string, b Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error)
-	// Observe records what a reply said about the bucket named key: the
-	// rate the server stated (0: none), which later Takes use, and whether
-	// it was a 429, which empties the bucket, a fraction of a token
-	// included.
-	Observe(ctx context.Context, key string, b Rate, learned float64, throttled bool) error
-}
-
-// BucketStore is what a Store may add to its rate-limit buckets so that a
-// fleet wastes no budget; redisstore implements it, and the client uses it
-// whenever its Store does. Without it, a Store's buckets keep the margin as
-// a whole token, a caller that gives up keeps its place spent, and a bucket
-// that vanished or went back in time starts full.
-type BucketStore interface {
-	// TakeBucket is Take with the plan's margin and the caller's history.
-	// p.Rate.Burst is the server's burst and p.Margin is taken off it as
-	// time (p.Rate.PerSecond × p.Margin tokens, at most one). seen is the
-	// View the caller's last TakeBucket on key returned (zero: none). A
-	// bucket behind it (missing, or an older version: evicted, flushed, a
-	// stale replica or an old copy) holds no more than seen's tokens
-	// refilled since, so the turns the fleet had handed out are not given
-	// again; a missing one starts empty at most, as after a 429.
-	TakeBucket(ctx context.Context, key string, p BucketPlan, maxWait time.Duration, seen BucketView) (BucketTake, error)
-	// Refund gives back one token that TakeBucket spent for a request that
-	// will not be sent (its caller left before its turn). The bucket never
-	// holds more than its capacity, and a missing one is left alone.
-	Refund(ctx context.Context, key string, p BucketPlan) error
-}
-
-// BucketPlan is the plan a BucketStore's bucket runs at.
-type BucketPlan struct {
-	Rate   Rate          // the rate (with the client's margin) and the server's burst
-	Margin time.Duration // the safety margin, as time, taken off the burst
-}
-
-// BucketTake is the result of a BucketStore's TakeBucket.
-type BucketTake struct {
-	Wait time.Duration // how long the caller waits for its turn (0: at once)
-	OK   bool          // false: the wait would exceed maxWait, and nothing was spent
-	View BucketView    // the bucket as this take left it (when OK): the next TakeBucket's seen
-}
-
-// BucketView is what a caller saw of a shared bucket as its last take
-// left it. The client keeps one per bucket and passes it to the next
-// TakeBucket, so that a bucket that went back in time (an old copy of
-// Redis, a lagging replica promoted, an eviction) is caught by its version
-// and held to what this process knew: the queue of turns the fleet had
-// handed out is still ahead, whatever the copy says.
-type BucketView struct {
-	Version int64     // the bucket's count of writes; 0: never seen
-	Time    time.Time // when, by the store's clock
-	Tokens  float64   // the tokens left; below 0, the queue of turns handed out
-}
+// MaxStoreValueSize is store.MaxStoreValueSize: the longest value the
+// client stores.
+const MaxStoreValueSize = store.MaxStoreValueSize

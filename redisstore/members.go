@@ -8,10 +8,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/store"
 )
 
-var _ client.FleetMembers = (*Store)(nil)
+var _ store.FleetMembers = (*Store)(nil)
 
 // heartbeatScript keeps the live members of a fleet in a sorted set scored
 // by when each one's heartbeat runs out (µs, Redis's clock): it drops the
@@ -30,7 +30,7 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(last[2]) - now) /
 return redis.call('ZCARD', KEYS[1])
 `)
 
-// Heartbeat implements client.FleetMembers: member is alive under key for
+// Heartbeat implements store.FleetMembers: member is alive under key for
 // ttl (rounded up to a millisecond); it returns the members alive now,
 // member included. The client calls it about once a second per seller
 // while it makes calls, so that a process that loses Redis knows its share

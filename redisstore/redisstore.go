@@ -1,4 +1,4 @@
-// Package redisstore implements [client.Store] on Redis (go-redis v9), so a
+// Package redisstore implements [store.Store] on Redis (go-redis v9), so a
 // fleet of processes working for one seller shares one LWA access token, one
 // RDT per path and one rate-limit budget per operation:
 //
@@ -13,7 +13,7 @@
 // keeps:
 //
 //   - tokens (Get, Set, DeleteIf): a string of at most
-//     [client.MaxStoreValueSize] bytes with the caller's TTL (SET with PX,
+//     [store.MaxStoreValueSize] bytes with the caller's TTL (SET with PX,
 //     or EX for whole seconds), rounded up to a millisecond; DeleteIf is a
 //     compare-and-delete script, so a token that the API rejected is
 //     dropped but a newer one that another process stored is not;
@@ -31,7 +31,7 @@
 // Redis is shared infrastructure: anything that can write to it can leave
 // any value under any key. The store reads nothing it has not checked, in
 // the same round trip: Get returns a key of another type, or a string over
-// client.MaxStoreValueSize, as absent without sending it (a 64 MiB value
+// store.MaxStoreValueSize, as absent without sending it (a 64 MiB value
 // costs one small reply, not 64 MiB); Lock takes over a lock with no TTL,
 // a TTL beyond its own, another type or a value that is no token; DeleteIf
 // and unlock compare lengths before they read. None of these is an error,
@@ -49,13 +49,13 @@
 // from that moment; a 429 empties the bucket, the fraction of a token
 // included.
 //
-// TakeBucket and Refund ([client.BucketStore]) add what a fleet needs to
+// TakeBucket and Refund ([store.BucketStore]) add what a fleet needs to
 // waste no budget: the client's safety margin taken off the burst as a
 // time (50 ms at 0.5/s is 0.025 token, not a whole one); a token given back
 // by a caller that left before its turn, wherever it stood in the queue; and
 // a bucket that vanished (evicted, flushed, a replica that never had it) or
 // went back in time (an old RDB, a lagging replica promoted) held to what
-// the caller saw after its last take (client.BucketView): a version, kept
+// the caller saw after its last take (store.BucketView): a version, kept
 // in the hash and counted up by every write, tells an old copy from the
 // bucket the caller last took from, and such a bucket holds no more than
 // the tokens the caller saw, refilled since. So the queue of turns the
@@ -119,7 +119,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/spapi-go/spapi/client"
+	"github.com/spapi-go/spapi/store"
 )
 
 // DefaultPrefix starts every key unless WithPrefix says otherwise.
@@ -129,7 +129,7 @@ const DefaultPrefix = "spapi:"
 // because its context ended.
 const releaseTimeout = 5 * time.Second
 
-// Store is a [client.Store] on Redis. It is safe for concurrent use.
+// Store is a [store.Store] on Redis. It is safe for concurrent use.
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -175,8 +175,8 @@ func isNoScript(err error) bool {
 }
 
 var (
-	_ client.Store       = (*Store)(nil)
-	_ client.BucketStore = (*Store)(nil)
+	_ store.Store       = (*Store)(nil)
+	_ store.BucketStore = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -206,15 +206,15 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
-// Get implements client.Store with a script that checks before it reads:
+// Get implements store.Store with a script that checks before it reads:
 // a key that holds no string, or a string longer than
-// client.MaxStoreValueSize, is reported as absent (nil, no error) and never
+// store.MaxStoreValueSize, is reported as absent (nil, no error) and never
 // sent, so garbage that another writer left costs one round trip, not a
 // read of megabytes, and does not fail the store.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	k := s.prefix + key
 	v, err := bounded(ctx, s, func(ctx context.Context) ([]byte, error) {
-		v, err := s.run(ctx, &s.get, []string{k}, client.MaxStoreValueSize).Text()
+		v, err := s.run(ctx, &s.get, []string{k}, store.MaxStoreValueSize).Text()
 		if errors.Is(err, redis.Nil) {
 			return nil, nil
 		}
@@ -226,16 +226,16 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// Set implements client.Store: SET with the ttl rounded up to a millisecond.
-// A ttl of 0 or less, or a value longer than client.MaxStoreValueSize, is an
+// Set implements store.Store: SET with the ttl rounded up to a millisecond.
+// A ttl of 0 or less, or a value longer than store.MaxStoreValueSize, is an
 // error: nothing is stored without an expiry, or that Get would not return.
 func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	k := s.prefix + key
 	if ttl <= 0 {
 		return opError("set", k, fmt.Errorf("ttl %v is not positive", ttl))
 	}
-	if len(value) > client.MaxStoreValueSize {
-		return opError("set", k, fmt.Errorf("value of %d bytes: must be at most %d", len(value), client.MaxStoreValueSize))
+	if len(value) > store.MaxStoreValueSize {
+		return opError("set", k, fmt.Errorf("value of %d bytes: must be at most %d", len(value), store.MaxStoreValueSize))
 	}
 	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.rdb.Set(ctx, k, value, ceilMs(ttl)).Err()
@@ -243,7 +243,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	return opError("set", k, err)
 }
 
-// DeleteIf implements client.Store: a script deletes key only if it still
+// DeleteIf implements store.Store: a script deletes key only if it still
 // holds value.
 func (s *Store) DeleteIf(ctx context.Context, key string, value []byte) error {
 	k := s.prefix + key
@@ -253,7 +253,7 @@ func (s *Store) DeleteIf(ctx context.Context, key string, value []byte) error {
 	return opError("delete", k, err)
 }
 
-// Lock implements client.Store: a script sets key to a random token with
+// Lock implements store.Store: a script sets key to a random token with
 // PX ttl unless a holder has it. A lock is held only while it looks like
 // one (a token-sized string that expires within ttl); a key with no TTL,
 // a TTL longer than ttl, another type or another value is broken and taken
@@ -299,22 +299,22 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock
 	return unlock, true, nil
 }
 
-// Take implements client.Store with one EVALSHA, one round trip (the first
+// Take implements store.Store with one EVALSHA, one round trip (the first
 // call after the server started or flushed its scripts adds an EVAL); see
 // the package documentation. The wait has microsecond precision, rounded
 // up; when ok, it is at most maxWait (maxWait <= 0: no cap). A NaN,
 // infinite or negative rate, or a negative burst, is an error.
-func (s *Store) Take(ctx context.Context, key string, b client.Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
-	r, err := s.take(ctx, key, client.BucketPlan{Rate: b}, maxWait, client.BucketView{})
+func (s *Store) Take(ctx context.Context, key string, b store.Rate, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+	r, err := s.take(ctx, key, store.BucketPlan{Rate: b}, maxWait, store.BucketView{})
 	return r.Wait, r.OK, err
 }
 
-// TakeBucket implements client.BucketStore: Take with the margin taken off
+// TakeBucket implements store.BucketStore: Take with the margin taken off
 // the burst as time, and a bucket that is behind seen (missing, or of an
 // older version) held to seen's tokens refilled since. Like Take, one
 // EVALSHA. A seen with a negative version or time, or tokens that are not
 // a finite number, is an error.
-func (s *Store) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
+func (s *Store) TakeBucket(ctx context.Context, key string, p store.BucketPlan, maxWait time.Duration, seen store.BucketView) (store.BucketTake, error) {
 	return s.take(ctx, key, p, maxWait, seen)
 }
 
@@ -324,14 +324,14 @@ const maxMargin = time.Second
 // maxVersion is the highest bucket version: the scripts count in doubles.
 const maxVersion = 1 << 53
 
-func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
+func (s *Store) take(ctx context.Context, key string, p store.BucketPlan, maxWait time.Duration, seen store.BucketView) (store.BucketTake, error) {
 	k := s.prefix + key
 	if err := checkPlan(p, 0); err != nil {
-		return client.BucketTake{}, opError("take", k, err)
+		return store.BucketTake{}, opError("take", k, err)
 	}
 	seenUs, err := checkView(seen)
 	if err != nil {
-		return client.BucketTake{}, opError("take", k, err)
+		return store.BucketTake{}, opError("take", k, err)
 	}
 	maxUs := 0.0
 	if maxWait > 0 {
@@ -349,20 +349,20 @@ func (s *Store) take(ctx context.Context, key string, p client.BucketPlan, maxWa
 		err = fmt.Errorf("unexpected reply %v", res)
 	}
 	if err != nil {
-		return client.BucketTake{}, opError("take", k, err)
+		return store.BucketTake{}, opError("take", k, err)
 	}
 	// The script bounds the wait by what the plan allows; a negative one
 	// (a reply from something else than the script) is no wait.
-	r := client.BucketTake{Wait: time.Duration(max(res[0], 0)) * time.Microsecond, OK: res[1] == 1}
+	r := store.BucketTake{Wait: time.Duration(max(res[0], 0)) * time.Microsecond, OK: res[1] == 1}
 	if len(res) == 5 {
-		r.View = client.BucketView{Version: res[2], Time: time.UnixMicro(res[3]), Tokens: float64(res[4]) / 1e6}
+		r.View = store.BucketView{Version: res[2], Time: time.UnixMicro(res[3]), Tokens: float64(res[4]) / 1e6}
 	}
 	return r, nil
 }
 
 // checkView checks what a caller says it saw of a bucket, and returns its
 // time in µs (0 for none).
-func checkView(v client.BucketView) (int64, error) {
+func checkView(v store.BucketView) (int64, error) {
 	if v.Version < 0 || v.Version > maxVersion {
 		return 0, fmt.Errorf("invalid view: version %d (want 0 to 2^53)", v.Version)
 	}
@@ -379,9 +379,9 @@ func checkView(v client.BucketView) (int64, error) {
 	return us, nil
 }
 
-// Refund implements client.BucketStore with one EVALSHA: one token back,
+// Refund implements store.BucketStore with one EVALSHA: one token back,
 // up to the bucket's capacity; a missing or broken bucket is left alone.
-func (s *Store) Refund(ctx context.Context, key string, p client.BucketPlan) error {
+func (s *Store) Refund(ctx context.Context, key string, p store.BucketPlan) error {
 	k := s.prefix + key
 	if err := checkPlan(p, 0); err != nil {
 		return opError("refund", k, err)
@@ -396,10 +396,10 @@ func (s *Store) Refund(ctx context.Context, key string, p client.BucketPlan) err
 	return opError("refund", k, err)
 }
 
-// Observe implements client.Store with one EVALSHA; learned 0 and
+// Observe implements store.Store with one EVALSHA; learned 0 and
 // throttled false is a no-op that sends nothing. learned must be 0 or a
 // finite positive rate.
-func (s *Store) Observe(ctx context.Context, key string, b client.Rate, learned float64, throttled bool) error {
+func (s *Store) Observe(ctx context.Context, key string, b store.Rate, learned float64, throttled bool) error {
 	k := s.prefix + key
 	if err := checkRate(b, learned); err != nil {
 		return opError("observe", k, err)
@@ -424,7 +424,7 @@ func boolArg(b bool) int {
 
 // checkPlan is checkRate with the margin, which must be within
 // [0, maxMargin].
-func checkPlan(p client.BucketPlan, learned float64) error {
+func checkPlan(p store.BucketPlan, learned float64) error {
 	if p.Margin < 0 || p.Margin > maxMargin {
 		return fmt.Errorf("invalid margin %v (want 0 to %v)", p.Margin, maxMargin)
 	}
@@ -432,7 +432,7 @@ func checkPlan(p client.BucketPlan, learned float64) error {
 }
 
 // checkRate rejects rates that the scripts cannot price.
-func checkRate(b client.Rate, learned float64) error {
+func checkRate(b store.Rate, learned float64) error {
 	for _, r := range [...]float64{b.PerSecond, learned} {
 		if math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
 			return fmt.Errorf("invalid rate %v per second", r)

@@ -48,7 +48,7 @@ const minIdle = 3600 * 1000
 // worth of the rate, at least 1), ARGV[3] the margin in seconds (the
 // capacity is the burst less the margin's worth of tokens, at most one,
 // for a burst over 1). ARGV[4..6] are what the caller saw of the bucket
-// after its last Take (client.BucketView): the version (0: the caller
+// after its last Take (store.BucketView): the version (0: the caller
 // never took from it), the time (µs, Redis's clock) and the tokens left.
 //
 // A key of another type than a hash is deleted and the bucket starts

@@ -1,0 +1,244 @@
+package shared
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/spapi-go/spapi/internal/ratelimit"
+	"github.com/spapi-go/spapi/store"
+)
+
+// maxSharedRates bounds Limiter's memory of the rates it told the
+// store; it is only a cache, cleared when full.
+const maxSharedRates = 1024
+
+// Limiter is the rate limiter of a client with a Store: one token
+// bucket per operation in the store, so every process of a fleet spends one
+// budget, as the SP-API counts it (per selling partner and application).
+// The plans, the margin and the learned rates come from the in-process
+// limiter, which also takes over whenever the store fails, and keeps
+// learning meanwhile.
+type Limiter struct {
+	sh    *Shared
+	local *ratelimit.Limiter
+
+	mu       sync.Mutex
+	told     map[string]float64          // the learned rate last stored, by operation
+	fellBack map[string]bool             // operations running on the local bucket since the store failed
+	views    map[string]store.BucketView // what this process's last take saw of each operation's shared bucket
+
+	deg degraded // this process's share of the budget while the store is down
+}
+
+// NewLimiter is the limiter of sh's buckets, with local's plans, margin
+// and learned rates, and local as the fallback.
+func NewLimiter(sh *Shared, local *ratelimit.Limiter) *Limiter {
+	return &Limiter{sh: sh, local: local}
+}
+
+// Wait implements client.RateLimiter: a Take from the shared bucket, then the wait
+// it says, cut short by ctx. A caller that leaves before its turn gives its
+// token back (with a BucketStore), and one that wakes far past its turn
+// (the process was stopped) takes a new turn rather than sending with
+// every other late waiter at once.
+func (l *Limiter) Wait(ctx context.Context, op string) error {
+	plan := l.local.Effective(op)
+	l.beat()
+	l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
+	for {
+		if err := ctx.Err(); err != nil {
+			return &ratelimit.WaitError{Op: op, Err: err}
+		}
+		var maxWait time.Duration // 0: no cap
+		if dl, ok := ctx.Deadline(); ok {
+			if maxWait = time.Until(dl); maxWait <= 0 {
+				return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
+			}
+		}
+		// A Take that went unanswered is tried again, a few times, while
+		// the store is not put aside: a slow store is not a down one, and
+		// the local bucket is no substitute for the fleet's. Only a few
+		// times: each may still reach the store (a stopped Redis runs its
+		// backlog when it resumes) and spend a token of the fleet's.
+		var wait time.Duration
+		var ok bool
+		var err error
+		for tries := 0; ; tries++ {
+			wait, ok, err = l.take(ctx, op, plan, maxWait)
+			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
+				break
+			}
+		}
+		switch {
+		case ctx.Err() != nil:
+			if err == nil && ok {
+				l.refund(ctx, op, plan) // taken as the caller left
+			}
+			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
+		case err != nil:
+			outage := l.sh.health.isDown()
+			if outage {
+				l.fallBack(op) // an outage, not one slow reply
+			}
+			return l.degradedWait(ctx, op, outage)
+		case !ok:
+			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
+		}
+		l.recovered(op)
+		if wait <= 0 {
+			return nil
+		}
+		turn := time.Now().Add(wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			l.refund(ctx, op, plan)
+			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
+		}
+		if time.Since(turn) <= staleAfter(plan) {
+			return nil
+		}
+		// Woken far past its turn: take a new one (see
+		// tokenBucket.staleAfter).
+	}
+}
+
+// take is one Take from op's shared bucket: TakeBucket, with the margin as
+// time and what this process last saw of the bucket, when the Store has
+// it, so that a bucket that vanished or went back in time does not hand
+// out again the turns this process knows were given.
+func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+	key := l.sh.seal.rateKey(op)
+	bs, isBS := l.sh.st.(store.BucketStore)
+	var seen store.BucketView
+	if isBS {
+		seen = l.view(op)
+	}
+	err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+		var err error
+		if isBS {
+			var r store.BucketTake
+			r, err = bs.TakeBucket(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
+			wait, ok = r.Wait, r.OK
+			if err == nil && r.OK {
+				l.saw(op, r.View)
+			}
+		} else {
+			wait, ok, err = l.sh.st.Take(ctx, key, store.Rate(plan.StoreRate()), maxWait)
+		}
+		return err
+	})
+	return wait, ok, err
+}
+
+// refund gives op's token back to the shared bucket for a caller that left
+// before its turn, best effort, whatever the caller's context.
+func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
+	bs, ok := l.sh.st.(store.BucketStore)
+	if !ok || plan.Rate <= 0 {
+		return
+	}
+	key := l.sh.seal.rateKey(op)
+	_ = l.sh.use(context.WithoutCancel(ctx), "refund", func(ctx context.Context) error {
+		return bs.Refund(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin})
+	})
+}
+
+// view returns what this process's latest take saw of op's shared bucket
+// (zero: it never took from it).
+func (l *Limiter) view(op string) store.BucketView {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.views[op]
+}
+
+// saw keeps v as op's view if it is the latest: concurrent takes of this
+// process may return out of order, and the highest version saw the most.
+func (l *Limiter) saw(op string, v store.BucketView) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.views[op]; ok && cur.Version >= v.Version {
+		return
+	}
+	if l.views == nil || len(l.views) >= maxSharedRates {
+		l.views = map[string]store.BucketView{}
+	}
+	l.views[op] = v
+}
+
+// staleAfter is tokenBucket.staleAfter for plan.
+func staleAfter(plan ratelimit.Plan) time.Duration {
+	return ratelimit.StaleAfterOf(plan.Rate, plan.Capacity)
+}
+
+// fallBack starts op on the in-process bucket, emptied first if the fleet
+// has been sharing: the other processes have been spending the same budget,
+// and every one of them falling back with a full bucket at once would be a
+// burst of 429s. A store that never answered shared nothing, and the bucket
+// starts as it would with no store at all.
+func (l *Limiter) fallBack(op string) {
+	l.mu.Lock()
+	first := !l.fellBack[op]
+	if first {
+		if l.fellBack == nil || len(l.fellBack) >= maxSharedRates {
+			l.fellBack = map[string]bool{}
+		}
+		l.fellBack[op] = true
+	}
+	l.mu.Unlock()
+	if first && l.sh.health.worked.Load() {
+		l.local.Observe(op, 0, true)
+	}
+}
+
+// recovered notes that op is on the shared bucket again.
+func (l *Limiter) recovered(op string) {
+	l.mu.Lock()
+	was := l.fellBack[op]
+	if was {
+		delete(l.fellBack, op)
+	}
+	l.mu.Unlock()
+	if was {
+		l.degradedForget(op)
+	}
+}
+
+// Observe implements client.RateLimiter: the in-process limiter always hears it
+// (it is the fallback), and the store hears a 429, or a rate it was not told
+// yet, so that one Take per request is the only round trip in the steady
+// state.
+func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
+	l.local.Observe(op, perSecond, throttled)
+	l.degradedObserve(op, throttled) // a 429 while degraded slows this process further
+	if !ratelimit.ValidRate(perSecond) {
+		perSecond = 0
+	}
+	plan := l.local.Effective(op)
+	// The rate stored is the one the bucket runs at: slowed by the margin
+	// for a burst of 1, as the in-process bucket does.
+	var learned float64
+	if perSecond > 0 {
+		learned = perSecond * ratelimit.MarginFactor(perSecond, max(plan.Burst, 1))
+	}
+	l.mu.Lock()
+	if l.told == nil || len(l.told) >= maxSharedRates {
+		l.told = map[string]float64{}
+	}
+	tell := throttled || (learned > 0 && l.told[op] != learned)
+	l.mu.Unlock()
+	if !tell {
+		return
+	}
+	err := l.sh.use(context.Background(), "observe", func(ctx context.Context) error {
+		return l.sh.st.Observe(ctx, l.sh.seal.rateKey(op), store.Rate(plan.StoreRate()), learned, throttled)
+	})
+	if err == nil && learned > 0 {
+		l.mu.Lock()
+		l.told[op] = learned
+		l.mu.Unlock()
+	}
+}
