@@ -139,6 +139,11 @@ type Store struct {
 
 	// The scripts that check values before they read them (scripts.go).
 	get, lock, delIfEq script
+
+	// hooks are bounded's test seams; nil outside tests. They hang on the
+	// Store, not on the package, so that a test's hooks are never run, or
+	// raced on, by a call of another test's Store still in flight.
+	hooks *boundedHooks
 }
 
 // script is a Lua script and whether this Store has sent its body once.
@@ -471,10 +476,11 @@ func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, e
 		gaveUp bool
 		ch     = make(chan result, 1)
 	)
+	h := s.hooks
 	go func() {
-		defer testHookDone()
+		defer h.done()
 		v, err := f(ctx)
-		testHookReplied()
+		h.replied()
 		// The check and the send are one step under mu: a caller that
 		// gives up between them would otherwise never receive the
 		// result, and a lock it took would be held until its TTL.
@@ -500,16 +506,37 @@ func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, e
 		default:
 		}
 		gaveUp = true
-		testHookGaveUp()
+		h.gaveUp()
 		var zero T
 		return zero, ctx.Err()
 	}
 }
 
-// Test seams of bounded: testHookReplied runs in the call's goroutine when
-// the reply is in, testHookGaveUp when the caller has given up on it, and
-// testHookDone when the call's goroutine ends.
-var testHookReplied, testHookGaveUp, testHookDone = func() {}, func() {}, func() {}
+// boundedHooks are the test seams of bounded: Replied runs in the call's
+// goroutine when the reply is in, GaveUp when the caller has given up on
+// it, and Done when the call's goroutine ends. A nil *boundedHooks, or a
+// nil func, does nothing.
+type boundedHooks struct {
+	Replied, GaveUp, Done func()
+}
+
+func (h *boundedHooks) replied() {
+	if h != nil && h.Replied != nil {
+		h.Replied()
+	}
+}
+
+func (h *boundedHooks) gaveUp() {
+	if h != nil && h.GaveUp != nil {
+		h.GaveUp()
+	}
+}
+
+func (h *boundedHooks) done() {
+	if h != nil && h.Done != nil {
+		h.Done()
+	}
+}
 
 // opError names the operation and the key (never a value) in err.
 func opError(op, key string, err error) error {
