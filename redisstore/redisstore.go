@@ -140,6 +140,10 @@ type Store struct {
 	// The scripts that check values before they read them (scripts.go).
 	get, lock, delIfEq script
 
+	// cluster is rdb when it is a Cluster client: a call that fails makes
+	// it reload its slot map (see slotsSuspect).
+	cluster *redis.ClusterClient
+
 	// hooks are bounded's test seams; nil outside tests. They hang on the
 	// Store, not on the package, so that a test's hooks are never run, or
 	// raced on, by a call of another test's Store still in flight.
@@ -207,8 +211,23 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 		s.ctxDeadlines = c.Options().ContextTimeoutEnabled
 	case *redis.ClusterClient:
 		s.ctxDeadlines = c.Options().ContextTimeoutEnabled
+		s.cluster = c
 	}
 	return s
+}
+
+// slotsSuspect tells a Cluster client to reload its slot map after a call
+// failed. go-redis reloads it by itself only on a MOVED reply or every
+// ClusterStateReloadInterval (60 s by default): after a failover, a client
+// whose master died keeps sending that master's slots to a dead address
+// until then (issue 22: sharing came back 66 s after the cluster was
+// healthy again). A reload is cheap and go-redis runs one at a time, so
+// every failure may ask; a caller that left (context.Canceled) says nothing
+// about Redis and does not.
+func (s *Store) slotsSuspect(err error) {
+	if s.cluster != nil && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, redis.Nil) {
+		s.cluster.ReloadState(context.Background())
+	}
 }
 
 // Get implements client.Store with a script that checks before it reads:
@@ -456,6 +475,14 @@ func checkRate(b client.Rate, learned float64) error {
 // caller stops waiting for. abandoned, if not nil, receives the result of a
 // call that finished after the caller gave up.
 func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {
+	v, err := boundedCall(ctx, s, f, abandoned)
+	if err != nil {
+		s.slotsSuspect(err)
+	}
+	return v, err
+}
+
+func boundedCall[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {
 	done := ctx.Done()
 	if done == nil {
 		return f(ctx)
