@@ -111,6 +111,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -474,12 +475,45 @@ func checkRate(b client.Rate, learned float64) error {
 // ReadTimeout (5 s by default), so f then runs in a goroutine that the
 // caller stops waiting for. abandoned, if not nil, receives the result of a
 // call that finished after the caller gave up.
+//
+// On a Cluster client, a call that no node received (a refused dial: a
+// master that died, whose slots the client still sends to its address)
+// makes the client reload its slot map and is tried once more after
+// clusterReloadWait, within ctx: once a replica has taken over, the call
+// reaches it instead of failing, which is what lets a probe of a store put
+// aside succeed as soon as the cluster is healthy again.
 func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {
 	v, err := boundedCall(ctx, s, f, abandoned)
+	if err != nil && s.cluster != nil && notSent(err) {
+		s.cluster.ReloadState(context.Background())
+		t := time.NewTimer(clusterReloadWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+			v, err = boundedCall(ctx, s, f, abandoned)
+		}
+	}
 	if err != nil {
 		s.slotsSuspect(err)
 	}
 	return v, err
+}
+
+// clusterReloadWait is how long a call that no node received waits for a
+// Cluster client's slot map to reload before it is tried again.
+const clusterReloadWait = 100 * time.Millisecond
+
+// notSent reports whether err says that no server received the command: a
+// dial that failed, or a cluster that refused it whole (CLUSTERDOWN,
+// TRYAGAIN), so that sending it again cannot apply it twice.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "CLUSTERDOWN") || strings.HasPrefix(msg, "TRYAGAIN")
 }
 
 func boundedCall[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {

@@ -31,11 +31,14 @@ const workerEnv = "FLEET_WORKER"
 type job struct {
 	Endpoint, LWA string
 	Redis         string // host:port; "" for no store
-	Prefix        string
-	Mode          string // "tokens": createRestrictedDataToken; "address": getOrderAddress via HTTPClient
-	Calls         int
-	InFlight      int
-	Worker        int
+	// Cluster, if set, are the nodes of a Redis Cluster to use instead of
+	// Redis, with go-redis's default cluster options.
+	Cluster  []string
+	Prefix   string
+	Mode     string // "tokens": createRestrictedDataToken; "address": getOrderAddress via HTTPClient
+	Calls    int
+	InFlight int
+	Worker   int
 	// Sellers, if set, makes the worker serve that many sellers (refresh
 	// tokens sellers(Sellers*Workers)[Worker*Sellers:]), one Client each
 	// on one Store; call i goes to seller i % Sellers.
@@ -99,6 +102,12 @@ func work(j job, logw io.Writer) (result, error) {
 	}
 	if j.Redis != "" {
 		rdb := redis.NewClient(&redis.Options{Addr: j.Redis, ContextTimeoutEnabled: true})
+		defer rdb.Close()
+		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
+		cfg.Store = takes
+	}
+	if len(j.Cluster) > 0 {
+		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: j.Cluster})
 		defer rdb.Close()
 		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
 		cfg.Store = takes
