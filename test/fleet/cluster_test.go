@@ -25,7 +25,7 @@ func TestFleetClusterFailover(t *testing.T) {
 	const procs, calls, inFlight = 4, 50, 5
 	cl := redistest.StartClusterOf(t, 3, 1)
 	srv := sptest.Start(t, sptest.Options{RateScale: 40})
-	var healthy time.Time
+	var healthy, killed time.Time
 	run := runFleet(t, procs, job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Cluster: cl.Addrs(), Prefix: "spapi:",
 		Mode: "address", Calls: calls, InFlight: inFlight}, func(start time.Time) {
 		time.Sleep(time.Until(start.Add(2500 * time.Millisecond))) // after every process has counted the fleet
@@ -34,7 +34,7 @@ func TestFleetClusterFailover(t *testing.T) {
 			t.Error("no master holds the fleet's keys")
 			return
 		}
-		killed := time.Now()
+		killed = time.Now()
 		victim.Kill()
 		if err := cl.WaitHealthy(context.Background(), 60*time.Second, 3); err != nil {
 			t.Error(err)
@@ -49,6 +49,15 @@ func TestFleetClusterFailover(t *testing.T) {
 		procs, calls, run.wall, ok, failed, n429, srv.LWACalls(), srv.RDTCalls(), warnings)
 	if failed != 0 || ok != procs*calls {
 		t.Errorf("%d ok, %d failed; first error: %s\nworker 0's log:\n%s", ok, failed, run.firstErr(), tail(run.logs[0], 4000))
+	}
+	for i, r := range run.results {
+		var at []string
+		for _, x := range r.At429 {
+			at = append(at, time.Duration(x-killed.UnixNano()).Round(time.Millisecond).String())
+		}
+		if len(at) > 0 {
+			t.Logf("process %d: 429s at %v after the kill", i, at)
+		}
 	}
 	if n429 > 5 {
 		t.Errorf("%d 429s, want at most 5", n429)

@@ -51,6 +51,7 @@ type result struct {
 	First, Last int64 // Unix nanoseconds of the first call's start and the last call's end
 	OK, Failed  int
 	Retries429  int
+	At429       []int64 // Unix ns of each 429 retry
 	Warnings    int
 	FirstErr    string
 	// LastStart is when the last call started (Unix ns); Takes are when
@@ -94,10 +95,17 @@ func work(j job, logw io.Writer) (result, error) {
 	mp, fallbacks := fallbackCounter()
 	cfg.MeterProvider = mp
 	var retries429 atomic.Int32
+	var at429 struct {
+		sync.Mutex
+		at []int64
+	}
 	var takes *takeTimes
 	cfg.OnRetry = func(ri client.RetryInfo) {
 		if ri.StatusCode == http.StatusTooManyRequests {
 			retries429.Add(1)
+			at429.Lock()
+			at429.at = append(at429.at, time.Now().UnixNano())
+			at429.Unlock()
 		}
 	}
 	if j.Redis != "" {
@@ -168,6 +176,9 @@ func work(j job, logw io.Writer) (result, error) {
 	res := result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
 		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr, LastStart: lastStart.Load()}
 	res.Fallbacks = fallbacks()
+	at429.Lock()
+	res.At429 = at429.at
+	at429.Unlock()
 	if takes != nil {
 		res.Takes = takes.times()
 	}
