@@ -146,3 +146,46 @@ func TestTakeBucketBadView(t *testing.T) {
 		}
 	}
 }
+
+// Issue 22, defect 1: a bucket whose key expired after an idle hour was
+// taken for an evicted one by a process that had used it, and started
+// empty: after the hour, a createReport (1 per 60 s) waited a whole
+// interval and a call with a 30 s deadline failed. A bucket missing for
+// longer than a bucket outlives its last use (minIdle) comes back as full
+// as the time since the caller's view allows; one missing sooner than that
+// can only have been evicted or flushed, and still starts from the view.
+func TestBucketExpiredAfterIdleComesBackFull(t *testing.T) {
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1.0 / 60, Burst: 1}}
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := New(rdb, WithPrefix(""))
+	ctx := context.Background()
+	first, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{})
+	if err != nil || !first.OK || first.Wait != 0 {
+		t.Fatalf("first TakeBucket: %+v, %v", first, err)
+	}
+	for _, tc := range []struct {
+		name     string
+		idle     time.Duration // how long ago the caller's view was taken, by Redis's clock
+		wantWait bool
+	}{
+		{"expired after an idle hour and a minute", time.Hour + time.Minute, false},
+		{"expired after a day", 24 * time.Hour, false},
+		{"evicted a second after the take", time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := rdb.Del(ctx, bucketKey).Err(); err != nil {
+				t.Fatal(err)
+			}
+			seen := first.View
+			seen.Time = seen.Time.Add(-tc.idle)
+			r, err := s.TakeBucket(ctx, bucketKey, plan, 0, seen)
+			if err != nil || !r.OK {
+				t.Fatalf("TakeBucket: %+v, %v", r, err)
+			}
+			if got := r.Wait > 0; got != tc.wantWait {
+				t.Errorf("wait %v after the bucket vanished; want a wait: %v", r.Wait, tc.wantWait)
+			}
+		})
+	}
+}

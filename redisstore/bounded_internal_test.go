@@ -23,10 +23,11 @@ func TestLockAbandonedAtTheReplyIsReleased(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	gaveUp, done := make(chan struct{}), make(chan struct{})
-	testHookReplied = func() { cancel(); <-gaveUp }
-	testHookGaveUp = func() { close(gaveUp) }
-	testHookDone = func() { close(done) }
-	t.Cleanup(func() { testHookReplied, testHookGaveUp, testHookDone = func() {}, func() {}, func() {} })
+	s.hooks = &boundedHooks{
+		Replied: func() { cancel(); <-gaveUp },
+		GaveUp:  func() { close(gaveUp) },
+		Done:    func() { close(done) },
+	}
 
 	_, ok, err := s.Lock(ctx, "{abc}:lwa:lock", time.Hour)
 	if !errors.Is(err, context.Canceled) || ok {

@@ -19,16 +19,31 @@ var _ store.FleetMembers = (*Store)(nil)
 // keeps the set as long as the member that runs out last (not the one
 // just renewed: a short heartbeat must not drop the others' with the key),
 // and returns how many are left. One key, one round trip.
+//
+// Redis is not trusted: a key of another type is replaced, and a member
+// that runs out later than ARGV[3] µs from now (+inf, or a thousand years:
+// no heartbeat of ours lasts that long) is dropped, so that no value anyone
+// leaves there makes a heartbeat fail or keeps the set for ever.
 var heartbeatScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local ttl = tonumber(ARGV[2])
+local longest = tonumber(ARGV[3])
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'zset' and kind ~= 'none' then
+  redis.call('DEL', KEYS[1])
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.17g', now))
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. string.format('%.17g', now + longest), '+inf')
 redis.call('ZADD', KEYS[1], string.format('%.17g', now + ttl), ARGV[1])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(last[2]) - now) / 1000)))
 return redis.call('ZCARD', KEYS[1])
 `)
+
+// maxHeartbeat is the longest a member may be alive for, by any process's
+// heartbeat: a member scored beyond it was not written by us.
+const maxHeartbeat = time.Hour
 
 // Heartbeat implements store.FleetMembers: member is alive under key for
 // ttl (rounded up to a millisecond); it returns the members alive now,
@@ -37,11 +52,11 @@ return redis.call('ZCARD', KEYS[1])
 // of the budget.
 func (s *Store) Heartbeat(ctx context.Context, key, member string, ttl time.Duration) (int, error) {
 	k := s.prefix + key
-	if ttl <= 0 {
-		return 0, opError("heartbeat", k, fmt.Errorf("ttl %v is not positive", ttl))
+	if ttl <= 0 || ttl > maxHeartbeat {
+		return 0, opError("heartbeat", k, fmt.Errorf("ttl %v is not in (0, %v]", ttl, maxHeartbeat))
 	}
 	n, err := bounded(ctx, s, func(ctx context.Context) (int64, error) {
-		return heartbeatScript.Run(ctx, s.rdb, []string{k}, member, ceilMs(ttl).Microseconds()).Int64()
+		return heartbeatScript.Run(ctx, s.rdb, []string{k}, member, ceilMs(ttl).Microseconds(), maxHeartbeat.Microseconds()).Int64()
 	}, nil)
 	if err != nil {
 		return 0, opError("heartbeat", k, err)

@@ -2,8 +2,11 @@ package redisstore_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/spapi-go/spapi/internal/redistest"
 	"github.com/spapi-go/spapi/redisstore"
@@ -73,5 +76,59 @@ func TestConfigWarnings(t *testing.T) {
 		if (len(got) > 0) != tc.warn {
 			t.Errorf("%v: warnings %q, want a warning: %v", tc.args, got, tc.warn)
 		}
+	}
+}
+
+// Issue 22, defect 5: a members key of another type, or a member scored
+// +inf (anyone with write access may leave either), made every heartbeat
+// fail (WRONGTYPE; "value is not an integer"), so the fleet's size read 0
+// and an outage ran each process at the full rate. A heartbeat now drops
+// what it cannot vouch for and counts the live members.
+func TestHeartbeatHostileMembers(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := redisstore.New(rdb)
+	ctx := context.Background()
+	key := redisstore.DefaultPrefix + "{h}:members"
+	for _, tc := range []struct {
+		name  string
+		plant func() error
+		want  int // live members after one heartbeat of "me"
+	}{
+		{"a string", func() error { return rdb.Set(ctx, key, "garbage", 0).Err() }, 1},
+		{"a list", func() error { return rdb.RPush(ctx, key, "a", "b").Err() }, 1},
+		{"a hash", func() error { return rdb.HSet(ctx, key, "a", "1").Err() }, 1},
+		{"a member scored +inf", func() error {
+			return rdb.ZAdd(ctx, key, redis.Z{Score: math.Inf(1), Member: "forever"}).Err()
+		}, 1},
+		{"a member scored in a thousand years", func() error {
+			return rdb.ZAdd(ctx, key, redis.Z{Score: 3e16, Member: "late"}).Err()
+		}, 1},
+		{"a live member and a +inf one", func() error {
+			if _, err := s.Heartbeat(ctx, "{h}:members", "other", time.Minute); err != nil {
+				return err
+			}
+			return rdb.ZAdd(ctx, key, redis.Z{Score: math.Inf(1), Member: "forever"}).Err()
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := rdb.Del(ctx, key).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.plant(); err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.Heartbeat(ctx, "{h}:members", "me", time.Minute)
+			if err != nil {
+				t.Fatalf("Heartbeat: %v; want the hostile value dropped", err)
+			}
+			if n != tc.want {
+				t.Errorf("%d live members; want %d", n, tc.want)
+			}
+			pttl, err := rdb.PTTL(ctx, key).Result()
+			if err != nil || pttl <= 0 || pttl > time.Hour+time.Minute {
+				t.Errorf("members key PTTL = %v, %v; want at most about an hour", pttl, err)
+			}
+		})
 	}
 }

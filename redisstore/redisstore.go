@@ -111,6 +111,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,6 +140,15 @@ type Store struct {
 
 	// The scripts that check values before they read them (scripts.go).
 	get, lock, delIfEq script
+
+	// cluster is rdb when it is a Cluster client: a call that fails makes
+	// it reload its slot map (see slotsSuspect).
+	cluster *redis.ClusterClient
+
+	// hooks are bounded's test seams; nil outside tests. They hang on the
+	// Store, not on the package, so that a test's hooks are never run, or
+	// raced on, by a call of another test's Store still in flight.
+	hooks *boundedHooks
 }
 
 // script is a Lua script and whether this Store has sent its body once.
@@ -202,8 +212,23 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 		s.ctxDeadlines = c.Options().ContextTimeoutEnabled
 	case *redis.ClusterClient:
 		s.ctxDeadlines = c.Options().ContextTimeoutEnabled
+		s.cluster = c
 	}
 	return s
+}
+
+// slotsSuspect tells a Cluster client to reload its slot map after a call
+// failed. go-redis reloads it by itself only on a MOVED reply or every
+// ClusterStateReloadInterval (60 s by default): after a failover, a client
+// whose master died keeps sending that master's slots to a dead address
+// until then (issue 22: sharing came back 66 s after the cluster was
+// healthy again). A reload is cheap and go-redis runs one at a time, so
+// every failure may ask; a caller that left (context.Canceled) says nothing
+// about Redis and does not.
+func (s *Store) slotsSuspect(err error) {
+	if s.cluster != nil && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, redis.Nil) {
+		s.cluster.ReloadState(context.Background())
+	}
 }
 
 // Get implements store.Store with a script that checks before it reads:
@@ -450,7 +475,48 @@ func checkRate(b store.Rate, learned float64) error {
 // ReadTimeout (5 s by default), so f then runs in a goroutine that the
 // caller stops waiting for. abandoned, if not nil, receives the result of a
 // call that finished after the caller gave up.
+//
+// On a Cluster client, a call that no node received (a refused dial: a
+// master that died, whose slots the client still sends to its address)
+// makes the client reload its slot map and is tried once more after
+// clusterReloadWait, within ctx: once a replica has taken over, the call
+// reaches it instead of failing, which is what lets a probe of a store put
+// aside succeed as soon as the cluster is healthy again.
 func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {
+	v, err := boundedCall(ctx, s, f, abandoned)
+	if err != nil && s.cluster != nil && notSent(err) {
+		s.cluster.ReloadState(context.Background())
+		t := time.NewTimer(clusterReloadWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+			v, err = boundedCall(ctx, s, f, abandoned)
+		}
+	}
+	if err != nil {
+		s.slotsSuspect(err)
+	}
+	return v, err
+}
+
+// clusterReloadWait is how long a call that no node received waits for a
+// Cluster client's slot map to reload before it is tried again.
+const clusterReloadWait = 100 * time.Millisecond
+
+// notSent reports whether err says that no server received the command: a
+// dial that failed, or a cluster that refused it whole (CLUSTERDOWN,
+// TRYAGAIN), so that sending it again cannot apply it twice.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "CLUSTERDOWN") || strings.HasPrefix(msg, "TRYAGAIN")
+}
+
+func boundedCall[T any](ctx context.Context, s *Store, f func(context.Context) (T, error), abandoned func(T)) (T, error) {
 	done := ctx.Done()
 	if done == nil {
 		return f(ctx)
@@ -471,10 +537,11 @@ func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, e
 		gaveUp bool
 		ch     = make(chan result, 1)
 	)
+	h := s.hooks
 	go func() {
-		defer testHookDone()
+		defer h.done()
 		v, err := f(ctx)
-		testHookReplied()
+		h.replied()
 		// The check and the send are one step under mu: a caller that
 		// gives up between them would otherwise never receive the
 		// result, and a lock it took would be held until its TTL.
@@ -500,16 +567,37 @@ func bounded[T any](ctx context.Context, s *Store, f func(context.Context) (T, e
 		default:
 		}
 		gaveUp = true
-		testHookGaveUp()
+		h.gaveUp()
 		var zero T
 		return zero, ctx.Err()
 	}
 }
 
-// Test seams of bounded: testHookReplied runs in the call's goroutine when
-// the reply is in, testHookGaveUp when the caller has given up on it, and
-// testHookDone when the call's goroutine ends.
-var testHookReplied, testHookGaveUp, testHookDone = func() {}, func() {}, func() {}
+// boundedHooks are the test seams of bounded: Replied runs in the call's
+// goroutine when the reply is in, GaveUp when the caller has given up on
+// it, and Done when the call's goroutine ends. A nil *boundedHooks, or a
+// nil func, does nothing.
+type boundedHooks struct {
+	Replied, GaveUp, Done func()
+}
+
+func (h *boundedHooks) replied() {
+	if h != nil && h.Replied != nil {
+		h.Replied()
+	}
+}
+
+func (h *boundedHooks) gaveUp() {
+	if h != nil && h.GaveUp != nil {
+		h.GaveUp()
+	}
+}
+
+func (h *boundedHooks) done() {
+	if h != nil && h.Done != nil {
+		h.Done()
+	}
+}
 
 // opError names the operation and the key (never a value) in err.
 func opError(op, key string, err error) error {

@@ -16,8 +16,8 @@ const (
 )
 
 // minIdle is the shortest time a bucket's hash outlives its last use, in
-// milliseconds. A bucket is dropped only once it has refilled (a dropped
-// bucket starts full again, so nothing is lost but the learned rate), and
+// milliseconds. A bucket is dropped only once it has refilled (one that
+// expired comes back full, so nothing is lost but the learned rate), and
 // kept at least an hour so that a learned rate survives idle minutes: SP-API
 // replies state the rate, but a process that starts after a lull should not
 // go back to the published plan (or to no limit) for its first requests.
@@ -57,9 +57,12 @@ const minIdle = 3600 * 1000
 // not a finite number, or below the deepest queue believed (see above),
 // and a time that is not a number, make the
 // bucket start empty; a time in the future is taken as now. A bucket that
-// vanished (evicted, flushed, a replica that never had it) also starts
-// empty, with one interval to wait, instead of full: the fleet may have
-// spent the server's burst a moment ago. Only a bucket that never existed
+// vanished (evicted, flushed, a replica that never had it) within min_idle
+// of the caller's view also starts empty, with one interval to wait,
+// instead of full: the fleet may have spent the server's burst a moment
+// ago. One missing for longer may have expired, idle, and comes back as
+// full as the caller's view refilled since allows (issue 22: after an idle
+// hour the next call waited a whole interval). A bucket that never existed
 // starts full.
 //
 // A bucket that is behind the caller (its version lower than the one the
@@ -84,6 +87,7 @@ local kind = redis.call('TYPE', key)['ok']
 local tokens, ts, learned, bad_rate
 local version = 0
 local broken = false
+local vanished = false
 if kind == 'hash' then
   local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `', '` + fieldVersion + `')
   tokens, ts, learned = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
@@ -100,7 +104,7 @@ elseif kind ~= 'none' then
   redis.call('DEL', key)
   broken = true
 else
-  broken = known
+  broken, vanished = known, known
 end
 
 local function burst_of(rate)
@@ -118,6 +122,17 @@ end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+
+-- idle lets a bucket that vanished come back as one that expired: its
+-- hash outlives every write by min_idle ms at least (see save), so one
+-- missing for longer than that since the caller's view may just have
+-- expired, idle, and it is not broken: it starts full, held to the
+-- caller's view refilled since (see refill), which after min_idle is
+-- as full as the idle time allows. One missing sooner was evicted or
+-- flushed, and stays broken; so does one whose caller gave no time.
+local function idle(min_idle)
+  if vanished and seen_ts > 0 and now - seen_ts >= min_idle * 1000 then broken = false end
+end
 
 -- behind: the caller saw a later version of this bucket than the one
 -- here (or it is missing): it vanished or went back in time.
@@ -176,6 +191,7 @@ end
 var takeScript = redis.NewScript(bucketLib + `
 local rate = learned or plan_rate
 if rate <= 0 then return {0, 1} end
+idle(tonumber(ARGV[8]))
 refill(rate)
 local wait = 0
 if tokens < 1 then
@@ -214,6 +230,7 @@ local old_rate = learned or plan_rate
 local rate = old_rate
 if new_rate > 0 then rate = new_rate end
 if rate <= 0 then return 0 end
+idle(tonumber(ARGV[9]))
 if old_rate > 0 then
   refill(old_rate)
   tokens = math.min(tokens, cap_of(rate))

@@ -49,7 +49,10 @@ type Server struct {
 	port    int
 	dir     string
 	cluster bool
-	extra   []string // more redis-server arguments (StartWith), kept by Restart
+	// node: cluster-enabled, but its slots are a multi-node cluster's
+	// to assign (StartClusterOf); ready once it answers PING.
+	node  bool
+	extra []string // more redis-server arguments (StartWith), kept by Restart
 
 	mu   sync.Mutex
 	proc *process // nil after Kill
@@ -237,7 +240,7 @@ func (s *Server) launch() error {
 		"--loglevel", "warning",
 	}
 	args = append(args, s.extra...)
-	if s.cluster {
+	if s.cluster || s.node {
 		conf := filepath.Join(s.dir, "nodes-"+strconv.Itoa(s.port)+".conf")
 		// A restarted node starts empty, as a new cluster.
 		if err := os.Remove(conf); err != nil && !errors.Is(err, os.ErrNotExist) {

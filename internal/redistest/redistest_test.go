@@ -203,3 +203,35 @@ func TestRequire(t *testing.T) {
 	// On this machine: found, neither.
 	redistest.Require(t)
 }
+
+// A six-node cluster serves every slot, and a replica takes over a master
+// that is killed.
+func TestStartClusterOfFailsOver(t *testing.T) {
+	c := redistest.StartClusterOf(t, 3, 1)
+	ctx := context.Background()
+	rc := c.ClusterClient(t)
+	for i := range 30 {
+		if err := rc.Set(ctx, fmt.Sprintf("k%d", i), "v", 0).Err(); err != nil {
+			t.Fatalf("SET: %v", err)
+		}
+	}
+	if n := len(c.Masters()); n != 3 {
+		t.Fatalf("%d masters, want 3", n)
+	}
+	victim := c.MasterWithKeys("k*")
+	if victim == nil {
+		t.Fatal("no master holds a key")
+	}
+	victim.Kill()
+	if err := c.WaitHealthy(ctx, 30*time.Second, 3); err != nil {
+		for _, n := range c.Nodes {
+			info, _ := redistest.Do(n.Addr(), "CLUSTER", "INFO")
+			repl, _ := redistest.Do(n.Addr(), "INFO", "replication")
+			t.Logf("%s:\n%.200s\n%.120s\n%s", n.Addr(), info, repl, n.Log())
+		}
+		t.Fatal(err)
+	}
+	if n := len(c.Masters()); n != 3 {
+		t.Errorf("%d masters after the failover, want 3", n)
+	}
+}

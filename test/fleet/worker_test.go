@@ -31,11 +31,14 @@ const workerEnv = "FLEET_WORKER"
 type job struct {
 	Endpoint, LWA string
 	Redis         string // host:port; "" for no store
-	Prefix        string
-	Mode          string // "tokens": createRestrictedDataToken; "address": getOrderAddress via HTTPClient
-	Calls         int
-	InFlight      int
-	Worker        int
+	// Cluster, if set, are the nodes of a Redis Cluster to use instead of
+	// Redis, with go-redis's default cluster options.
+	Cluster  []string
+	Prefix   string
+	Mode     string // "tokens": createRestrictedDataToken; "address": getOrderAddress via HTTPClient
+	Calls    int
+	InFlight int
+	Worker   int
 	// Sellers, if set, makes the worker serve that many sellers (refresh
 	// tokens sellers(Sellers*Workers)[Worker*Sellers:]), one Client each
 	// on one Store; call i goes to seller i % Sellers.
@@ -48,6 +51,7 @@ type result struct {
 	First, Last int64 // Unix nanoseconds of the first call's start and the last call's end
 	OK, Failed  int
 	Retries429  int
+	At429       []int64 // Unix ns of each 429 retry
 	Warnings    int
 	FirstErr    string
 	// LastStart is when the last call started (Unix ns); Takes are when
@@ -91,14 +95,27 @@ func work(j job, logw io.Writer) (result, error) {
 	mp, fallbacks := fallbackCounter()
 	cfg.MeterProvider = mp
 	var retries429 atomic.Int32
+	var at429 struct {
+		sync.Mutex
+		at []int64
+	}
 	var takes *takeTimes
 	cfg.OnRetry = func(ri client.RetryInfo) {
 		if ri.StatusCode == http.StatusTooManyRequests {
 			retries429.Add(1)
+			at429.Lock()
+			at429.at = append(at429.at, time.Now().UnixNano())
+			at429.Unlock()
 		}
 	}
 	if j.Redis != "" {
 		rdb := redis.NewClient(&redis.Options{Addr: j.Redis, ContextTimeoutEnabled: true})
+		defer rdb.Close()
+		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
+		cfg.Store = takes
+	}
+	if len(j.Cluster) > 0 {
+		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: j.Cluster})
 		defer rdb.Close()
 		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
 		cfg.Store = takes
@@ -159,6 +176,9 @@ func work(j job, logw io.Writer) (result, error) {
 	res := result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
 		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr, LastStart: lastStart.Load()}
 	res.Fallbacks = fallbacks()
+	at429.Lock()
+	res.At429 = at429.at
+	at429.Unlock()
 	if takes != nil {
 		res.Takes = takes.times()
 	}
