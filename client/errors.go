@@ -1,10 +1,12 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/spapi-go/spapi/gen"
@@ -144,11 +146,27 @@ func newAPIError(op string, resp *http.Response, body []byte) *APIError {
 		Body:       body,
 		Header:     resp.Header,
 	}
+	e.Errors = decodeErrorList(body)
+	return e
+}
+
+// decodeErrorList reads an SP-API error body: {"errors": [...]} as most
+// models define their ErrorList, or a bare [...] as listingsRestrictions'
+// and services' models do. Anything else gives none.
+func decodeErrorList(body []byte) []gen.Error {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var errs []gen.Error
+		if json.Unmarshal(trimmed, &errs) == nil && slices.ContainsFunc(errs, func(e gen.Error) bool { return e.Code != "" || e.Message != "" }) {
+			return errs
+		}
+		return nil
+	}
 	var list gen.ErrorList
 	if json.Unmarshal(body, &list) == nil && list.Errors != nil {
-		e.Errors = *list.Errors
+		return *list.Errors
 	}
-	return e
+	return nil
 }
 
 // replyError is the transport's ReplyError: a failed attempt's reply as

@@ -3,6 +3,8 @@ package client
 import (
 	"fmt"
 	"strings"
+
+	"github.com/spapi-go/spapi/internal/marketplaces"
 )
 
 // Region is an SP-API region; each has its own host, and a seller's
@@ -53,40 +55,9 @@ func ParseRegion(s string) (Region, error) {
 	return "", fmt.Errorf("unknown region %q: want na, eu or fe", s)
 }
 
-// marketplaceRegions maps every marketplace ID to the region whose host
-// serves it.
-var marketplaceRegions = map[string]Region{
-	// North America
-	"A2EUQ1WTGCTBG2": RegionNA, // CA
-	"ATVPDKIKX0DER":  RegionNA, // US
-	"A1AM78C64UM0Y8": RegionNA, // MX
-	"A2Q3Y263D00KWC": RegionNA, // BR
-	// Europe
-	"A28R8C7NBKEWEA": RegionEU, // IE
-	"A1RKKUPIHCS9HS": RegionEU, // ES
-	"A1F83G8C2ARO7P": RegionEU, // UK
-	"A13V1IB3VIYZZH": RegionEU, // FR
-	"AMEN7PMS3EDWL":  RegionEU, // BE
-	"A1805IZSGTT6HS": RegionEU, // NL
-	"A1PA6795UKMFR9": RegionEU, // DE
-	"APJ6JRA9NG5V4":  RegionEU, // IT
-	"A2NODRKZP88ZB9": RegionEU, // SE
-	"AE08WJ6YKNBMC":  RegionEU, // ZA
-	"A1C3SOZRARQ6R3": RegionEU, // PL
-	"ARBP9OOSHTCHU":  RegionEU, // EG
-	"A33AVAJ2PDY3EV": RegionEU, // TR
-	"A17E79C6D8DWNP": RegionEU, // SA
-	"A2VIGQ35RCS4UG": RegionEU, // AE
-	"A21TJRUUN4KGV":  RegionEU, // IN
-	// Far East
-	"A19VAU5U5O7RUS": RegionFE, // SG
-	"A39IBJ37TRP1C6": RegionFE, // AU
-	"A1VC38T7YXB528": RegionFE, // JP
-}
-
 // RegionForMarketplace is the region that serves a marketplace ID, so a
 // caller that knows only its marketplace picks the right host.
 func RegionForMarketplace(marketplaceID string) (Region, bool) {
-	r, ok := marketplaceRegions[marketplaceID]
-	return r, ok
+	r, ok := marketplaces.Region(marketplaceID)
+	return Region(r), ok
 }

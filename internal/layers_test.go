@@ -18,7 +18,7 @@ const module = "github.com/spapi-go/spapi"
 // module (sptest, cmd, apis, the generators, the tests) sits above it and
 // is not checked, but none of these may be imported from here.
 var layers = [][]string{
-	{"gen", "store", "internal/pathtmpl", "internal/redact", "internal/ratelimit", "internal/neterr"},
+	{"gen", "store", "internal/pathtmpl", "internal/redact", "internal/ratelimit", "internal/neterr", "internal/marketplaces"},
 	{"internal/ops"},
 	{"internal/optable", "internal/telemetry", "internal/flight"},
 	{"internal/shared"},

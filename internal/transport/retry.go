@@ -172,6 +172,19 @@ type attempts struct {
 	attempts int
 }
 
+// withPreviousReply adds to err, an attempt's error that ends the call
+// because the caller's deadline or cancellation is near (the limiter
+// refusing to wait past the deadline for the retry of a 429), the error
+// the reply before it made, so the caller keeps the *APIError that caused
+// the wait: both errors.Is(err, context.DeadlineExceeded) and
+// errors.As(err, &apiErr) hold, as when the context ends in a backoff.
+func withPreviousReply(err error, prev *failedReply) error {
+	if prev == nil || prev.err == nil || !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		return err
+	}
+	return fmt.Errorf("%w; the attempt before failed: %w", err, prev.err)
+}
+
 // failedReply is what an attempt's reply said, kept when it is retried:
 // its status and body (for onBackoff) and the error it makes (replyError's).
 type failedReply struct {
@@ -182,6 +195,7 @@ type failedReply struct {
 
 // check is CheckRetry: every decision about an attempt's outcome.
 func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	prev := a.lastFail
 	a.lastErr, a.lastFail = err, nil
 	a.attempts++
 	telemetry.AttemptEvent(a.span, a.attempts, resp, err)
@@ -193,7 +207,7 @@ func (a *attempts) check(ctx context.Context, resp *http.Response, err error) (b
 	}
 	if err != nil {
 		if !retryableError(ctx, err) {
-			return false, err
+			return false, withPreviousReply(err, prev)
 		}
 		if !a.repeatable && !a.sent.notSent(err) {
 			return false, &notRetriedError{op: a.op, method: a.req.Method, err: err}
