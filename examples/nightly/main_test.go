@@ -23,7 +23,7 @@ func TestNightly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	j := job{Seller: "A1SELLER", Marketplace: "ATVPDKIKX0DER", Day: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC), MaxPages: 2, Poll: time.Millisecond}
+	j := job{Seller: "A1SELLER", Marketplace: "ATVPDKIKX0DER", Day: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC), Poll: time.Millisecond}
 	if err := run(ctx, c, j, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
