@@ -1,10 +1,12 @@
-// Package client is a Go client for the Amazon Selling Partner API's Tokens
-// API (2021-03-01): it mints Restricted Data Tokens (RDTs), the short-lived
-// tokens that restricted operations (the ones returning customers' personal
-// data) require.
+// Package client is the core every call of this Go client for the Amazon
+// Selling Partner API goes through: the typed packages under apis/ and the
+// job packages (report, feed, document, notification, ...) are built on a
+// *Client. It also calls the Tokens API (2021-03-01) itself: it mints,
+// caches and shares the Restricted Data Tokens (RDTs) that restricted
+// operations (the ones returning customers' personal data) require.
 //
-// The generated client in package gen speaks the wire format; this package
-// adds what every real caller needs and the generated code lacks:
+// The generated clients speak the wire format; this package adds what every
+// real caller needs and the generated code lacks:
 //
 //   - Login with Amazon (LWA) auth: one token fetch per token lifetime however
 //     many goroutines ask, refreshed early, dropped and refetched once when the
