@@ -351,13 +351,34 @@ type call struct {
 	a  attempts
 	rc retryablehttp.Client
 	rr retryablehttp.Request
+
+	// body is the request body every attempt sends (nil for none).
+	body []byte
+}
+
+// bodyReader is a fresh reader of body, as retryablehttp's SetBody of a
+// []byte gives each attempt.
+func bodyReader(body []byte) io.ReadCloser {
+	return io.NopCloser(bytes.NewReader(body))
+}
+
+// rewind is PrepareRetry: the next attempt (a shallow copy retryablehttp
+// made of the last) sends the body from its start. The body is set here
+// rather than through retryablehttp's SetBody, which makes two closures a
+// call where the request's GetBody alone serves.
+func (c *call) rewind(req *http.Request) error {
+	if c.body != nil {
+		req.Body = bodyReader(c.body)
+	}
+	return nil
 }
 
 var calls = sync.Pool{New: func() any {
 	c := &call{}
 	c.rc = retryablehttp.Client{
-		CheckRetry: c.a.check,
-		Backoff:    c.a.backoff,
+		CheckRetry:   c.a.check,
+		Backoff:      c.a.backoff,
+		PrepareRetry: c.rewind,
 		// Keep the last response: it becomes the caller's *APIError.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		// Logger nil: retryablehttp's default logs every request to stderr.
@@ -369,7 +390,7 @@ var calls = sync.Pool{New: func() any {
 func (t *Retry) sendAttempts(req *http.Request, body []byte) (*http.Response, error) {
 	c := calls.Get().(*call)
 	defer func() {
-		c.a, c.rr, c.rc.HTTPClient = attempts{}, retryablehttp.Request{}, nil
+		c.a, c.rr, c.rc.HTTPClient, c.body = attempts{}, retryablehttp.Request{}, nil, nil
 		calls.Put(c)
 	}()
 	a := &c.a
@@ -401,16 +422,23 @@ func (t *Retry) attempt(a *attempts, req *http.Request, body []byte) (*http.Resp
 	// A shallow copy (retryablehttp sets its body on every attempt; the
 	// layers below clone before they change a header) whose body every
 	// attempt and every redirect can replay.
-	// (retryablehttp.FromRequest of a request without a body is this.)
+	// (retryablehttp.FromRequest of a request without a body is rr; the
+	// body is set as its SetBody of a []byte would, and rewound by
+	// PrepareRetry.)
+	c := a.call
 	r.Body = nil
-	rr := &a.call.rr
-	*rr = retryablehttp.Request{Request: &r}
 	if body != nil {
-		if err := rr.SetBody(body); err != nil {
-			return nil, err
-		}
+		// GetBody (for redirects, and the transport's resend on a
+		// connection that died) holds the body, not the pooled call: a
+		// request copy may outlive the call.
+		c.body = body
+		r.Body = bodyReader(body)
+		r.GetBody = func() (io.ReadCloser, error) { return bodyReader(body), nil }
+		r.ContentLength = int64(len(body))
 	}
-	rc := &a.call.rc
+	rr := &c.rr
+	*rr = retryablehttp.Request{Request: &r}
+	rc := &c.rc
 	rc.HTTPClient = t.inner
 	rc.RetryMax = t.policy.maxRetries + 1 // + the resend after a rejected token; check keeps the budget
 	resp, err := rc.Do(rr)
