@@ -241,7 +241,7 @@ func (a *tokensAPI) create(ctx context.Context, req CreateRestrictedDataTokenReq
 			err = ctx.Err()
 		}
 		return nil, fmt.Errorf("sp-api %s: reading the HTTP %d reply [request id %s]: %w",
-			OpCreateRestrictedDataToken, resp.StatusCode, resp.Header.Get(headerRequestID), err)
+			OpCreateRestrictedDataToken, resp.StatusCode, resp.Header.Get(headerRequestIDKey), err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newAPIError(OpCreateRestrictedDataToken, resp, body)
@@ -267,7 +267,7 @@ func (a *tokensAPI) send(ctx context.Context, req gen.CreateRestrictedDataTokenJ
 
 // decodeRDT checks a 2xx reply against the model: a token and a lifetime.
 func (a *tokensAPI) decodeRDT(resp *http.Response, body []byte) (*RestrictedDataToken, error) {
-	reqID := resp.Header.Get(headerRequestID)
+	reqID := resp.Header.Get(headerRequestIDKey)
 	var out gen.CreateRestrictedDataTokenResponse
 	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, fmt.Errorf("sp-api %s: %w: HTTP %d reply is not the model's JSON (%v) [request id %s]",

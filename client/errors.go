@@ -141,7 +141,7 @@ func newAPIError(op string, resp *http.Response, body []byte) *APIError {
 	e := &APIError{
 		Operation:  op,
 		StatusCode: resp.StatusCode,
-		RequestID:  resp.Header.Get(headerRequestID),
+		RequestID:  resp.Header.Get(headerRequestIDKey),
 		RateLimit:  resp.Header.Get(headerRateLimit),
 		Body:       body,
 		Header:     resp.Header,
@@ -179,3 +179,7 @@ const (
 	headerRequestID = transport.HeaderRequestID
 	headerRateLimit = transport.HeaderRateLimit
 )
+
+// headerRequestIDKey is headerRequestID as Header stores it, so that Get
+// finds it without canonicalising the name (an allocation) on every reply.
+var headerRequestIDKey = http.CanonicalHeaderKey(headerRequestID)

@@ -83,7 +83,7 @@ func pathRule(p string) string {
 	if strings.ContainsAny(dec, "?#\\") {
 		return fmt.Sprintf("%q must not contain ?, # or \\, even percent-encoded", p)
 	}
-	for _, seg := range strings.Split(dec[1:], "/") {
+	for seg := range strings.SplitSeq(dec[1:], "/") {
 		switch seg {
 		case "":
 			return fmt.Sprintf("%q must not have an empty segment (// or a trailing /), even percent-encoded", p)

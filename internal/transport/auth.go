@@ -57,8 +57,7 @@ func (t *Auth) RoundTrip(req *http.Request) (*http.Response, error) {
 	// A RoundTripper must not change its request: copy it, and only the
 	// header, which is all that changes.
 	r := *req
-	r.Header = req.Header.Clone()
-	r.Header.Set(HeaderAccessToken, tok)
+	r.Header = withAccessToken(req.Header, tok)
 	telemetry.Inject(req.Context(), r.Header)
 	resp, err := t.Next.RoundTrip(&r)
 	if err != nil {
@@ -84,6 +83,39 @@ func (t *Auth) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// canonicalAccessToken is HeaderAccessToken as Header.Set stores it,
+// worked out once rather than on every attempt.
+var canonicalAccessToken = http.CanonicalHeaderKey(HeaderAccessToken)
+
+// withAccessToken is h.Clone() then Set(HeaderAccessToken, tok), in one
+// map and one backing array for all the values (the token's included)
+// rather than a clone, a canonicalised key and a slice for the token.
+func withAccessToken(h http.Header, tok string) http.Header {
+	nv := 1
+	for _, vv := range h {
+		nv += len(vv)
+	}
+	sv := make([]string, nv)
+	h2 := make(http.Header, len(h)+1)
+	for k, vv := range h {
+		if k == canonicalAccessToken {
+			continue
+		}
+		if vv == nil {
+			// Preserve nil values: ReverseProxy distinguishes between
+			// nil and zero-length header values (as Header.Clone does).
+			h2[k] = nil
+			continue
+		}
+		n := copy(sv, vv)
+		h2[k] = sv[:n:n]
+		sv = sv[n:]
+	}
+	sv[0] = tok
+	h2[canonicalAccessToken] = sv[:1:1]
+	return h2
 }
 
 // tokenError is a failure to get a token (LWA, or minting an RDT). Those

@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -170,6 +171,8 @@ type attempts struct {
 
 	span     trace.Span // the call's span; nil without telemetry
 	attempts int
+
+	call *call // what the attempts are pooled in
 }
 
 // withPreviousReply adds to err, an attempt's error that ends the call
@@ -338,9 +341,60 @@ func (t *Retry) Send(req *http.Request, body []byte) (*http.Response, error) {
 	return resp, err
 }
 
+// call is one call's state that nothing holds once the call returns: its
+// attempts, the go-retryablehttp Client whose CheckRetry and Backoff are
+// bound to them once, and the retryablehttp.Request around the call's own
+// copy of the request. They are pooled rather than made per call. (The
+// http.Request copies are not: the transport's write loop may still read
+// one after its reply came back.)
+type call struct {
+	a  attempts
+	rc retryablehttp.Client
+	rr retryablehttp.Request
+
+	// body is the request body every attempt sends (nil for none).
+	body []byte
+}
+
+// bodyReader is a fresh reader of body, as retryablehttp's SetBody of a
+// []byte gives each attempt.
+func bodyReader(body []byte) io.ReadCloser {
+	return io.NopCloser(bytes.NewReader(body))
+}
+
+// rewind is PrepareRetry: the next attempt (a shallow copy retryablehttp
+// made of the last) sends the body from its start. The body is set here
+// rather than through retryablehttp's SetBody, which makes two closures a
+// call where the request's GetBody alone serves.
+func (c *call) rewind(req *http.Request) error {
+	if c.body != nil {
+		req.Body = bodyReader(c.body)
+	}
+	return nil
+}
+
+var calls = sync.Pool{New: func() any {
+	c := &call{}
+	c.rc = retryablehttp.Client{
+		CheckRetry:   c.a.check,
+		Backoff:      c.a.backoff,
+		PrepareRetry: c.rewind,
+		// Keep the last response: it becomes the caller's *APIError.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		// Logger nil: retryablehttp's default logs every request to stderr.
+	}
+	return c
+}}
+
 // sendAttempts is send's work, with the call's span if there is one.
 func (t *Retry) sendAttempts(req *http.Request, body []byte) (*http.Response, error) {
-	a := &attempts{t: t, req: req, op: t.opName(req)}
+	c := calls.Get().(*call)
+	defer func() {
+		c.a, c.rr, c.rc.HTTPClient, c.body = attempts{}, retryablehttp.Request{}, nil, nil
+		calls.Put(c)
+	}()
+	a := &c.a
+	*a = attempts{t: t, req: req, op: t.opName(req), call: c}
 	if t.tel == nil || !t.tel.Tracing() {
 		return t.attempt(a, req, body)
 	}
@@ -368,23 +422,25 @@ func (t *Retry) attempt(a *attempts, req *http.Request, body []byte) (*http.Resp
 	// A shallow copy (retryablehttp sets its body on every attempt; the
 	// layers below clone before they change a header) whose body every
 	// attempt and every redirect can replay.
+	// (retryablehttp.FromRequest of a request without a body is rr; the
+	// body is set as its SetBody of a []byte would, and rewound by
+	// PrepareRetry.)
+	c := a.call
 	r.Body = nil
-	rr, err := retryablehttp.FromRequest(&r)
-	if err == nil && body != nil {
-		err = rr.SetBody(body)
+	if body != nil {
+		// GetBody (for redirects, and the transport's resend on a
+		// connection that died) holds the body, not the pooled call: a
+		// request copy may outlive the call.
+		c.body = body
+		r.Body = bodyReader(body)
+		r.GetBody = func() (io.ReadCloser, error) { return bodyReader(body), nil }
+		r.ContentLength = int64(len(body))
 	}
-	if err != nil {
-		return nil, err
-	}
-	rc := &retryablehttp.Client{
-		HTTPClient: t.inner,
-		RetryMax:   t.policy.maxRetries + 1, // + the resend after a rejected token; check keeps the budget
-		CheckRetry: a.check,
-		Backoff:    a.backoff,
-		// Keep the last response: it becomes the caller's *APIError.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		// Logger nil: retryablehttp's default logs every request to stderr.
-	}
+	rr := &c.rr
+	*rr = retryablehttp.Request{Request: &r}
+	rc := &c.rc
+	rc.HTTPClient = t.inner
+	rc.RetryMax = t.policy.maxRetries + 1 // + the resend after a rejected token; check keeps the budget
 	resp, err := rc.Do(rr)
 	if err != nil {
 		if resp != nil { // PassthroughErrorHandler hands back both
