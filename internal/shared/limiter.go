@@ -63,9 +63,10 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		// backlog when it resumes) and spend a token of the fleet's.
 		var wait time.Duration
 		var ok bool
+		var taken store.BucketTake
 		var err error
 		for tries := 0; ; tries++ {
-			wait, ok, err = l.take(ctx, op, plan, maxWait)
+			wait, ok, taken, err = l.take(ctx, op, plan, maxWait)
 			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
 				break
 			}
@@ -73,7 +74,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		switch {
 		case ctx.Err() != nil:
 			if err == nil && ok {
-				l.refund(ctx, op, plan) // taken as the caller left
+				l.refund(ctx, op, plan, taken) // taken as the caller left
 			}
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		case err != nil:
@@ -95,7 +96,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			l.refund(ctx, op, plan)
+			l.refund(ctx, op, plan, taken)
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		}
 		if time.Since(turn) <= staleAfter(plan) {
@@ -109,8 +110,9 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 // take is one Take from op's shared bucket: TakeBucket, with the margin as
 // time and what this process last saw of the bucket, when the Store has
 // it, so that a bucket that vanished or went back in time does not hand
-// out again the turns this process knows were given.
-func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+// out again the turns this process knows were given. taken is what a
+// refund of this take needs.
+func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, taken store.BucketTake, err error) {
 	key := l.sh.seal.rateKey(op)
 	bs, isBS := l.sh.st.(store.BucketStore)
 	var seen store.BucketView
@@ -124,6 +126,7 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 			r, err = bs.TakeBucket(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK {
+				taken = r
 				l.saw(op, r.View)
 			}
 		} else {
@@ -131,19 +134,27 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 		}
 		return err
 	})
-	return wait, ok, err
+	return wait, ok, taken, err
 }
 
-// refund gives op's token back to the shared bucket for a caller that left
-// before its turn, best effort, whatever the caller's context.
-func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
+// refund gives the token of op's take taken back to the shared bucket for
+// a caller that left before its turn, best effort, whatever the caller's
+// context. The bucket gives it back only if no later turn counts on it
+// (see store.BucketStore.Refund); the view the refund left is this
+// process's next, so that its next take does not hold the bucket to a view
+// from before the refund and undo it.
+func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan, taken store.BucketTake) {
 	bs, ok := l.sh.st.(store.BucketStore)
-	if !ok || plan.Rate <= 0 {
+	if !ok || plan.Rate <= 0 || !taken.OK {
 		return
 	}
 	key := l.sh.seal.rateKey(op)
 	_ = l.sh.use(context.WithoutCancel(ctx), "refund", func(ctx context.Context) error {
-		return bs.Refund(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin})
+		v, err := bs.Refund(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, taken)
+		if err == nil && v.Version > 0 {
+			l.saw(op, v)
+		}
+		return err
 	})
 }
 
