@@ -48,8 +48,23 @@ type degraded struct {
 	nextBeat atomic.Int64 // Unix ns of the next heartbeat
 	beating  atomic.Bool
 
-	mu   sync.Mutex
-	lims map[string]*share
+	mu    sync.Mutex
+	lims  map[string]*share
+	turns map[string]time.Time // the last turn of op's shared bucket this process was given
+}
+
+// sawTurn notes turn, a turn of op's shared bucket given to this process
+// (by its clock), if it is the latest.
+func (d *degraded) sawTurn(op string, turn time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if turn.Before(d.turns[op]) {
+		return
+	}
+	if d.turns == nil || len(d.turns) >= maxSharedRates {
+		d.turns = map[string]time.Time{}
+	}
+	d.turns[op] = turn
 }
 
 // beat sends this process's heartbeat, at most once per memberBeat and in
@@ -83,9 +98,18 @@ func (l *Limiter) beat() {
 // bucket, which keeps learning. A store that never answered (absent from
 // the start) shared nothing: in an outage the process then runs as it
 // would with no store.
+//
+// The share starts after the last turn of the shared bucket this process
+// was given: the fleet's queue of turns handed out before the store failed
+// is still being sent, and a share that started at once would send beside
+// it, twice the rate (issue 22: 1 to 10 429s in the second before a failed
+// Cluster master was put aside, from Takes refused at once).
 func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool) error {
 	if !outage || l.sh.health.worked.Load() {
-		if lim := l.deg.limiter(l, op); lim != nil {
+		if lim, from := l.deg.limiter(l, op); lim != nil {
+			if err := waitUntil(ctx, from); err != nil {
+				return &ratelimit.WaitError{Op: op, Err: err}
+			}
 			if err := lim.Wait(ctx); err != nil {
 				if ctx.Err() != nil {
 					return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
@@ -97,28 +121,49 @@ func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool) erro
 	return l.local.Wait(ctx, op)
 }
 
+// waitUntil waits until t, or fails at once with context.DeadlineExceeded
+// when ctx's deadline comes first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+		return context.DeadlineExceeded
+	}
+	return pause(ctx, d)
+}
+
 // share is op's bucket at this process's share of the rate.
 type share struct {
 	lim    *rate.Limiter
-	factor float64 // 1, halved by each 429 down to 1/degradedFloor
+	from   time.Time // its first token comes one share's interval after this
+	factor float64   // 1, halved by each 429 down to 1/degradedFloor
 }
 
 // limiter returns op's share bucket at rate × factor / N, N the members
 // last seen (at least 1: a process that has not counted the fleet yet
 // paces itself at the rate, never the burst), made empty (the others have
-// been spending the same budget) and kept at the rate learned since.
-func (d *degraded) limiter(l *Limiter, op string) *rate.Limiter {
+// been spending the same budget) as of the last turn this process was
+// given from the shared bucket, and kept at the rate learned since; and
+// when a caller may start waiting on it (that last turn).
+func (d *degraded) limiter(l *Limiter, op string) (*rate.Limiter, time.Time) {
 	plan := l.local.Effective(op)
 	if !ratelimit.ValidRate(plan.Rate) {
-		return nil
+		return nil, time.Time{}
 	}
 	n := float64(max(1, d.members.Load()))
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sh, ok := d.lims[op]
 	if !ok {
-		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.Rate/n), 1), factor: 1}
-		sh.lim.ReserveN(time.Now(), 1)
+		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.Rate/n), 1), factor: 1, from: time.Now()}
+		if t := d.turns[op]; t.After(sh.from) {
+			sh.from = t
+		}
+		// Empty as of from: a caller waits until from, then for a
+		// token, which comes one interval of the share after it.
+		sh.lim.ReserveN(sh.from, 1)
 		if d.lims == nil || len(d.lims) >= maxSharedRates {
 			d.lims = map[string]*share{}
 		}
@@ -127,7 +172,7 @@ func (d *degraded) limiter(l *Limiter, op string) *rate.Limiter {
 	if want := rate.Limit(plan.Rate * sh.factor / n); want != sh.lim.Limit() {
 		sh.lim.SetLimit(want)
 	}
-	return sh.lim
+	return sh.lim, sh.from
 }
 
 // degradedObserve halves op's share after a 429 while it runs on it (down

@@ -87,6 +87,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 		}
 		l.recovered(op)
+		l.deg.sawTurn(op, time.Now().Add(wait))
 		if wait <= 0 {
 			return nil
 		}
