@@ -50,21 +50,50 @@ type degraded struct {
 
 	mu    sync.Mutex
 	lims  map[string]*share
-	turns map[string]time.Time // the last turn of op's shared bucket this process was given
+	turns map[string]queueSeen // op's shared queue as this process last saw it
+}
+
+// queueSeen is the last turn of a shared bucket given to this process (by
+// its clock), and how far ahead of its take it was: the depth of the
+// fleet's queue then.
+type queueSeen struct {
+	turn  time.Time
+	depth time.Duration
 }
 
 // sawTurn notes turn, a turn of op's shared bucket given to this process
-// (by its clock), if it is the latest.
-func (d *degraded) sawTurn(op string, turn time.Time) {
+// at taken (by its clock), if it is the latest. A share bucket made before
+// it (for a Take that went unanswered) is forgotten: the next one starts
+// after this turn.
+func (d *degraded) sawTurn(op string, taken, turn time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if turn.Before(d.turns[op]) {
+	delete(d.lims, op)
+	if turn.Before(d.turns[op].turn) {
 		return
 	}
 	if d.turns == nil || len(d.turns) >= maxSharedRates {
-		d.turns = map[string]time.Time{}
+		d.turns = map[string]queueSeen{}
 	}
-	d.turns[op] = turn
+	d.turns[op] = queueSeen{turn: turn, depth: turn.Sub(taken)}
+}
+
+// queueEndLocked is when the fleet's queue of op's shared turns ends, as far as
+// this process can tell when its Takes began to fail at failing: its own
+// last turn, or, later, failing plus the depth of the queue it last saw.
+// The other processes went on taking after this one's last Take, until
+// the store failed, and a busy fleet's queue keeps about the same depth:
+// its tail is then about failing plus that depth (issue 22: a process
+// whose last turn had passed started its share at once, while the others'
+// turns went on for half a second, and the fleet sent twice the rate).
+// d.mu is held.
+func (d *degraded) queueEndLocked(op string, failing time.Time) time.Time {
+	q := d.turns[op]
+	end := q.turn
+	if e := failing.Add(q.depth); q.depth > 0 && e.After(end) {
+		end = e
+	}
+	return end
 }
 
 // beat sends this process's heartbeat, at most once per memberBeat and in
@@ -104,9 +133,11 @@ func (l *Limiter) beat() {
 // is still being sent, and a share that started at once would send beside
 // it, twice the rate (issue 22: 1 to 10 429s in the second before a failed
 // Cluster master was put aside, from Takes refused at once).
-func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool) error {
+//
+// failing is when this call's Take began to fail.
+func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool, failing time.Time) error {
 	if !outage || l.sh.health.worked.Load() {
-		if lim, from := l.deg.limiter(l, op); lim != nil {
+		if lim, from := l.deg.limiter(l, op, failing); lim != nil {
 			if err := waitUntil(ctx, from); err != nil {
 				return &ratelimit.WaitError{Op: op, Err: err}
 			}
@@ -144,10 +175,10 @@ type share struct {
 // limiter returns op's share bucket at rate × factor / N, N the members
 // last seen (at least 1: a process that has not counted the fleet yet
 // paces itself at the rate, never the burst), made empty (the others have
-// been spending the same budget) as of the last turn this process was
-// given from the shared bucket, and kept at the rate learned since; and
-// when a caller may start waiting on it (that last turn).
-func (d *degraded) limiter(l *Limiter, op string) (*rate.Limiter, time.Time) {
+// been spending the same budget) as of the end of the fleet's shared queue
+// (see queueEndLocked, with failing), and kept at the rate learned since; and
+// when a caller may start waiting on it (that end).
+func (d *degraded) limiter(l *Limiter, op string, failing time.Time) (*rate.Limiter, time.Time) {
 	plan := l.local.Effective(op)
 	if !ratelimit.ValidRate(plan.Rate) {
 		return nil, time.Time{}
@@ -158,7 +189,7 @@ func (d *degraded) limiter(l *Limiter, op string) (*rate.Limiter, time.Time) {
 	sh, ok := d.lims[op]
 	if !ok {
 		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.Rate/n), 1), factor: 1, from: time.Now()}
-		if t := d.turns[op]; t.After(sh.from) {
+		if t := d.queueEndLocked(op, failing); t.After(sh.from) {
 			sh.from = t
 		}
 		// Empty as of from: a caller waits until from, then for a

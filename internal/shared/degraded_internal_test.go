@@ -36,7 +36,10 @@ func (s *queueStore) Refund(context.Context, string, store.BucketPlan, store.Buc
 // share that started at once sent beside it, twice the rate (issue 22: 1
 // to 10 429s in the second before a killed Cluster master was put aside).
 // The shared bucket gives a turn 3 s away; the store fails; the next call,
-// at 4/s shared by 4 members, goes one share interval (1 s) after that turn.
+// at 4/s shared by 4 members, goes one share interval (1 s) after that
+// turn. Then, with no turn given since, the queue is taken to keep its
+// depth (3 s) from when Takes began to fail: a new share made 10 s later
+// sends its first request 3 s and one interval after.
 func TestDegradedStartsAfterTheSharedQueue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := &queueStore{wait: 3 * time.Second}
@@ -58,6 +61,15 @@ func TestDegradedStartsAfterTheSharedQueue(t *testing.T) {
 		}
 		if err := <-queued; err != nil {
 			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Second)
+		l.degradedForget("op")
+		start = time.Now()
+		if err := l.Wait(context.Background(), "op"); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got < 4*time.Second {
+			t.Errorf("a new share's first call went %v after its Take failed, want 4 s: the queue's depth (3 s) and one interval", got)
 		}
 	})
 }

@@ -65,6 +65,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		var ok bool
 		var taken store.BucketTake
 		var err error
+		asked := time.Now() // when this Take began; if it fails, when it began to
 		for tries := 0; ; tries++ {
 			wait, ok, taken, err = l.take(ctx, op, plan, maxWait)
 			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
@@ -82,12 +83,12 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			if outage {
 				l.fallBack(op) // an outage, not one slow reply
 			}
-			return l.degradedWait(ctx, op, outage)
+			return l.degradedWait(ctx, op, outage, asked)
 		case !ok:
 			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 		}
 		l.recovered(op)
-		l.deg.sawTurn(op, time.Now().Add(wait))
+		l.deg.sawTurn(op, asked, time.Now().Add(wait))
 		if wait <= 0 {
 			return nil
 		}

@@ -26,8 +26,8 @@ func TestFleetFaults(t *testing.T) {
 	}
 	const procs, calls, inFlight = 4, 50, 5 // 200 calls: (200 - 30) / 20 = 8.5 s at the plan
 	faults := []struct {
-		name  string
-		args  []string // redis-server arguments
+		name string
+		args []string // redis-server arguments
 		// fault makes the fault; what it returns, if not nil, ends it
 		// when the run is over (a filler that keeps writing).
 		fault func(t *testing.T, rds *redistest.Server) (stop func())
