@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -48,7 +49,14 @@ type degraded struct {
 	nextBeat atomic.Int64 // Unix ns of the next heartbeat
 	beating  atomic.Bool
 
+	// rejoinedAt is when this process last rejoined the shared bucket
+	// after an outage (Unix ns; 0: never), and catchN the members it had
+	// counted then: see catchUp.
+	rejoinedAt atomic.Int64
+	catchN     atomic.Int32
+
 	mu    sync.Mutex
+	back  map[string]chan struct{} // closed at op's next rejoin (see backCh)
 	lims  map[string]*share
 	turns map[string]queueSeen // op's shared queue as this process last saw it
 }
@@ -66,9 +74,12 @@ type queueSeen struct {
 // it (for a Take that went unanswered) is forgotten: the next one starts
 // after this turn.
 func (d *degraded) sawTurn(op string, taken, turn time.Time) {
+	catching := d.catchingUp(time.Now())
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.lims, op)
+	if !catching {
+		delete(d.lims, op)
+	}
 	if turn.Before(d.turns[op].turn) {
 		return
 	}
@@ -135,21 +146,80 @@ func (l *Limiter) beat() {
 // Cluster master was put aside, from Takes refused at once).
 //
 // failing is when this call's Take began to fail.
+//
+// A caller still waiting when this process rejoins the shared bucket (see
+// rejoin) leaves with errRejoined, and takes a turn there instead: waiters
+// that stayed on the share sent beside the shared bucket's turns, twice the
+// rate for a second (issue 22: up to 4 429s just after a Cluster
+// failover).
 func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool, failing time.Time) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	back := l.deg.backCh(op)
+	go func() {
+		select {
+		case <-back:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	// left is the error of a wait that ended early: errRejoined when
+	// the rejoin ended it, else the caller's.
+	left := func(err error) error {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return errRejoined
+		}
+		return &ratelimit.WaitError{Op: op, Err: err}
+	}
 	if !outage || l.sh.health.worked.Load() {
 		if lim, from := l.deg.limiter(l, op, failing); lim != nil {
-			if err := waitUntil(ctx, from); err != nil {
-				return &ratelimit.WaitError{Op: op, Err: err}
+			if err := waitUntil(wctx, from); err != nil {
+				return left(err)
 			}
-			if err := lim.Wait(ctx); err != nil {
-				if ctx.Err() != nil {
-					return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
+			if err := lim.Wait(wctx); err != nil {
+				if wctx.Err() != nil {
+					return left(ctx.Err())
 				}
 				return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 			}
 		}
 	}
-	return l.local.Wait(ctx, op)
+	if err := l.local.Wait(wctx, op); err != nil {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return errRejoined
+		}
+		return err
+	}
+	return nil
+}
+
+// errRejoined ends a degraded wait when this process rejoins the shared
+// bucket: the caller takes a turn there instead.
+var errRejoined = errors.New("rejoined the shared bucket")
+
+// backCh is closed when this process next rejoins op's shared bucket.
+func (d *degraded) backCh(op string) <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ch, ok := d.back[op]
+	if !ok {
+		if d.back == nil || len(d.back) >= maxSharedRates {
+			d.back = map[string]chan struct{}{}
+		}
+		ch = make(chan struct{})
+		d.back[op] = ch
+	}
+	return ch
+}
+
+// wake ends the degraded waits for op in progress (see degradedWait).
+func (d *degraded) wake(op string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ch, ok := d.back[op]; ok {
+		close(ch)
+		delete(d.back, op)
+	}
 }
 
 // waitUntil waits until t, or fails at once with context.DeadlineExceeded
@@ -184,6 +254,10 @@ func (d *degraded) limiter(l *Limiter, op string, failing time.Time) (*rate.Limi
 		return nil, time.Time{}
 	}
 	n := float64(max(1, d.members.Load()))
+	if d.catchingUp(time.Now()) {
+		// The members counted since the rejoin may be only those back.
+		n = max(n, float64(d.catchN.Load()))
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sh, ok := d.lims[op]
@@ -258,4 +332,46 @@ func (l *Limiter) rejoin(ctx context.Context, op string, plan store.Rate) {
 	delete(l.fellBack, op)
 	l.mu.Unlock()
 	l.degradedForget(op)
+	if n := l.deg.members.Load(); n > 1 {
+		l.deg.catchN.Store(n)
+		l.deg.rejoinedAt.Store(time.Now().UnixNano())
+	}
+	l.deg.wake(op)
+}
+
+// catchUpFor is how long a process that rejoined the shared bucket keeps
+// to its share (see catchUp): the others probe the store at least every
+// storeRetryMax, and rejoin at their next call after that.
+const catchUpFor = storeRetryMax + memberBeat
+
+// catchingUp reports whether this process rejoined the shared bucket less
+// than catchUpFor ago.
+func (d *degraded) catchingUp(now time.Time) bool {
+	at := d.rejoinedAt.Load()
+	return at != 0 && now.UnixNano()-at < int64(catchUpFor)
+}
+
+// catchUp keeps a process that rejoined the shared bucket after an outage
+// to its share (rate / N) for catchUpFor, on top of the shared bucket: the
+// others may still be degraded, each spending its share beside the shared
+// bucket until its own probe answers, and a rejoined process that took
+// from the shared bucket at the whole rate made the fleet send up to twice
+// the rate (issue 22: up to 5 429s in the 2 s after the first process
+// rejoined after a Cluster failover). While every process is back, the
+// fleet still runs at the rate: N shares.
+func (l *Limiter) catchUp(ctx context.Context, op string) error {
+	if !l.deg.catchingUp(time.Now()) {
+		return nil
+	}
+	lim, _ := l.deg.limiter(l, op, time.Now())
+	if lim == nil {
+		return nil
+	}
+	if err := lim.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
+		}
+		return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
+	}
+	return nil
 }

@@ -47,6 +47,9 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 	l.beat()
 	l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
 	for {
+		if err := l.catchUp(ctx, op); err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return &ratelimit.WaitError{Op: op, Err: err}
 		}
@@ -83,7 +86,10 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			if outage {
 				l.fallBack(op) // an outage, not one slow reply
 			}
-			return l.degradedWait(ctx, op, outage, asked)
+			if err := l.degradedWait(ctx, op, outage, asked); err != errRejoined {
+				return err
+			}
+			continue // take a turn from the shared bucket instead
 		case !ok:
 			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 		}
@@ -217,6 +223,7 @@ func (l *Limiter) recovered(op string) {
 	l.mu.Unlock()
 	if was {
 		l.degradedForget(op)
+		l.deg.wake(op)
 	}
 }
 
