@@ -73,3 +73,54 @@ func TestDegradedStartsAfterTheSharedQueue(t *testing.T) {
 		}
 	})
 }
+
+// upStore answers every call: takes are given at once.
+type upStore struct{ downStore }
+
+func (s *upStore) Observe(context.Context, string, store.Rate, float64, bool) error { return nil }
+
+func (s *upStore) TakeBucket(context.Context, string, store.BucketPlan, time.Duration, store.BucketView) (store.BucketTake, error) {
+	return store.BucketTake{OK: true, View: store.BucketView{Version: 1, Time: time.Now()}}, nil
+}
+
+func (s *upStore) Refund(context.Context, string, store.BucketPlan, store.BucketTake) (store.BucketView, error) {
+	return store.BucketView{}, nil
+}
+
+// A process that rejoins the shared bucket after an outage keeps to its
+// share for catchUpFor, while the others may still be degraded (issue 22:
+// the first process back took from the shared bucket at the whole rate
+// while the others still spent their shares, up to 5 429s after a Cluster
+// failover). 4 members at 4/s: after the rejoin, calls go at 1/s; after
+// catchUpFor, at the shared bucket's pace (here: at once).
+func TestRejoinedKeepsToItsShare(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := Credentials{ClientID: "id", ClientSecret: "secret", RefreshToken: "r"}
+		seal, _ := NewSealer(cfg, "https://sellingpartnerapi-na.amazon.com")
+		h := &storeHealth{}
+		h.worked.Store(true)
+		sh := &Shared{st: &upStore{}, health: h, seal: seal, timeout: DefaultTimeout}
+		l := &Limiter{sh: sh, local: ratelimit.New(map[string]ratelimit.Rate{"op": {PerSecond: 4, Burst: 5}})}
+		l.deg.members.Store(4)
+		l.fallBack("op") // the outage
+		start := time.Now()
+		for range 3 {
+			if err := l.Wait(context.Background(), "op"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := time.Since(start); got < 3*time.Second {
+			t.Errorf("3 calls after rejoining took %v; want at least 3 s (1/s, the share of 4 members)", got)
+		}
+		time.Sleep(catchUpFor)
+		start = time.Now()
+		for range 4 {
+			if err := l.Wait(context.Background(), "op"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := time.Since(start); got != 0 {
+			t.Errorf("4 calls %v after the rejoin took %v, want no wait (the shared bucket's)", catchUpFor, got)
+		}
+	})
+}
