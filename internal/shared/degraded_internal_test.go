@@ -124,3 +124,64 @@ func TestRejoinedKeepsToItsShare(t *testing.T) {
 		}
 	})
 }
+
+// switchStore is upStore that can be down (every call refused), and counts
+// the takes it answers.
+type switchStore struct {
+	upStore
+	down  atomic.Bool
+	takes atomic.Int32
+}
+
+func (s *switchStore) Observe(ctx context.Context, key string, b store.Rate, learned float64, throttled bool) error {
+	if s.down.Load() {
+		return errRefused
+	}
+	return nil
+}
+
+func (s *switchStore) TakeBucket(ctx context.Context, key string, p store.BucketPlan, maxWait time.Duration, seen store.BucketView) (store.BucketTake, error) {
+	if s.down.Load() {
+		return store.BucketTake{}, errRefused
+	}
+	s.takes.Add(1)
+	return s.upStore.TakeBucket(ctx, key, p, maxWait, seen)
+}
+
+// Calls still waiting on the degraded share when the process rejoins the
+// shared bucket take a turn there instead (issue 22: they sent beside the
+// shared bucket's turns after a Cluster failover, uncounted). Three calls
+// wait on a share of 1/s (turns at 1, 2 and 3 s) while the store is put
+// aside; at 1.5 s a call rejoins; the two calls still waiting must each
+// take from the shared bucket, as the rejoining one does.
+func TestRejoinMovesTheWaiters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &switchStore{}
+		st.down.Store(true)
+		cfg := Credentials{ClientID: "id", ClientSecret: "secret", RefreshToken: "r"}
+		seal, _ := NewSealer(cfg, "https://sellingpartnerapi-na.amazon.com")
+		h := &storeHealth{down: true, downUntil: time.Now().Add(time.Second), backoff: storeRetryMin}
+		h.worked.Store(true)
+		sh := &Shared{st: st, health: h, seal: seal, timeout: DefaultTimeout}
+		l := &Limiter{sh: sh, local: ratelimit.New(map[string]ratelimit.Rate{"op": {PerSecond: 4, Burst: 5}})}
+		l.deg.members.Store(4)
+		errc := make(chan error, 3)
+		for range 3 {
+			go func() { errc <- l.Wait(context.Background(), "op") }()
+			synctest.Wait()
+		}
+		time.Sleep(1500 * time.Millisecond) // the first has sent on its share
+		st.down.Store(false)
+		if err := l.Wait(context.Background(), "op"); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := st.takes.Load(); got != 3 {
+			t.Errorf("%d takes from the shared bucket after the rejoin, want 3: the rejoining call and the two still waiting on the share", got)
+		}
+	})
+}
