@@ -335,8 +335,9 @@ func (s *Store) Take(ctx context.Context, key string, b store.Rate, maxWait time
 }
 
 // TakeBucket implements store.BucketStore: Take with the margin taken off
-// the burst as time, and a bucket that is behind seen (missing, or of an
-// older version) held to seen's tokens refilled since. Like Take, one
+// the burst as time, and the bucket held to seen's tokens refilled since
+// (whatever its version; one that vanished a moment ago, to seen's tokens
+// as they were). Like Take, one
 // EVALSHA. A seen with a negative version or time, or tokens that are not
 // a finite number, is an error.
 func (s *Store) TakeBucket(ctx context.Context, key string, p store.BucketPlan, maxWait time.Duration, seen store.BucketView) (store.BucketTake, error) {
