@@ -67,6 +67,19 @@ type degraded struct {
 type queueSeen struct {
 	turn  time.Time
 	depth time.Duration
+	at    time.Time // when the Take that gave it was answered
+}
+
+// failingFor is how long op's Takes have gone unanswered at now: since the
+// last one answered (0 if none ever was).
+func (d *degraded) failingFor(op string, now time.Time) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q, ok := d.turns[op]
+	if !ok {
+		return 0
+	}
+	return now.Sub(q.at)
 }
 
 // sawTurn notes turn, a turn of op's shared bucket given to this process
@@ -74,19 +87,22 @@ type queueSeen struct {
 // it (for a Take that went unanswered) is forgotten: the next one starts
 // after this turn.
 func (d *degraded) sawTurn(op string, taken, turn time.Time) {
-	catching := d.catchingUp(time.Now())
+	now := time.Now()
+	catching := d.catchingUp(now)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !catching {
 		delete(d.lims, op)
 	}
-	if turn.Before(d.turns[op].turn) {
-		return
-	}
 	if d.turns == nil || len(d.turns) >= maxSharedRates {
 		d.turns = map[string]queueSeen{}
 	}
-	d.turns[op] = queueSeen{turn: turn, depth: turn.Sub(taken)}
+	q := d.turns[op]
+	q.at = now
+	if !turn.Before(q.turn) {
+		q.turn, q.depth = turn, turn.Sub(taken)
+	}
+	d.turns[op] = q
 }
 
 // queueEndLocked is when the fleet's queue of op's shared turns ends, as far as

@@ -83,8 +83,13 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		case err != nil:
 			outage := l.sh.health.isDown()
-			if outage {
-				l.fallBack(op) // an outage, not one slow reply
+			if outage || l.deg.failingFor(op, time.Now()) >= storeDownAfter {
+				// An outage, not one slow reply; or Takes unanswered
+				// for as long as an outage takes to be declared (a
+				// Cluster slot whose master died, while the store
+				// answers for others): either way this process runs
+				// on its own, and rejoins as after an outage.
+				l.fallBack(op)
 			}
 			if err := l.degradedWait(ctx, op, outage, asked); err != errRejoined {
 				return err
@@ -93,6 +98,10 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		case !ok:
 			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 		}
+		// A Take answered after this process fell back: rejoin as a
+		// Wait that starts does (its own turn came from a bucket not yet
+		// emptied: one request).
+		l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
 		l.recovered(op)
 		l.deg.sawTurn(op, asked, time.Now().Add(wait))
 		if wait <= 0 {
