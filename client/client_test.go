@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -282,5 +283,42 @@ func TestLimiterDeadlineNotRetried(t *testing.T) {
 	}
 	if srv.RDTCalls() != 1 {
 		t.Errorf("RDT calls = %d, want 1", srv.RDTCalls())
+	}
+}
+
+// RetryInfo.Reason is one of the exported constants, with the values they
+// always had: a 429 and a 503 are ReasonStatus, a reset ReasonNetwork, a
+// rejected access token ReasonTokenRejected.
+func TestRetryReasons(t *testing.T) {
+	if client.ReasonStatus != "status" || client.ReasonNetwork != "network" || client.ReasonTokenRejected != "token_rejected" {
+		t.Fatalf("reason values changed: %q %q %q", client.ReasonStatus, client.ReasonNetwork, client.ReasonTokenRejected)
+	}
+	var mu sync.Mutex
+	var seen []string
+	c, srv := setup(t, sptest.Options{}, func(cfg *client.Config) {
+		cfg.OnRetry = func(ri client.RetryInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, ri.Reason)
+		}
+	})
+	ctx := client.WithRetrySafe(context.Background())
+	if _, err := c.CreateRestrictedDataToken(ctx, addressRequest()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Script(client.OpCreateRestrictedDataToken,
+		sptest.Fault{Status: 429}, sptest.Fault{Status: 503}, sptest.Fault{Reset: true})
+	if _, err := c.CreateRestrictedDataToken(ctx, addressRequest()); err != nil {
+		t.Fatalf("want success after retries, got %v", err)
+	}
+	srv.RevokeAccessTokens()
+	if _, err := c.CreateRestrictedDataToken(ctx, addressRequest()); err != nil {
+		t.Fatalf("want success after a fresh token, got %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{client.ReasonStatus, client.ReasonStatus, client.ReasonNetwork, client.ReasonTokenRejected}
+	if !slices.Equal(seen, want) {
+		t.Errorf("reasons %q, want %q", seen, want)
 	}
 }

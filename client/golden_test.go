@@ -131,9 +131,9 @@ func (s fullGoldenStore) TakeBucket(_ context.Context, key string, _ client.Buck
 	return client.BucketTake{OK: true, View: client.BucketView{Version: 1, Time: time.Now(), Tokens: 1}}, nil
 }
 
-func (s fullGoldenStore) Refund(_ context.Context, key string, _ client.BucketPlan) error {
+func (s fullGoldenStore) Refund(_ context.Context, key string, _ client.BucketPlan, _ client.BucketTake) (client.BucketView, error) {
 	s.note("refund", key)
-	return nil
+	return client.BucketView{}, nil
 }
 
 func (s fullGoldenStore) Heartbeat(_ context.Context, key, _ string, _ time.Duration) (int, error) {

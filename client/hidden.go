@@ -23,6 +23,20 @@ func (c Config) HideSecrets() Config {
 	return c
 }
 
+// WithoutPreviousClientSecret returns a copy of c with no
+// PreviousClientSecret, whether it is in the field or hidden by
+// HideSecrets: a rotation ends by removing the old secret, and on a hidden
+// Config an empty field means "the hidden one", so it cannot be cleared by
+// setting the field. The other secrets stay as they are, hidden or not.
+func (c Config) WithoutPreviousClientSecret() Config {
+	c.PreviousClientSecret = ""
+	if c.hidden != nil {
+		secret, _, refresh := c.hidden()
+		c.hidden = func() (string, string, string) { return secret, "", refresh }
+	}
+	return c
+}
+
 // secrets is the client secret, previous client secret and refresh token c
 // stands for: a string field, or else what HideSecrets hid.
 func (c *Config) secrets() (clientSecret, previousSecret, refreshToken string) {

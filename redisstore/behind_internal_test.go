@@ -113,21 +113,92 @@ func TestBucketBehindKeepsTheQueue(t *testing.T) {
 		})
 	}
 
-	// Refunds move the bucket back, but its version forward: a caller's
-	// older view does not undo them.
+	// Refunds move the bucket back: the last six turns given back by
+	// their takers, in tail order, each keeping the refund's view, and the
+	// next caller's turn comes one interval after the last turn kept.
 	t.Run("refunds are kept", func(t *testing.T) {
-		_, a, b := queue(t)
-		for range 6 {
-			if err := s.Refund(ctx, bucketKey, plan); err != nil {
+		srv.Flush(t)
+		var a, b client.BucketTake
+		a = take(t, a.View)
+		a = take(t, a.View)
+		var takes []client.BucketTake
+		for i := range 10 {
+			if i%2 == 0 {
+				a = take(t, a.View)
+				takes = append(takes, a)
+			} else {
+				b = take(t, b.View)
+				takes = append(takes, b)
+			}
+		}
+		for i := 9; i >= 4; i-- {
+			v, err := s.Refund(ctx, bucketKey, plan, takes[i])
+			if err != nil {
 				t.Fatal(err)
+			}
+			if i%2 == 0 {
+				a.View = v
+			} else {
+				b.View = v
 			}
 		}
 		r := take(t, a.View)
-		// The queue ended with b's turn; six turns came back.
-		if want := after(b, r.View.Time) - 6*time.Second; r.Wait > want+time.Millisecond {
+		if want := after(takes[3], r.View.Time); r.Wait > want+time.Millisecond {
 			t.Errorf("after 6 refunds the next caller waits %v, want at most %v: the refunds were undone", r.Wait, want)
 		}
 	})
+}
+
+// After a restore from an old copy, a process that saw only the old copy
+// writes to it until its version is past the one another process holds;
+// that process's queue must still hold (issue 22, defect 3: the version
+// said the bucket was ahead of it, and its turns were handed out again).
+// Caller b takes once; the bucket is copied (DUMP); a spends the burst and
+// queues 10 turns; the copy is restored; b takes and gives back its turn
+// six times (12 writes, no token spent); a's next turn must come after its
+// last.
+func TestBucketOldCopyCountedUp(t *testing.T) {
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1, Burst: 2}, Margin: 50 * time.Millisecond}
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := New(rdb, WithPrefix(""))
+	ctx := context.Background()
+	take := func(seen client.BucketView) client.BucketTake {
+		t.Helper()
+		r, err := s.TakeBucket(ctx, bucketKey, plan, 0, seen)
+		if err != nil || !r.OK {
+			t.Fatalf("TakeBucket: %+v, %v", r, err)
+		}
+		return r
+	}
+	b := take(client.BucketView{})
+	snapshot, err := rdb.Dump(ctx, bucketKey).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := take(client.BucketView{})
+	for range 10 {
+		a = take(a.View)
+	}
+	if err := rdb.RestoreReplace(ctx, bucketKey, 0, snapshot).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		b = take(b.View)
+		v, err := s.Refund(ctx, bucketKey, plan, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.View = v
+	}
+	if b.View.Version <= a.View.Version {
+		t.Fatalf("b's writes left version %d, not past a's %d: the test does not count up", b.View.Version, a.View.Version)
+	}
+	r := take(a.View)
+	// a's last turn was 10 intervals out; the next comes after it.
+	if want := a.Wait + time.Second - r.View.Time.Sub(a.View.Time); r.Wait < want-time.Millisecond {
+		t.Errorf("a's next turn is %v away, want at least %v: its queue was forgotten after the old copy was counted up", r.Wait, want)
+	}
 }
 
 // A view that is no view is an error naming the field, before anything is

@@ -3,7 +3,9 @@ package redisstore
 import (
 	"context"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -327,6 +329,10 @@ func TestBucketUntrusted(t *testing.T) {
 		{"time nan", hset(fieldTime, "nan")},
 		{"time far in the future", hset(fieldTime, "1e300")},
 		{"time far in the past", hset(fieldTime, "-1e300")},
+		{"tail nan", hset(fieldTail, "nan")},
+		{"tail far in the past", hset(fieldTail, "-1e300")},
+		{"tail not a number", hset(fieldTail, "last")},
+		{"gaps garbage", hset(fieldGaps, "x nan -inf 1e300 "+strings.Repeat("7 ", 200))},
 		{"time missing", func() error { return rdb.HSet(ctx, bucketKey, fieldTokens, "2").Err() }},
 		{"version nan", hset(fieldVersion, "nan")},
 		{"version -1", hset(fieldVersion, "-1")},
@@ -374,7 +380,11 @@ func TestBucketUntrusted(t *testing.T) {
 				t.Errorf("rate field %q (%v) after Take: a rate out of bounds must be dropped", r, err)
 			}
 			// Observe and Refund take it too.
-			if err := s.Refund(ctx, bucketKey, plan); err != nil {
+			srv.Flush(t)
+			if err := tt.write(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Refund(ctx, bucketKey, plan, client.BucketTake{OK: true, Wait: time.Second, View: client.BucketView{Version: 1, Time: time.Now()}}); err != nil {
 				t.Errorf("Refund: %v", err)
 			}
 			if err := s.Observe(ctx, bucketKey, plan.Rate, 0, true); err != nil {
@@ -385,46 +395,138 @@ func TestBucketUntrusted(t *testing.T) {
 }
 
 // A caller that gives up before its turn gives its token back: after 10
-// cancelled waiters at 1/s the next caller waits about 1 s, not 11 s.
+// cancelled waiters at 1/s the next caller waits about 1 s, not 11 s,
+// whatever the order in which they leave (a leaver from the middle leaves
+// a gap that comes back with the tail).
 func TestBucketRefund(t *testing.T) {
 	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1, Burst: 1}}
 	srv := redistest.Start(t)
 	s := New(srv.Client(t), WithPrefix(""))
 	ctx := context.Background()
-	start := time.Now()
-	if wait, _, err := takeAs(ctx, s, plan, false); err != nil || wait != 0 {
-		t.Fatalf("first Take: wait %v, err %v; want none", wait, err)
+	for _, order := range []string{"last in, first out", "first in, first out", "out of order"} {
+		t.Run(order, func(t *testing.T) {
+			srv.Flush(t)
+			start := time.Now()
+			if wait, _, err := takeAs(ctx, s, plan, false); err != nil || wait != 0 {
+				t.Fatalf("first Take: wait %v, err %v; want none", wait, err)
+			}
+			var takes []client.BucketTake
+			for i := range 10 {
+				r, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := time.Duration(i+1) * time.Second; r.Wait > want || r.Wait < want-time.Since(start) {
+					t.Fatalf("waiter %d waits %v, want about %v", i+1, r.Wait, want)
+				}
+				takes = append(takes, r)
+			}
+			idx := []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}
+			switch order {
+			case "first in, first out":
+				slices.Reverse(idx)
+			case "out of order":
+				idx = []int{4, 0, 9, 2, 7, 1, 8, 3, 6, 5}
+			}
+			var last client.BucketView
+			for _, i := range idx {
+				v, err := s.Refund(ctx, bucketKey, plan, takes[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Version <= last.Version {
+					t.Fatalf("Refund returned version %d after %d", v.Version, last.Version)
+				}
+				last = v
+			}
+			r, err := s.TakeBucket(ctx, bucketKey, plan, 0, last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Wait > time.Second || r.Wait < time.Second-time.Since(start) {
+				t.Errorf("after 10 refunds the next caller waits %v, want about 1 s (less the %v the test took)", r.Wait, time.Since(start))
+			}
+		})
 	}
-	for i := range 10 {
-		wait, _, err := takeAs(ctx, s, plan, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := time.Duration(i+1) * time.Second; wait > want || wait < want-time.Since(start) {
-			t.Fatalf("waiter %d waits %v, want about %v", i+1, wait, want)
-		}
-	}
-	for range 10 {
-		if err := s.Refund(ctx, bucketKey, plan); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait, _, err := takeAs(ctx, s, plan, true)
+	// A refund never fills a bucket past its capacity, nor makes one.
+	srv.Flush(t)
+	r, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wait > time.Second || wait < time.Second-time.Since(start) {
-		t.Errorf("after 10 refunds the next caller waits %v, want about 1 s (less the %v the test took)", wait, time.Since(start))
-	}
-	// A refund never fills a bucket past its capacity.
-	srv.Flush(t)
 	for range 3 {
-		if err := s.Refund(ctx, bucketKey, plan); err != nil {
+		if _, err := s.Refund(ctx, bucketKey, plan, r); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if r, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{}); err != nil || r.Wait != 0 {
+		t.Fatalf("Take after the refund: %+v, %v; want no wait", r, err)
+	}
+	if r, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{}); err != nil || r.Wait < 900*time.Millisecond {
+		t.Errorf("the second Take after 3 refunds of one take waits %v (%v), want about 1 s: the bucket went past its capacity", r.Wait, err)
+	}
+	srv.Flush(t)
+	if _, err := s.Refund(ctx, bucketKey, plan, r); err != nil {
+		t.Fatal(err)
+	}
 	if n := srv.Client(t).Exists(ctx, bucketKey).Val(); n != 0 {
 		t.Errorf("Refund created a missing bucket")
+	}
+}
+
+// A waiter that leaves from the middle of the queue gives back no token
+// while those behind keep their turns (issue 22, defect 2): the next
+// caller would get the last waiter's turn, two requests at once, a 429 at
+// burst 1 (3 of 3 runs). Five waiters queue at 1/s, burst 1; the third
+// leaves; the next caller's turn must come one interval after the fifth's.
+// Then the new caller and the fifth leave (the tail, each in turn): their
+// tokens come back, the third's gap stays while the fourth keeps its turn,
+// and comes back with the fourth's.
+func TestBucketRefundFromTheMiddle(t *testing.T) {
+	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1, Burst: 1}}
+	srv := redistest.Start(t)
+	s := New(srv.Client(t), WithPrefix(""))
+	ctx := context.Background()
+	take := func() client.BucketTake {
+		t.Helper()
+		r, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{})
+		if err != nil || !r.OK {
+			t.Fatalf("TakeBucket: %+v, %v", r, err)
+		}
+		return r
+	}
+	turn := func(r client.BucketTake) time.Time { return r.View.Time.Add(r.Wait) }
+	take() // the burst
+	var q []client.BucketTake
+	for range 5 {
+		q = append(q, take())
+	}
+	if _, err := s.Refund(ctx, bucketKey, plan, q[2]); err != nil {
+		t.Fatal(err)
+	}
+	next := take()
+	if d := turn(next).Sub(turn(q[4])); d < time.Second-2*time.Microsecond {
+		t.Errorf("after a waiter left from the middle, the next turn is %v after the last waiter's, want 1 s: a turn handed out twice", d)
+	}
+	// The new caller is the tail now: it leaves, then the fifth.
+	for _, r := range []client.BucketTake{next, q[4]} {
+		if _, err := s.Refund(ctx, bucketKey, plan, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := take()
+	if d := turn(again).Sub(turn(q[3])); d < time.Second-2*time.Microsecond || d > time.Second+2*time.Microsecond {
+		t.Errorf("after the tail left, the next turn is %v after the fourth waiter's, want 1 s", d)
+	}
+	// It leaves, then the fourth: the third's gap comes back with it.
+	for _, r := range []client.BucketTake{again, q[3]} {
+		if _, err := s.Refund(ctx, bucketKey, plan, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := take()
+	if d := turn(last).Sub(turn(q[1])); d < time.Second-2*time.Microsecond || d > time.Second+2*time.Microsecond {
+		t.Errorf("after the fourth left, the next turn is %v after the second waiter's, want 1 s: the third's gap did not come back", d)
 	}
 }
 

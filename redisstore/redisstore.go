@@ -335,8 +335,9 @@ func (s *Store) Take(ctx context.Context, key string, b store.Rate, maxWait time
 }
 
 // TakeBucket implements store.BucketStore: Take with the margin taken off
-// the burst as time, and a bucket that is behind seen (missing, or of an
-// older version) held to seen's tokens refilled since. Like Take, one
+// the burst as time, and the bucket held to seen's tokens refilled since
+// (whatever its version; one that vanished a moment ago, to seen's tokens
+// as they were). Like Take, one
 // EVALSHA. A seen with a negative version or time, or tokens that are not
 // a finite number, is an error.
 func (s *Store) TakeBucket(ctx context.Context, key string, p store.BucketPlan, maxWait time.Duration, seen store.BucketView) (store.BucketTake, error) {
@@ -404,21 +405,39 @@ func checkView(v store.BucketView) (int64, error) {
 	return us, nil
 }
 
-// Refund implements store.BucketStore with one EVALSHA: one token back,
-// up to the bucket's capacity; a missing or broken bucket is left alone.
-func (s *Store) Refund(ctx context.Context, key string, p store.BucketPlan) error {
+// Refund implements store.BucketStore with one EVALSHA: the token of the
+// take taken back, up to the bucket's capacity, when its turn is the last
+// handed out (else a gap, given back with the turns after it); a missing
+// or broken bucket is left alone. A take with no view (nothing spent) is
+// nothing to give back.
+func (s *Store) Refund(ctx context.Context, key string, p store.BucketPlan, taken store.BucketTake) (store.BucketView, error) {
 	k := s.prefix + key
 	if err := checkPlan(p, 0); err != nil {
-		return opError("refund", k, err)
+		return store.BucketView{}, opError("refund", k, err)
 	}
-	if p.Rate.PerSecond == 0 {
-		return nil
+	if taken.Wait < 0 {
+		return store.BucketView{}, opError("refund", k, fmt.Errorf("invalid take: wait %v (want 0 or more)", taken.Wait))
 	}
-	_, err := bounded(ctx, s, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, refundScript.Run(ctx, s.rdb, []string{k},
-			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), 0, 0, 0, minIdle).Err()
+	takenUs, err := checkView(taken.View)
+	if err != nil {
+		return store.BucketView{}, opError("refund", k, err)
+	}
+	if p.Rate.PerSecond == 0 || !taken.OK || takenUs == 0 {
+		return store.BucketView{}, nil
+	}
+	turn := takenUs + taken.Wait.Microseconds()
+	res, err := bounded(ctx, s, func(ctx context.Context) ([]int64, error) {
+		return refundScript.Run(ctx, s.rdb, []string{k},
+			formatFloat(p.Rate.PerSecond), p.Rate.Burst, formatFloat(p.Margin.Seconds()), 0, 0, 0, minIdle, turn).Int64Slice()
 	}, nil)
-	return opError("refund", k, err)
+	// {0} (nothing written) or {given back, version, time, µtokens}.
+	if err == nil && len(res) != 1 && len(res) != 4 {
+		err = fmt.Errorf("unexpected reply %v", res)
+	}
+	if err != nil || len(res) == 1 {
+		return store.BucketView{}, opError("refund", k, err)
+	}
+	return store.BucketView{Version: res[1], Time: time.UnixMicro(res[2]), Tokens: float64(res[3]) / 1e6}, nil
 }
 
 // Observe implements store.Store with one EVALSHA; learned 0 and

@@ -13,6 +13,13 @@ const (
 	// promoted, evicted and made again), and its tokens are not believed
 	// beyond what that caller saw.
 	fieldVersion = "n"
+	// fieldTail is the last turn handed out and not given back, µs by
+	// Redis's clock: a refund is applied only for it (see refundScript).
+	fieldTail = "q"
+	// fieldGaps lists the turns given up from the middle of the queue
+	// (µs, space-separated, at most maxGaps): each comes back when the
+	// tail moves back over it.
+	fieldGaps = "g"
 )
 
 // minIdle is the shortest time a bucket's hash outlives its last use, in
@@ -65,16 +72,25 @@ const minIdle = 3600 * 1000
 // hour the next call waited a whole interval). A bucket that never existed
 // starts full.
 //
-// A bucket that is behind the caller (its version lower than the one the
-// caller saw: it vanished, or went back in time) holds at most what the
-// caller saw, refilled since: the queue of turns the fleet had handed out
-// then is still ahead, and a bucket that forgot it (an old copy refilled
-// to full, or an empty one) would give those turns again, a burst of
-// 429s. Each process that took more recently than the last writer pushes
-// the bucket back to its own view, so once every process has taken, the
-// queue is the latest any of them saw. A version that is not a whole
-// number in [0, 2^53] counts as 0. The writer stores max(version, the
-// caller's) + 1.
+// A bucket holds at most what the caller saw, refilled since: the queue of
+// turns the fleet had handed out then is still ahead, and a bucket that
+// forgot it (an old copy refilled to full, a lagging replica, an empty
+// one) would give those turns again, a burst of 429s. Each process that
+// took more recently than the last writer pushes the bucket back to its own
+// view, so once every process has taken, the queue is the latest any of
+// them saw. The bound holds whatever the bucket's version: nothing but a
+// refund puts tokens back faster than the rate, and a refund is applied
+// only for the last turn handed out (see refundScript), whose taker then
+// keeps the refund's view. Before (issue 22, defect 3) it held only for a
+// bucket of a lower version than the caller's, and after a restore from an
+// old copy, a process that saw only the old copy counted the version back
+// up to the one another process held, and that process's queue was
+// forgotten. A version that is not a whole number in [0, 2^53] counts as
+// 0; the writer stores max(version, the caller's) + 1, and a client keeps
+// the view of the highest (the latest of its concurrent takes).
+//
+// fieldTail is the last turn handed out (see handed); one that is not a
+// finite number is unknown, and no refund is applied until a take sets it.
 const bucketLib = `
 local key = KEYS[1]
 local plan_rate, plan_burst = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -86,11 +102,14 @@ local min_rate, max_rate, max_queue, max_queue_s = 1e-4, 1e5, 1024, 600
 local kind = redis.call('TYPE', key)['ok']
 local tokens, ts, learned, bad_rate
 local version = 0
+local tail, gaps_raw
 local broken = false
 local vanished = false
 if kind == 'hash' then
-  local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `', '` + fieldVersion + `')
+  local h = redis.call('HMGET', key, '` + fieldTokens + `', '` + fieldTime + `', '` + fieldRate + `', '` + fieldVersion + `', '` + fieldTail + `', '` + fieldGaps + `')
   tokens, ts, learned = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
+  tail, gaps_raw = tonumber(h[5]), h[6]
+  if tail and not (tail > -math.huge and tail < math.huge) then tail = nil end
   local v = tonumber(h[4])
   if v and v >= 0 and v <= 9007199254740992 and v == math.floor(v) then version = v end
   if h[3] and not (learned and learned >= min_rate and learned <= max_rate) then
@@ -134,15 +153,15 @@ local function idle(min_idle)
   if vanished and seen_ts > 0 and now - seen_ts >= min_idle * 1000 then broken = false end
 end
 
--- behind: the caller saw a later version of this bucket than the one
--- here (or it is missing): it vanished or went back in time.
-local behind = known and version < seen_n
+-- held: the caller saw the bucket, and it holds at most that view,
+-- refilled since (see above).
+local held = known
 
 -- refill brings tokens up to now at rate. A bucket that never existed
 -- starts full; a broken or vanished one empty; a count that is not a
 -- finite number or a queue deeper than max_queue or max_queue_s is broken.
 --
--- A bucket behind the caller (see behind) is then held to the caller's view.
+-- A bucket the caller saw (see held) is then held to the caller's view.
 local function refill(rate)
   local cap = cap_of(rate)
   local deepest = -(cap + math.max(max_queue, rate * max_queue_s))
@@ -156,12 +175,23 @@ local function refill(rate)
     if elapsed < 0 then elapsed = 0 end -- Redis's clock went back (a failover), or a time from the future
     tokens = math.min(cap, tokens + elapsed * rate / 1000000)
   end
-  if behind then
+  if held then
     local elapsed = now - seen_ts
     if elapsed < 0 then elapsed = 0 end -- the clock went back: the view as it was
+    -- A bucket evicted or flushed a moment ago: the fleet went on taking
+    -- between the caller's view and the loss, at about the rate while it
+    -- was busy, so the view is held as it was, without the refill since
+    -- (issue 22: with the refill, 36 evictions in a run handed out 46
+    -- turns twice).
+    if vanished and broken then elapsed = 0 end
     local bound = math.max(deepest, seen_tokens + elapsed * rate / 1000000)
     if tokens > bound then tokens = bound end
   end
+end
+
+-- handed notes turn (µs) as handed out: the queue's tail is the latest.
+local function handed(turn)
+  if not tail or turn > tail then tail = turn end
 end
 
 -- save writes tokens as of now and keeps the hash until the bucket would be
@@ -169,6 +199,7 @@ end
 local function save(rate, min_idle)
   version = math.min(math.max(version, seen_n) + 1, 9007199254740992)
   redis.call('HSET', key, '` + fieldTokens + `', string.format('%.17g', tokens), '` + fieldTime + `', string.format('%.17g', now), '` + fieldVersion + `', string.format('%.17g', version))
+  if tail then redis.call('HSET', key, '` + fieldTail + `', string.format('%.17g', tail)) end
   if bad_rate then redis.call('HDEL', key, '` + fieldRate + `') end
   local full_ms = (cap_of(rate) - tokens) * 1000 / rate
   redis.call('PEXPIRE', key, math.ceil(math.max(min_idle, full_ms)))
@@ -200,22 +231,69 @@ if tokens < 1 then
   if max_wait > 0 and wait > max_wait then return {wait, 0} end
 end
 tokens = tokens - 1
+handed(now + wait)
 save(rate, tonumber(ARGV[8]))
 return {wait, 1, version, now, math.floor(tokens * 1000000)}
 `)
 
-// refundScript gives back one token that Take spent for a request that was
-// not sent, up to the capacity; ARGV[7] is min_idle. It returns 1 if it
-// wrote: a bucket that is missing or broken is left alone.
+// refundScript gives back the token of a take whose request was not sent
+// (its caller left before its turn), up to the capacity, if no later turn
+// counts on it. ARGV[7] is min_idle, ARGV[8] the take's turn (its time
+// plus its wait, µs). It returns {tokens given back, version, time µs,
+// tokens left in millionths, rounded down}: the caller's next view; or {0}
+// when it wrote nothing: a bucket that is missing or broken is left alone.
+//
+// Only the last turn handed out (fieldTail, within 2 µs of rounding) is
+// given back: a waiter that leaves from the middle of the queue while
+// those behind keep their turns would otherwise hand the last waiter's
+// turn to the next caller, two requests at once (issue 22, defect 2: at
+// burst 1, one leaver made a 429). Its turn becomes a gap instead (at most
+// maxGaps, forgotten once passed), and comes back when the tail moves back
+// over it: the tail moves back one interval per turn given back, so many
+// waiters that leave together, in any order, give back every token.
 var refundScript = redis.NewScript(bucketLib + `
 local rate = learned or plan_rate
-if rate <= 0 or tokens == nil then return 0 end
+if rate <= 0 or tokens == nil then return {0} end
 refill(rate)
-if broken then return 0 end
-tokens = math.min(cap_of(rate), tokens + 1)
+if broken then return {0} end
+local turn = tonumber(ARGV[8])
+local step = 1000000 / rate
+local gaps = {}
+for g in string.gmatch(gaps_raw or '', '[^ ]+') do
+  if #gaps >= ` + maxGapsLua + ` then break end
+  local v = tonumber(g)
+  if v and v > now and v < math.huge then gaps[#gaps + 1] = v end
+end
+local back = 0
+if tail and turn >= tail - 2 then
+  back, tail = 1, turn - step
+  local i = 1
+  while i <= #gaps do
+    if gaps[i] >= tail - 2 then
+      tail = gaps[i] - step
+      table.remove(gaps, i)
+      back, i = back + 1, 1
+    else
+      i = i + 1
+    end
+  end
+elseif turn > now and #gaps < ` + maxGapsLua + ` then
+  gaps[#gaps + 1] = turn
+end
+tokens = math.min(cap_of(rate), tokens + back)
+if #gaps > 0 then
+  for i, g in ipairs(gaps) do gaps[i] = string.format('%.17g', g) end
+  redis.call('HSET', key, '` + fieldGaps + `', table.concat(gaps, ' '))
+else
+  redis.call('HDEL', key, '` + fieldGaps + `')
+end
 save(rate, tonumber(ARGV[7]))
-return 1
+return {back, version, now, math.floor(tokens * 1000000)}
 `)
+
+// maxGapsLua is the most gaps a bucket remembers (see refundScript); past
+// it, a leaver's token stays spent.
+const maxGapsLua = "64"
 
 // observeScript records a reply: ARGV[7] the rate it stated (0: none),
 // ARGV[8] 1 if it was a 429; ARGV[9] min_idle. It returns 1 if it wrote.

@@ -82,16 +82,21 @@ type BucketStore interface {
 	// TakeBucket is Take with the plan's margin and the caller's history.
 	// p.Rate.Burst is the server's burst and p.Margin is taken off it as
 	// time (p.Rate.PerSecond × p.Margin tokens, at most one). seen is the
-	// View the caller's last TakeBucket on key returned (zero: none). A
-	// bucket behind it (missing, or an older version: evicted, flushed, a
-	// stale replica or an old copy) holds no more than seen's tokens
-	// refilled since, so the turns the fleet had handed out are not given
-	// again; a missing one starts empty at most, as after a 429.
+	// View the caller's last TakeBucket or Refund on key returned (zero:
+	// none). The bucket holds no more than seen's tokens refilled since,
+	// whatever its version (missing, evicted, flushed, a stale replica or
+	// an old copy, even one another caller has written to since), so the
+	// turns the fleet had handed out are not given again; a missing one
+	// starts empty at most, as after a 429.
 	TakeBucket(ctx context.Context, key string, p BucketPlan, maxWait time.Duration, seen BucketView) (BucketTake, error)
-	// Refund gives back one token that TakeBucket spent for a request that
-	// will not be sent (its caller left before its turn). The bucket never
-	// holds more than its capacity, and a missing one is left alone.
-	Refund(ctx context.Context, key string, p BucketPlan) error
+	// Refund gives back the token that the TakeBucket taken spent, for a
+	// request that will not be sent (its caller left before its turn), if
+	// no later turn counts on it: only the last turn handed out is given
+	// back at once; one from the middle of the queue comes back when every
+	// turn after it has. The bucket never holds more than its capacity,
+	// and a missing one is left alone. It returns the bucket's View as the
+	// refund left it, the caller's next seen (zero: nothing written).
+	Refund(ctx context.Context, key string, p BucketPlan, taken BucketTake) (BucketView, error)
 }
 
 // BucketPlan is the plan a BucketStore's bucket runs at.

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -48,18 +49,34 @@ func marginCap(rate float64, burst int) float64 {
 // arithmetic as redisstore's script: tokens refill at rate up to capacity,
 // and a caller that finds less than one token takes it all the same (the
 // count goes below zero) and waits until it would have been there, so
-// concurrent callers queue one interval apart. A caller that leaves before
-// its turn gives its token back (refund), whatever its place in the queue:
-// x/time/rate's Reservation.Cancel gives back only what no later
-// reservation depends on, so ten callers cancelled in a queue gave back
-// almost nothing. It is not safe for concurrent use (the limiter's mutex
-// guards it).
+// concurrent callers queue one interval apart.
+//
+// A caller that leaves before its turn gives its token back (refund) only
+// if its turn is the last one handed out: the callers behind a leaver from
+// the middle of the queue keep their turns, and a token given back for it
+// would hand the last waiter's turn out again, two requests at once (issue
+// 22: one leaver at burst 1 made a 429). A leaver from the middle leaves a
+// gap instead, which is given back when the turns after it have all been
+// given back, so that many waiters leaving together, in any order, give
+// back every token (x/time/rate's Reservation.Cancel gave back only the
+// last one). It is not safe for concurrent use (the limiter's mutex guards
+// it).
 type tokenBucket struct {
-	rate     float64   // tokens per second, margin included; > 0
-	capacity float64   // the most tokens, margin included; >= 1
-	tokens   float64   // as of at; below 0 when callers are queued
-	at       time.Time // when tokens was counted
+	rate     float64     // tokens per second, margin included; > 0
+	capacity float64     // the most tokens, margin included; >= 1
+	tokens   float64     // as of at; below 0 when callers are queued
+	at       time.Time   // when tokens was counted
+	tail     time.Time   // the last turn handed out and not given back
+	gaps     []time.Time // turns given up from the middle of the queue, at most maxGaps
 }
+
+// maxGaps bounds the gaps a bucket remembers; past it, a leaver's token
+// stays spent.
+const maxGaps = 64
+
+// turnSlack is how close a turn must be to the queue's tail to be it:
+// turns are one interval apart, and rounding moves them by a nanosecond.
+const turnSlack = time.Microsecond
 
 // newTokenBucket is a full bucket at rate and capacity.
 func newTokenBucket(now time.Time, rate, capacity float64) *tokenBucket {
@@ -94,14 +111,40 @@ func (b *tokenBucket) take(now time.Time, maxWait time.Duration) (wait time.Dura
 		}
 	}
 	b.tokens--
+	if turn := now.Add(wait); turn.After(b.tail) {
+		b.tail = turn
+	}
 	return wait, true
 }
 
-// refund gives back a token taken for a request that will not be sent; the
-// bucket never holds more than its capacity.
-func (b *tokenBucket) refund(now time.Time) {
+// refund gives back the token of the take whose turn was turn (now plus
+// its wait), for a request that will not be sent, if that turn is the
+// queue's tail: then no later turn counted on it. The turns before it that
+// were given up (gaps) come back with it as the tail moves back over them.
+// A turn from the middle of the queue becomes a gap. The bucket never holds
+// more than its capacity.
+func (b *tokenBucket) refund(now, turn time.Time) {
 	b.advance(now)
-	b.tokens = min(b.capacity, b.tokens+1)
+	b.gaps = slices.DeleteFunc(b.gaps, func(g time.Time) bool { return !g.After(now) })
+	if turn.Before(b.tail.Add(-turnSlack)) {
+		if turn.After(now) && len(b.gaps) < maxGaps {
+			b.gaps = append(b.gaps, turn)
+		}
+		return
+	}
+	back := 1
+	step := secondsToDuration(1 / b.rate)
+	b.tail = turn.Add(-step)
+	for {
+		i := slices.IndexFunc(b.gaps, func(g time.Time) bool { return !g.Before(b.tail.Add(-turnSlack)) })
+		if i < 0 {
+			break
+		}
+		b.tail = b.gaps[i].Add(-step)
+		b.gaps = slices.Delete(b.gaps, i, i+1)
+		back++
+	}
+	b.tokens = min(b.capacity, b.tokens+float64(back))
 }
 
 // drain empties the bucket after a 429, a fraction of a token included, so

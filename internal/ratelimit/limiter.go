@@ -48,7 +48,8 @@ const maxLearned = 1024
 // interval and the margin apart.
 //
 // A caller that gives up before its turn (its context ends) gives its token
-// back, so the callers after it do not wait for it. A caller that wakes long
+// back when no later turn counts on it (see tokenBucket.refund), so the
+// callers after it do not wait for it. A caller that wakes long
 // after its turn (the process was stopped) takes a new turn instead of
 // sending with every other late waiter at once.
 //
@@ -177,7 +178,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		case <-ctx.Done():
 			t.Stop()
 			l.mu.Lock()
-			b.tb.refund(l.now())
+			b.tb.refund(l.now(), now.Add(wait))
 			l.mu.Unlock()
 			return &WaitError{Op: op, Err: ctx.Err()}
 		}

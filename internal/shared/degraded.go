@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -48,8 +49,78 @@ type degraded struct {
 	nextBeat atomic.Int64 // Unix ns of the next heartbeat
 	beating  atomic.Bool
 
-	mu   sync.Mutex
-	lims map[string]*share
+	// rejoinedAt is when this process last rejoined the shared bucket
+	// after an outage (Unix ns; 0: never), and catchN the members it had
+	// counted then: see catchUp.
+	rejoinedAt atomic.Int64
+	catchN     atomic.Int32
+
+	mu    sync.Mutex
+	back  map[string]chan struct{} // closed at op's next rejoin (see backCh)
+	lims  map[string]*share
+	turns map[string]queueSeen // op's shared queue as this process last saw it
+}
+
+// queueSeen is the last turn of a shared bucket given to this process (by
+// its clock), and how far ahead of its take it was: the depth of the
+// fleet's queue then.
+type queueSeen struct {
+	turn  time.Time
+	depth time.Duration
+	at    time.Time // when the Take that gave it was answered
+}
+
+// failingFor is how long op's Takes have gone unanswered at now: since the
+// last one answered (0 if none ever was).
+func (d *degraded) failingFor(op string, now time.Time) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q, ok := d.turns[op]
+	if !ok {
+		return 0
+	}
+	return now.Sub(q.at)
+}
+
+// sawTurn notes turn, a turn of op's shared bucket given to this process
+// at taken (by its clock), if it is the latest. A share bucket made before
+// it (for a Take that went unanswered) is forgotten: the next one starts
+// after this turn.
+func (d *degraded) sawTurn(op string, taken, turn time.Time) {
+	now := time.Now()
+	catching := d.catchingUp(now)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !catching {
+		delete(d.lims, op)
+	}
+	if d.turns == nil || len(d.turns) >= maxSharedRates {
+		d.turns = map[string]queueSeen{}
+	}
+	q := d.turns[op]
+	q.at = now
+	if !turn.Before(q.turn) {
+		q.turn, q.depth = turn, turn.Sub(taken)
+	}
+	d.turns[op] = q
+}
+
+// queueEndLocked is when the fleet's queue of op's shared turns ends, as far as
+// this process can tell when its Takes began to fail at failing: its own
+// last turn, or, later, failing plus the depth of the queue it last saw.
+// The other processes went on taking after this one's last Take, until
+// the store failed, and a busy fleet's queue keeps about the same depth:
+// its tail is then about failing plus that depth (issue 22: a process
+// whose last turn had passed started its share at once, while the others'
+// turns went on for half a second, and the fleet sent twice the rate).
+// d.mu is held.
+func (d *degraded) queueEndLocked(op string, failing time.Time) time.Time {
+	q := d.turns[op]
+	end := q.turn
+	if e := failing.Add(q.depth); q.depth > 0 && e.After(end) {
+		end = e
+	}
+	return end
 }
 
 // beat sends this process's heartbeat, at most once per memberBeat and in
@@ -83,42 +154,137 @@ func (l *Limiter) beat() {
 // bucket, which keeps learning. A store that never answered (absent from
 // the start) shared nothing: in an outage the process then runs as it
 // would with no store.
-func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool) error {
+//
+// The share starts after the last turn of the shared bucket this process
+// was given: the fleet's queue of turns handed out before the store failed
+// is still being sent, and a share that started at once would send beside
+// it, twice the rate (issue 22: 1 to 10 429s in the second before a failed
+// Cluster master was put aside, from Takes refused at once).
+//
+// failing is when this call's Take began to fail.
+//
+// A caller still waiting when this process rejoins the shared bucket (see
+// rejoin) leaves with errRejoined, and takes a turn there instead: waiters
+// that stayed on the share sent beside the shared bucket's turns, twice the
+// rate for a second (issue 22: up to 4 429s just after a Cluster
+// failover).
+func (l *Limiter) degradedWait(ctx context.Context, op string, outage bool, failing time.Time) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	back := l.deg.backCh(op)
+	go func() {
+		select {
+		case <-back:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	// left is the error of a wait that ended early: errRejoined when
+	// the rejoin ended it, else the caller's.
+	left := func(err error) error {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return errRejoined
+		}
+		return &ratelimit.WaitError{Op: op, Err: err}
+	}
 	if !outage || l.sh.health.worked.Load() {
-		if lim := l.deg.limiter(l, op); lim != nil {
-			if err := lim.Wait(ctx); err != nil {
-				if ctx.Err() != nil {
-					return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
+		if lim, from := l.deg.limiter(l, op, failing); lim != nil {
+			if err := waitUntil(wctx, from); err != nil {
+				return left(err)
+			}
+			if err := lim.Wait(wctx); err != nil {
+				if wctx.Err() != nil {
+					return left(ctx.Err())
 				}
 				return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 			}
 		}
 	}
-	return l.local.Wait(ctx, op)
+	if err := l.local.Wait(wctx, op); err != nil {
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return errRejoined
+		}
+		return err
+	}
+	return nil
+}
+
+// errRejoined ends a degraded wait when this process rejoins the shared
+// bucket: the caller takes a turn there instead.
+var errRejoined = errors.New("rejoined the shared bucket")
+
+// backCh is closed when this process next rejoins op's shared bucket.
+func (d *degraded) backCh(op string) <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ch, ok := d.back[op]
+	if !ok {
+		if d.back == nil || len(d.back) >= maxSharedRates {
+			d.back = map[string]chan struct{}{}
+		}
+		ch = make(chan struct{})
+		d.back[op] = ch
+	}
+	return ch
+}
+
+// wake ends the degraded waits for op in progress (see degradedWait).
+func (d *degraded) wake(op string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ch, ok := d.back[op]; ok {
+		close(ch)
+		delete(d.back, op)
+	}
+}
+
+// waitUntil waits until t, or fails at once with context.DeadlineExceeded
+// when ctx's deadline comes first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+		return context.DeadlineExceeded
+	}
+	return pause(ctx, d)
 }
 
 // share is op's bucket at this process's share of the rate.
 type share struct {
 	lim    *rate.Limiter
-	factor float64 // 1, halved by each 429 down to 1/degradedFloor
+	from   time.Time // its first token comes one share's interval after this
+	factor float64   // 1, halved by each 429 down to 1/degradedFloor
 }
 
 // limiter returns op's share bucket at rate × factor / N, N the members
 // last seen (at least 1: a process that has not counted the fleet yet
 // paces itself at the rate, never the burst), made empty (the others have
-// been spending the same budget) and kept at the rate learned since.
-func (d *degraded) limiter(l *Limiter, op string) *rate.Limiter {
+// been spending the same budget) as of the end of the fleet's shared queue
+// (see queueEndLocked, with failing), and kept at the rate learned since; and
+// when a caller may start waiting on it (that end).
+func (d *degraded) limiter(l *Limiter, op string, failing time.Time) (*rate.Limiter, time.Time) {
 	plan := l.local.Effective(op)
 	if !ratelimit.ValidRate(plan.Rate) {
-		return nil
+		return nil, time.Time{}
 	}
 	n := float64(max(1, d.members.Load()))
+	if d.catchingUp(time.Now()) {
+		// The members counted since the rejoin may be only those back.
+		n = max(n, float64(d.catchN.Load()))
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sh, ok := d.lims[op]
 	if !ok {
-		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.Rate/n), 1), factor: 1}
-		sh.lim.ReserveN(time.Now(), 1)
+		sh = &share{lim: rate.NewLimiter(rate.Limit(plan.Rate/n), 1), factor: 1, from: time.Now()}
+		if t := d.queueEndLocked(op, failing); t.After(sh.from) {
+			sh.from = t
+		}
+		// Empty as of from: a caller waits until from, then for a
+		// token, which comes one interval of the share after it.
+		sh.lim.ReserveN(sh.from, 1)
 		if d.lims == nil || len(d.lims) >= maxSharedRates {
 			d.lims = map[string]*share{}
 		}
@@ -127,7 +293,7 @@ func (d *degraded) limiter(l *Limiter, op string) *rate.Limiter {
 	if want := rate.Limit(plan.Rate * sh.factor / n); want != sh.lim.Limit() {
 		sh.lim.SetLimit(want)
 	}
-	return sh.lim
+	return sh.lim, sh.from
 }
 
 // degradedObserve halves op's share after a 429 while it runs on it (down
@@ -182,4 +348,46 @@ func (l *Limiter) rejoin(ctx context.Context, op string, plan store.Rate) {
 	delete(l.fellBack, op)
 	l.mu.Unlock()
 	l.degradedForget(op)
+	if n := l.deg.members.Load(); n > 1 {
+		l.deg.catchN.Store(n)
+		l.deg.rejoinedAt.Store(time.Now().UnixNano())
+	}
+	l.deg.wake(op)
+}
+
+// catchUpFor is how long a process that rejoined the shared bucket keeps
+// to its share (see catchUp): the others probe the store at least every
+// storeRetryMax, and rejoin at their next call after that.
+const catchUpFor = storeRetryMax + memberBeat
+
+// catchingUp reports whether this process rejoined the shared bucket less
+// than catchUpFor ago.
+func (d *degraded) catchingUp(now time.Time) bool {
+	at := d.rejoinedAt.Load()
+	return at != 0 && now.UnixNano()-at < int64(catchUpFor)
+}
+
+// catchUp keeps a process that rejoined the shared bucket after an outage
+// to its share (rate / N) for catchUpFor, on top of the shared bucket: the
+// others may still be degraded, each spending its share beside the shared
+// bucket until its own probe answers, and a rejoined process that took
+// from the shared bucket at the whole rate made the fleet send up to twice
+// the rate (issue 22: up to 5 429s in the 2 s after the first process
+// rejoined after a Cluster failover). While every process is back, the
+// fleet still runs at the rate: N shares.
+func (l *Limiter) catchUp(ctx context.Context, op string) error {
+	if !l.deg.catchingUp(time.Now()) {
+		return nil
+	}
+	lim, _ := l.deg.limiter(l, op, time.Now())
+	if lim == nil {
+		return nil
+	}
+	if err := lim.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
+		}
+		return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
+	}
+	return nil
 }

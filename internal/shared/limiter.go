@@ -47,6 +47,9 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 	l.beat()
 	l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
 	for {
+		if err := l.catchUp(ctx, op); err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return &ratelimit.WaitError{Op: op, Err: err}
 		}
@@ -63,9 +66,11 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		// backlog when it resumes) and spend a token of the fleet's.
 		var wait time.Duration
 		var ok bool
+		var taken store.BucketTake
 		var err error
+		asked := time.Now() // when this Take began; if it fails, when it began to
 		for tries := 0; ; tries++ {
-			wait, ok, err = l.take(ctx, op, plan, maxWait)
+			wait, ok, taken, err = l.take(ctx, op, plan, maxWait)
 			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
 				break
 			}
@@ -73,19 +78,32 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		switch {
 		case ctx.Err() != nil:
 			if err == nil && ok {
-				l.refund(ctx, op, plan) // taken as the caller left
+				l.refund(ctx, op, plan, taken) // taken as the caller left
 			}
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		case err != nil:
 			outage := l.sh.health.isDown()
-			if outage {
-				l.fallBack(op) // an outage, not one slow reply
+			if outage || l.deg.failingFor(op, time.Now()) >= storeDownAfter {
+				// An outage, not one slow reply; or Takes unanswered
+				// for as long as an outage takes to be declared (a
+				// Cluster slot whose master died, while the store
+				// answers for others): either way this process runs
+				// on its own, and rejoins as after an outage.
+				l.fallBack(op)
 			}
-			return l.degradedWait(ctx, op, outage)
+			if err := l.degradedWait(ctx, op, outage, asked); err != errRejoined {
+				return err
+			}
+			continue // take a turn from the shared bucket instead
 		case !ok:
 			return &ratelimit.WaitError{Op: op, Err: context.DeadlineExceeded}
 		}
+		// A Take answered after this process fell back: rejoin as a
+		// Wait that starts does (its own turn came from a bucket not yet
+		// emptied: one request).
+		l.rejoin(ctx, op, store.Rate(plan.StoreRate()))
 		l.recovered(op)
+		l.deg.sawTurn(op, asked, time.Now().Add(wait))
 		if wait <= 0 {
 			return nil
 		}
@@ -95,7 +113,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			l.refund(ctx, op, plan)
+			l.refund(ctx, op, plan, taken)
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		}
 		if time.Since(turn) <= staleAfter(plan) {
@@ -109,8 +127,9 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 // take is one Take from op's shared bucket: TakeBucket, with the margin as
 // time and what this process last saw of the bucket, when the Store has
 // it, so that a bucket that vanished or went back in time does not hand
-// out again the turns this process knows were given.
-func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+// out again the turns this process knows were given. taken is what a
+// refund of this take needs.
+func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, taken store.BucketTake, err error) {
 	key := l.sh.seal.rateKey(op)
 	bs, isBS := l.sh.st.(store.BucketStore)
 	var seen store.BucketView
@@ -124,6 +143,7 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 			r, err = bs.TakeBucket(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK {
+				taken = r
 				l.saw(op, r.View)
 			}
 		} else {
@@ -131,19 +151,27 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 		}
 		return err
 	})
-	return wait, ok, err
+	return wait, ok, taken, err
 }
 
-// refund gives op's token back to the shared bucket for a caller that left
-// before its turn, best effort, whatever the caller's context.
-func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
+// refund gives the token of op's take taken back to the shared bucket for
+// a caller that left before its turn, best effort, whatever the caller's
+// context. The bucket gives it back only if no later turn counts on it
+// (see store.BucketStore.Refund); the view the refund left is this
+// process's next, so that its next take does not hold the bucket to a view
+// from before the refund and undo it.
+func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan, taken store.BucketTake) {
 	bs, ok := l.sh.st.(store.BucketStore)
-	if !ok || plan.Rate <= 0 {
+	if !ok || plan.Rate <= 0 || !taken.OK {
 		return
 	}
 	key := l.sh.seal.rateKey(op)
 	_ = l.sh.use(context.WithoutCancel(ctx), "refund", func(ctx context.Context) error {
-		return bs.Refund(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin})
+		v, err := bs.Refund(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, taken)
+		if err == nil && v.Version > 0 {
+			l.saw(op, v)
+		}
+		return err
 	})
 }
 
@@ -204,6 +232,7 @@ func (l *Limiter) recovered(op string) {
 	l.mu.Unlock()
 	if was {
 		l.degradedForget(op)
+		l.deg.wake(op)
 	}
 }
 

@@ -25,6 +25,26 @@ const (
 	retryToken                      // 403: the token was rejected; a fresh one goes at once
 )
 
+// The reasons RetryInfo.Reason gives (client.ReasonStatus and the others
+// re-export them): their values are a contract, compared by callers.
+const (
+	ReasonStatus        = "status"         // a 429 or a 5xx reply
+	ReasonNetwork       = "network"        // the request failed before a reply
+	ReasonTokenRejected = "token_rejected" // a 403 that rejected the access token
+)
+
+// reason is k as RetryInfo.Reason says it: a 429 is a status, as a 5xx is
+// (StatusCode tells them apart).
+func (k retryKind) reason() string {
+	switch k {
+	case retryNetwork:
+		return ReasonNetwork
+	case retryToken:
+		return ReasonTokenRejected
+	}
+	return ReasonStatus
+}
+
 func (k retryKind) String() string {
 	switch k {
 	case retryThrottled:

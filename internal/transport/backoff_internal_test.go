@@ -104,3 +104,28 @@ func FuzzRetryWait(f *testing.F) {
 		_ = l.Wait(ctx, "op")
 	})
 }
+
+// Every reason a RetryInfo can carry is one of the exported constants
+// (client.ReasonStatus and the others), with its documented value: the
+// reason is set in one place, from the retry's kind, and every kind is
+// listed here.
+func TestRetryReasonsAreConstants(t *testing.T) {
+	want := map[retryKind]string{
+		retryServer:    "status",
+		retryThrottled: "status",
+		retryNetwork:   "network",
+		retryToken:     "token_rejected",
+	}
+	constants := map[string]bool{ReasonStatus: true, ReasonNetwork: true, ReasonTokenRejected: true}
+	for k := retryServer; k <= retryToken+1; k++ {
+		t.Run(k.String(), func(t *testing.T) {
+			got := k.reason()
+			if !constants[got] {
+				t.Errorf("kind %v gives reason %q, not one of the constants", k, got)
+			}
+			if w, ok := want[k]; ok && got != w {
+				t.Errorf("kind %v gives reason %q, want %q", k, got, w)
+			}
+		})
+	}
+}

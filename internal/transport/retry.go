@@ -32,7 +32,7 @@ type RetryInfo struct {
 	Operation  string        // e.g. "createRestrictedDataToken", "getListingsItem"
 	Attempt    int           // the attempt about to be made: 2 for the first retry
 	Wait       time.Duration // how long the client waits before it
-	Reason     string        // "status" (429, 5xx), "network" or "token_rejected"
+	Reason     string        // ReasonStatus (429, 5xx), ReasonNetwork or ReasonTokenRejected
 	StatusCode int           // status of the failed attempt; 0 for a transport error
 	RequestID  string        // x-amzn-RequestId of the failed attempt, if any
 	Err        error         // the transport error of the failed attempt, if any
@@ -294,11 +294,7 @@ func (a *attempts) next(kind retryKind, h http.Header) bool {
 
 // backoff is Backoff: the wait check decided, told to OnRetry first.
 func (a *attempts) backoff(_, _ time.Duration, n int, resp *http.Response) time.Duration {
-	reason := a.kind.String()
-	if a.kind == retryThrottled {
-		reason = "status"
-	}
-	info := RetryInfo{Operation: a.op, Attempt: n + 2, Wait: a.wait, Reason: reason, Err: a.lastErr}
+	info := RetryInfo{Operation: a.op, Attempt: n + 2, Wait: a.wait, Reason: a.kind.reason(), Err: a.lastErr}
 	if resp != nil {
 		info.StatusCode = resp.StatusCode
 		info.RequestID = resp.Header.Get(HeaderRequestID)
