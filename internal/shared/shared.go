@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/spapi-go/spapi/internal/neterr"
@@ -62,7 +63,11 @@ func New(st store.Store, seal *Sealer, timeout time.Duration, logger *slog.Logge
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Shared{st: st, health: healthOf(st), seal: seal, timeout: timeout, logger: logger, tel: tel}
+	h, release := healthOf(st)
+	s := &Shared{st: st, health: h, seal: seal, timeout: timeout, logger: logger, tel: tel}
+	// The Store's health is kept while a Shared on it lives (see healths).
+	runtime.AddCleanup(s, func(release func()) { release() }, release)
+	return s
 }
 
 // use runs f against the store with the timeout, and keeps the breaker.
