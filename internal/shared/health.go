@@ -41,6 +41,7 @@ const (
 type storeHealth struct {
 	worked  atomic.Bool // a call has been answered: the fleet has been sharing
 	checked atomic.Bool // the store's setup has been looked at (configWarner)
+	replies replyTimes  // what its replies took lately: the deadline of a call
 
 	mu           sync.Mutex
 	down         bool          // the store is put aside

@@ -64,8 +64,9 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		var wait time.Duration
 		var ok bool
 		var err error
+		id := newTakeID() // one take, however many times it is sent
 		for tries := 0; ; tries++ {
-			wait, ok, err = l.take(ctx, op, plan, maxWait)
+			wait, ok, err = l.take(ctx, op, plan, maxWait, id)
 			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
 				break
 			}
@@ -109,9 +110,37 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 // take is one Take from op's shared bucket: TakeBucket, with the margin as
 // time and what this process last saw of the bucket, when the Store has
 // it, so that a bucket that vanished or went back in time does not hand
-// out again the turns this process knows were given.
-func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, err error) {
+// out again the turns this process knows were given. With a
+// FleetBucketStore it is TakeFleetBucket: named by id, so that sending it
+// again after a lost reply spends nothing more, and carrying this
+// process's heartbeat when one is due, so that a call costs one round
+// trip.
+func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration, id string) (wait time.Duration, ok bool, err error) {
 	key := l.sh.seal.rateKey(op)
+	bp := store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}
+	if fs, isFS := l.sh.st.(store.FleetBucketStore); isFS {
+		o := store.TakeOptions{ID: id}
+		beating := l.beatDue()
+		if beating {
+			o.Members, o.Member, o.MemberTTL = l.sh.seal.membersKey(), processID, memberTTL
+		}
+		seen := l.view(op)
+		err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+			r, err := fs.TakeFleetBucket(ctx, key, bp, maxWait, seen, o)
+			wait, ok = r.Wait, r.OK
+			if err == nil && r.OK && r.View.Version > 0 {
+				l.saw(op, r.View)
+			}
+			if err == nil && r.Live > 0 {
+				l.deg.members.Store(int32(min(r.Live, maxMembers)))
+			}
+			return err
+		})
+		if err != nil && beating {
+			l.deg.nextBeat.Store(0) // the next take beats
+		}
+		return wait, ok, err
+	}
 	bs, isBS := l.sh.st.(store.BucketStore)
 	var seen store.BucketView
 	if isBS {
@@ -121,7 +150,7 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 		var err error
 		if isBS {
 			var r store.BucketTake
-			r, err = bs.TakeBucket(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
+			r, err = bs.TakeBucket(ctx, key, bp, maxWait, seen)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK {
 				l.saw(op, r.View)

@@ -86,11 +86,15 @@ func (s *Shared) use(ctx context.Context, what string, f func(context.Context) e
 	if !s.health.checked.Load() {
 		s.checkConfig()
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	cctx, cancel := context.WithTimeout(ctx, s.health.replies.deadline(s.timeout))
 	start := time.Now()
 	err := f(cctx)
 	cancel()
-	s.tel.StoreCall(ctx, what, time.Since(start), err)
+	took := time.Since(start)
+	s.tel.StoreCall(ctx, what, took, err)
+	if err == nil || !neterr.NoReply(err) {
+		s.health.replies.record(took)
+	}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		s.health.left(probe)

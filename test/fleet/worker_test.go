@@ -23,6 +23,7 @@ import (
 	"github.com/spapi-go/spapi/internal/testproc"
 	"github.com/spapi-go/spapi/redisstore"
 	"github.com/spapi-go/spapi/sptest"
+	"github.com/spapi-go/spapi/store"
 )
 
 const workerEnv = "FLEET_WORKER"
@@ -196,6 +197,16 @@ type takeTimes struct {
 
 func (s *takeTimes) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
 	r, err := s.Store.TakeBucket(ctx, key, p, maxWait, seen)
+	if err == nil {
+		s.mu.Lock()
+		s.at = append(s.at, time.Now().UnixNano())
+		s.mu.Unlock()
+	}
+	return r, err
+}
+
+func (s *takeTimes) TakeFleetBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView, o store.TakeOptions) (client.BucketTake, error) {
+	r, err := s.Store.TakeFleetBucket(ctx, key, p, maxWait, seen, o)
 	if err == nil {
 		s.mu.Lock()
 		s.at = append(s.at, time.Now().UnixNano())
