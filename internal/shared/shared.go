@@ -92,7 +92,12 @@ func (s *Shared) use(ctx context.Context, what string, f func(context.Context) e
 	cancel()
 	took := time.Since(start)
 	s.tel.StoreCall(ctx, what, took, err)
-	if err == nil || !neterr.NoReply(err) {
+	// A reply, or a call that ran out of its deadline (not the caller's),
+	// tells how long the store takes now: one that ran out counts as
+	// taking its whole deadline, so a store whose every reply comes late
+	// (a busy Redis, this process starved) stretches the next deadlines
+	// until its replies fit, up to maxDeadline.
+	if err == nil || !neterr.NoReply(err) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		s.health.replies.record(took)
 	}
 	switch {
