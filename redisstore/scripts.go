@@ -213,7 +213,7 @@ return {wait, 1, version, now, math.floor(tokens * 1000000)}
 // KEYS[1] is the bucket, KEYS[2] the take's ID key, KEYS[3] the members
 // (KEYS[1] stands in for an unused one: every key is in the seller's hash
 // slot). ARGV[1..8] are takeScript's; ARGV[9] how long the ID is
-// remembered, in ms (0: no ID); ARGV[10] the member to renew ('': no
+// remembered, in ms (0: no ID); ARGV[10] the member to renew (”: no
 // heartbeat), ARGV[11] its ttl and ARGV[12] the longest a member may be
 // alive for, in µs (see heartbeatScript).
 //
