@@ -34,12 +34,14 @@ type replyTimes struct {
 	since int // replies since the last computation
 
 	limit atomic.Int64 // deadlineFactor × the p99 last computed, capped at maxDeadline
+	seen  atomic.Bool  // a reply has been recorded
 }
 
 // record notes a reply that took d.
 func (r *replyTimes) record(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.seen.Store(true)
 	r.ring[r.next] = d
 	r.next = (r.next + 1) % replyWindow
 	r.n = min(r.n+1, replyWindow)
@@ -57,6 +59,13 @@ func (r *replyTimes) record(d time.Duration) {
 
 // deadline is how long a call may take: base (the configured timeout),
 // stretched to what recent replies took.
+// Before any reply it is maxDeadline: the first calls dial, and a
+// process that starts with hundreds of calls in flight (a fleet of sellers
+// fetching their tokens) would otherwise see them all run out before one
+// reply could teach it what Redis takes.
 func (r *replyTimes) deadline(base time.Duration) time.Duration {
+	if !r.seen.Load() {
+		return max(base, maxDeadline)
+	}
 	return max(base, time.Duration(r.limit.Load()))
 }

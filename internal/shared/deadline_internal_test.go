@@ -16,7 +16,7 @@ func TestReplyTimesDeadline(t *testing.T) {
 		base    time.Duration
 		want    time.Duration
 	}{
-		{"no replies: the timeout", nil, 100 * ms, 100 * ms},
+		{"no replies: the longest", nil, 100 * ms, maxDeadline},
 		{"fast replies: the timeout", []time.Duration{ms, 2 * ms, ms}, 100 * ms, 100 * ms},
 		{"slow replies: four times them", []time.Duration{60 * ms, 80 * ms, 70 * ms}, 100 * ms, 320 * ms},
 		{"very slow replies: capped", []time.Duration{900 * ms}, 100 * ms, maxDeadline},
