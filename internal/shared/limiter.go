@@ -24,9 +24,9 @@ type Limiter struct {
 	local *ratelimit.Limiter
 
 	mu       sync.Mutex
-	told     map[string]float64          // the learned rate last stored, by operation
-	fellBack map[string]bool             // operations running on the local bucket since the store failed
-	views    map[string]store.BucketView // what this process's last take saw of each operation's shared bucket
+	told     opMap[float64]          // the learned rate last stored, by operation
+	fellBack map[string]bool         // operations running on the local bucket since the store failed
+	views    opMap[store.BucketView] // what this process's last take saw of each operation's shared bucket
 
 	deg degraded // this process's share of the budget while the store is down
 }
@@ -181,7 +181,8 @@ func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan) {
 func (l *Limiter) view(op string) store.BucketView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.views[op]
+	v, _ := l.views.get(op)
+	return v
 }
 
 // saw keeps v as op's view if it is the latest: concurrent takes of this
@@ -189,13 +190,10 @@ func (l *Limiter) view(op string) store.BucketView {
 func (l *Limiter) saw(op string, v store.BucketView) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if cur, ok := l.views[op]; ok && cur.Version >= v.Version {
+	if cur, ok := l.views.get(op); ok && cur.Version >= v.Version {
 		return
 	}
-	if l.views == nil || len(l.views) >= maxSharedRates {
-		l.views = map[string]store.BucketView{}
-	}
-	l.views[op] = v
+	l.views.set(op, v)
 }
 
 // staleAfter is tokenBucket.staleAfter for plan.
@@ -254,10 +252,8 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 		learned = perSecond * ratelimit.MarginFactor(perSecond, max(plan.Burst, 1))
 	}
 	l.mu.Lock()
-	if l.told == nil || len(l.told) >= maxSharedRates {
-		l.told = map[string]float64{}
-	}
-	tell := throttled || (learned > 0 && l.told[op] != learned)
+	told, _ := l.told.get(op)
+	tell := throttled || (learned > 0 && told != learned)
 	l.mu.Unlock()
 	if !tell {
 		return
@@ -267,7 +263,7 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	})
 	if err == nil && learned > 0 {
 		l.mu.Lock()
-		l.told[op] = learned
+		l.told.set(op, learned)
 		l.mu.Unlock()
 	}
 }
