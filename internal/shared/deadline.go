@@ -8,8 +8,8 @@ import (
 )
 
 // The store deadline follows what the store's replies take: a call may
-// take up to deadlineFactor times the p99 of the last replyWindow replies,
-// never less than the configured timeout and never more than maxDeadline
+// take up to deadlineFactor times the p99 of the last replyWindow replies
+// (and twice the longest of them: one stall is seldom alone), never less than the configured timeout and never more than maxDeadline
 // (unless the configured timeout is longer). A busy Redis, or this
 // process short of CPU, stretches every reply; a fixed 100 ms deadline
 // then judged a healthy Redis slow (issue 22: 287,705 store calls answered
@@ -53,8 +53,8 @@ func (r *replyTimes) record(d time.Duration) {
 	r.since = 0
 	s := slices.Clone(r.ring[:r.n])
 	slices.Sort(s)
-	p99 := s[min(len(s)-1, len(s)*99/100)]
-	r.limit.Store(int64(min(deadlineFactor*p99, maxDeadline)))
+	p99, longest := s[min(len(s)-1, len(s)*99/100)], s[len(s)-1]
+	r.limit.Store(int64(min(max(deadlineFactor*p99, 2*longest), maxDeadline)))
 }
 
 // deadline is how long a call may take: base (the configured timeout),

@@ -78,6 +78,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			}
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		case err != nil:
+			l.sh.gaveUp(ctx, "take", err)
 			outage := l.sh.health.isDown()
 			if outage {
 				l.fallBack(op) // an outage, not one slow reply
@@ -125,7 +126,7 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 			o.Members, o.Member, o.MemberTTL = l.sh.seal.membersKey(), processID, memberTTL
 		}
 		seen := l.view(op)
-		err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+		err = l.sh.useRetrying(ctx, "take", func(ctx context.Context) error {
 			r, err := fs.TakeFleetBucket(ctx, key, bp, maxWait, seen, o)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK && r.View.Version > 0 {
@@ -146,7 +147,7 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 	if isBS {
 		seen = l.view(op)
 	}
-	err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+	err = l.sh.useRetrying(ctx, "take", func(ctx context.Context) error {
 		var err error
 		if isBS {
 			var r store.BucketTake

@@ -75,6 +75,27 @@ func New(st store.Store, seal *Sealer, timeout time.Duration, logger *slog.Logge
 // the caller gave up, or the store's (see noReply: an unanswered call may
 // be tried again while the store is not put aside).
 func (s *Shared) use(ctx context.Context, what string, f func(context.Context) error) error {
+	return s.call(ctx, what, false, f)
+}
+
+// useRetrying is use for a loop that tries an unanswered call again: such
+// a call is not a fallback (the loop counts one, with gaveUp, only if it
+// gives up), so a busy store that answers the second time is not counted
+// as failed.
+func (s *Shared) useRetrying(ctx context.Context, what string, f func(context.Context) error) error {
+	return s.call(ctx, what, true, f)
+}
+
+// gaveUp counts the fallback of a loop of useRetrying that stopped trying
+// after err, an unanswered call (a store put aside counted its own).
+func (s *Shared) gaveUp(ctx context.Context, what string, err error) {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errStoreDown) && neterr.NoReply(err) && !s.health.isDown() {
+		s.tel.StoreFallback(ctx, what)
+	}
+}
+
+// call is use, and useRetrying when retrying.
+func (s *Shared) call(ctx context.Context, what string, retrying bool, f func(context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -119,7 +140,9 @@ func (s *Shared) use(ctx context.Context, what string, f func(context.Context) e
 		if s.health.suspect(time.Now()) {
 			go s.confirm(ctx, what, err)
 		}
-		s.tel.StoreFallback(ctx, what)
+		if !retrying {
+			s.tel.StoreFallback(ctx, what)
+		}
 	}
 	return err
 }
@@ -147,7 +170,7 @@ func (s *Shared) retry(err error, tries int) bool {
 
 // get reads and opens name's value; nil when absent or unreadable.
 func (s *Shared) get(ctx context.Context, key string) (plain, sealed []byte, err error) {
-	err = s.use(ctx, "get", func(ctx context.Context) error {
+	err = s.useRetrying(ctx, "get", func(ctx context.Context) error {
 		sealed, err = s.st.Get(ctx, key)
 		return err
 	})
@@ -171,7 +194,7 @@ func (s *Shared) set(ctx context.Context, key string, plain []byte, ttl time.Dur
 	if len(sealed) > store.MaxStoreValueSize {
 		return nil, nil // a Store would refuse it: this process keeps it to itself
 	}
-	if err := s.use(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }); err != nil {
+	if err := s.useRetrying(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }); err != nil {
 		return nil, err
 	}
 	return sealed, nil
@@ -211,13 +234,14 @@ func (s *Shared) fetchShared(ctx context.Context, key string, valid func(plain [
 		case s.retry(err, tries):
 			tries++
 		case err != nil:
+			s.gaveUp(ctx, "get", err)
 			return local()
 		case plain != nil && valid(plain):
 			return plain, sealed, nil
 		default:
 			var unlock func(context.Context) error
 			var ok bool
-			err = s.use(ctx, "lock", func(ctx context.Context) error {
+			err = s.useRetrying(ctx, "lock", func(ctx context.Context) error {
 				var err error
 				unlock, ok, err = s.st.Lock(ctx, lockKey(key), fetchLockTTL)
 				return err
@@ -228,6 +252,7 @@ func (s *Shared) fetchShared(ctx context.Context, key string, valid func(plain [
 			case s.retry(err, tries):
 				tries++
 			case err != nil:
+				s.gaveUp(ctx, "lock", err)
 				return local()
 			case ok:
 				return s.fetchLocked(ctx, key, valid, fetch, unlock)
@@ -260,7 +285,7 @@ func pause(ctx context.Context, d time.Duration) error {
 func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte) bool,
 	fetch func(context.Context) ([]byte, time.Duration, error), unlock func(context.Context) error) ([]byte, []byte, error) {
 	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.health.replies.deadline(s.timeout))
 		defer cancel()
 		_ = unlock(uctx)
 	}()
@@ -271,6 +296,7 @@ func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte)
 			return plain, sealed, nil
 		}
 		if !s.retry(err, tries) {
+			s.gaveUp(ctx, "get", err)
 			break
 		}
 	}
@@ -282,6 +308,7 @@ func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte)
 	for tries := 0; ; tries++ {
 		sealed, err := s.set(ctx, key, plain, ttl)
 		if !s.retry(err, tries) {
+			s.gaveUp(ctx, "set", err)
 			return plain, sealed, nil
 		}
 	}
