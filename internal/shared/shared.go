@@ -87,9 +87,10 @@ func (s *Shared) useRetrying(ctx context.Context, what string, f func(context.Co
 }
 
 // gaveUp counts the fallback of a loop of useRetrying that stopped trying
-// after err, an unanswered call (a store put aside counted its own).
+// after err, an unanswered call (a call refused because the store is put
+// aside was counted by use).
 func (s *Shared) gaveUp(ctx context.Context, what string, err error) {
-	if err != nil && ctx.Err() == nil && !errors.Is(err, errStoreDown) && neterr.NoReply(err) && !s.health.isDown() {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errStoreDown) && neterr.NoReply(err) {
 		s.tel.StoreFallback(ctx, what)
 	}
 }
@@ -134,7 +135,9 @@ func (s *Shared) call(ctx context.Context, what string, retrying bool, f func(co
 		}
 	case probe:
 		s.health.unanswered(time.Now(), true)
-		s.tel.StoreFallback(ctx, what)
+		if !retrying {
+			s.tel.StoreFallback(ctx, what)
+		}
 	default:
 		s.health.unanswered(time.Now(), false)
 		if s.health.suspect(time.Now()) {
