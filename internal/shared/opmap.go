@@ -7,15 +7,20 @@ package shared
 // a cache, cleared when full. Not safe for concurrent use (the Limiter's
 // mutex guards it).
 type opMap[V any] struct {
-	ops []string
-	vs  []V
+	es []opEntry[V]
+}
+
+// opEntry is one operation's value.
+type opEntry[V any] struct {
+	op string
+	v  V
 }
 
 // get returns op's value and whether it has one.
 func (m *opMap[V]) get(op string) (v V, ok bool) {
-	for i, o := range m.ops {
-		if o == op {
-			return m.vs[i], true
+	for _, e := range m.es {
+		if e.op == op {
+			return e.v, true
 		}
 	}
 	return v, false
@@ -23,27 +28,26 @@ func (m *opMap[V]) get(op string) (v V, ok bool) {
 
 // set makes v op's value.
 func (m *opMap[V]) set(op string, v V) {
-	for i, o := range m.ops {
-		if o == op {
-			m.vs[i] = v
+	for i := range m.es {
+		if m.es[i].op == op {
+			m.es[i].v = v
 			return
 		}
 	}
-	if len(m.ops) >= maxSharedRates {
-		m.ops, m.vs = nil, nil
+	if len(m.es) >= maxSharedRates {
+		m.es = nil
 	}
-	m.ops, m.vs = append(m.ops, op), append(m.vs, v)
+	m.es = append(m.es, opEntry[V]{op, v})
 }
 
 // remove drops op's value.
 func (m *opMap[V]) remove(op string) {
-	for i, o := range m.ops {
-		if o == op {
-			last := len(m.ops) - 1
-			m.ops[i], m.vs[i] = m.ops[last], m.vs[last]
-			var zero V
-			m.ops[last], m.vs[last] = "", zero
-			m.ops, m.vs = m.ops[:last], m.vs[:last]
+	for i := range m.es {
+		if m.es[i].op == op {
+			last := len(m.es) - 1
+			m.es[i] = m.es[last]
+			m.es[last] = opEntry[V]{}
+			m.es = m.es[:last]
 			return
 		}
 	}

@@ -28,7 +28,7 @@ func TestOpMap(t *testing.T) {
 	for i := range maxSharedRates + 1 {
 		m.set(strconv.Itoa(i), i)
 	}
-	if len(m.ops) > maxSharedRates {
-		t.Errorf("%d entries kept, want at most %d", len(m.ops), maxSharedRates)
+	if len(m.es) > maxSharedRates {
+		t.Errorf("%d entries kept, want at most %d", len(m.es), maxSharedRates)
 	}
 }

@@ -38,7 +38,7 @@ import (
 // and opens with either.
 type Sealer struct {
 	ns    string
-	names []byte    // the name key (HMAC-SHA256)
+	names [32]byte  // the name key (HMAC-SHA256)
 	keys  []sealKey // keys[0] seals; every one opens
 }
 
@@ -108,7 +108,8 @@ func NewSealer(cfg Credentials, endpoint string) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sealer{names: names}
+	s := &Sealer{}
+	copy(s.names[:], names)
 	s.ns = hex.EncodeToString(s.mac(nsLabel, endpoint, cfg.ClientID, grant)[:16])
 	secrets := []string{cfg.ClientSecret}
 	if p := cfg.PreviousClientSecret; p != "" && p != cfg.ClientSecret {
@@ -136,7 +137,7 @@ func NewSealer(cfg Credentials, endpoint string) (*Sealer, error) {
 
 // mac is the HMAC-SHA256 of parts (each ended by a NUL) under the name key.
 func (s *Sealer) mac(parts ...string) []byte {
-	h := hmac.New(sha256.New, s.names)
+	h := hmac.New(sha256.New, s.names[:])
 	for _, p := range parts {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
