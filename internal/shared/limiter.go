@@ -121,7 +121,10 @@ func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxW
 	bp := store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}
 	if fs, isFS := l.sh.st.(store.FleetBucketStore); isFS {
 		o := store.TakeOptions{ID: id}
-		beating := l.beatDue()
+		// No heartbeat on a probe of a store put aside, as beat: the
+		// members that expired during the outage would count the fleet
+		// as this process alone, and its share as the whole budget.
+		beating := !l.sh.health.isDown() && l.beatDue()
 		if beating {
 			o.Members, o.Member, o.MemberTTL = l.sh.seal.membersKey(), processID, memberTTL
 		}
