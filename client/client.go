@@ -177,6 +177,9 @@ func checkConfig(cfg *Config) (base *url.URL, lwaURL string, err error) {
 
 // ratesOnly is Config.Rates as the operations table checks them.
 func ratesOnly(rates map[string]Rate) map[string]ratelimit.Rate {
+	if len(rates) == 0 {
+		return nil
+	}
 	out := make(map[string]ratelimit.Rate, len(rates))
 	for k, r := range rates {
 		out[k] = ratelimit.Rate(r)

@@ -12,6 +12,7 @@ import (
 	"github.com/spapi-go/spapi/internal/redistest"
 	"github.com/spapi-go/spapi/redisstore"
 	"github.com/spapi-go/spapi/sptest"
+	"github.com/spapi-go/spapi/store"
 )
 
 // takeRecorder is a redisstore.Store that reports the wait of every Take
@@ -24,6 +25,18 @@ type takeRecorder struct {
 
 func (s *takeRecorder) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
 	r, err := s.Store.TakeBucket(ctx, key, p, maxWait, seen)
+	s.note(key, r, err)
+	return r, err
+}
+
+// TakeFleetBucket is the take the client makes of a redisstore Store.
+func (s *takeRecorder) TakeFleetBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView, o store.TakeOptions) (client.BucketTake, error) {
+	r, err := s.Store.TakeFleetBucket(ctx, key, p, maxWait, seen, o)
+	s.note(key, r, err)
+	return r, err
+}
+
+func (s *takeRecorder) note(key string, r client.BucketTake, err error) {
 	if err == nil && strings.HasSuffix(key, "rate:"+client.OpCreateRestrictedDataToken) {
 		if s.takes != nil {
 			s.takes <- r
@@ -31,7 +44,6 @@ func (s *takeRecorder) TakeBucket(ctx context.Context, key string, p client.Buck
 			s.waits <- r.Wait
 		}
 	}
-	return r, err
 }
 
 // With a Store, callers that leave before their turn give their tokens

@@ -24,22 +24,28 @@ var _ store.FleetMembers = (*Store)(nil)
 // that runs out later than ARGV[3] µs from now (+inf, or a thousand years:
 // no heartbeat of ours lasts that long) is dropped, so that no value anyone
 // leaves there makes a heartbeat fail or keeps the set for ever.
-var heartbeatScript = redis.NewScript(`
+var heartbeatScript = redis.NewScript(membersLib + `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local ttl = tonumber(ARGV[2])
-local longest = tonumber(ARGV[3])
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= 'zset' and kind ~= 'none' then
-  redis.call('DEL', KEYS[1])
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.17g', now))
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. string.format('%.17g', now + longest), '+inf')
-redis.call('ZADD', KEYS[1], string.format('%.17g', now + ttl), ARGV[1])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(last[2]) - now) / 1000)))
-return redis.call('ZCARD', KEYS[1])
+return beat(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(t[1]) * 1000000 + tonumber(t[2]))
 `)
+
+// membersLib defines beat(key, member, ttl µs, longest µs, now µs), the
+// heartbeat of heartbeatScript, which takeFleetScript makes as well: one
+// round trip for a take and a heartbeat.
+const membersLib = `
+local function beat(mk, member, ttl, longest, now)
+  local kind = redis.call('TYPE', mk)['ok']
+  if kind ~= 'zset' and kind ~= 'none' then
+    redis.call('DEL', mk)
+  end
+  redis.call('ZREMRANGEBYSCORE', mk, '-inf', string.format('%.17g', now))
+  redis.call('ZREMRANGEBYSCORE', mk, '(' .. string.format('%.17g', now + longest), '+inf')
+  redis.call('ZADD', mk, string.format('%.17g', now + ttl), member)
+  local last = redis.call('ZRANGE', mk, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIRE', mk, math.max(1, math.ceil((tonumber(last[2]) - now) / 1000)))
+  return redis.call('ZCARD', mk)
+end
+`
 
 // maxHeartbeat is the longest a member may be alive for, by any process's
 // heartbeat: a member scored beyond it was not written by us.

@@ -236,6 +236,64 @@ save(rate, tonumber(ARGV[8]))
 return {wait, 1, version, now, math.floor(tokens * 1000000)}
 `)
 
+// takeFleetScript is takeScript for TakeFleetBucket (store.FleetBucketStore):
+// a take that may also be a heartbeat, and that a take ID makes
+// idempotent. It returns {wait µs, ok, version, time µs, µtokens, live}:
+// version 0 when nothing was written (no limit, or ok 0), live 0 without
+// a heartbeat.
+//
+// KEYS[1] is the bucket, KEYS[2] the take's ID key, KEYS[3] the members
+// (KEYS[1] stands in for an unused one: every key is in the seller's hash
+// slot). ARGV[1..8] are takeScript's; ARGV[9] how long the ID is
+// remembered, in ms (0: no ID); ARGV[10] the member to renew (”: no
+// heartbeat), ARGV[11] its ttl and ARGV[12] the longest a member may be
+// alive for, in µs (see heartbeatScript).
+//
+// A take whose ID key holds a result returns it and spends nothing: its
+// first sending was applied, and this one is its client trying again
+// after a lost or late reply (issue 22, defect 6: each such retry spent a
+// second token, up to 34 429s). A result is five finite numbers, else it
+// is not ours and is ignored.
+var takeFleetScript = redis.NewScript(membersLib + `
+local id_ttl = tonumber(ARGV[9])
+local live = 0
+if ARGV[10] ~= '' then
+  local t0 = redis.call('TIME')
+  live = beat(KEYS[3], ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(t0[1]) * 1000000 + tonumber(t0[2]))
+end
+if id_ttl > 0 and redis.call('TYPE', KEYS[2])['ok'] == 'string' and redis.call('STRLEN', KEYS[2]) <= 128 then
+  local r = {}
+  for x in string.gmatch(redis.call('GET', KEYS[2]), '%S+') do
+    local v = tonumber(x)
+    if v == nil or v ~= v or v > 9007199254740992 or v < -9007199254740992 then r = nil break end
+    r[#r + 1] = v
+  end
+  if r and #r == 5 and r[1] >= 0 and r[2] == 1 then
+    r[6] = live
+    return r
+  end
+end
+` + bucketLib + `
+local rate = learned or plan_rate
+if rate <= 0 then return {0, 1, 0, 0, 0, live} end
+idle(tonumber(ARGV[8]))
+refill(rate)
+local wait = 0
+if tokens < 1 then
+  wait = math.ceil((1 - tokens) * 1000000 / rate)
+  local max_wait = tonumber(ARGV[7])
+  if max_wait > 0 and wait > max_wait then return {wait, 0, 0, 0, 0, live} end
+end
+tokens = tokens - 1
+handed(now + wait)
+save(rate, tonumber(ARGV[8]))
+local left = math.floor(tokens * 1000000)
+if id_ttl > 0 then
+  redis.call('SET', KEYS[2], string.format('%.17g 1 %.17g %.17g %.17g', wait, version, now, left), 'PX', id_ttl)
+end
+return {wait, 1, version, now, left, live}
+`)
+
 // refundScript gives back the token of a take whose request was not sent
 // (its caller left before its turn), up to the capacity, if no later turn
 // counts on it. ARGV[7] is min_idle, ARGV[8] the take's turn (its time

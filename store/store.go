@@ -110,6 +110,43 @@ type BucketTake struct {
 	Wait time.Duration // how long the caller waits for its turn (0: at once)
 	OK   bool          // false: the wait would exceed maxWait, and nothing was spent
 	View BucketView    // the bucket as this take left it (when OK): the next TakeBucket's seen
+	// Live is, after a TakeFleetBucket with a heartbeat (TakeOptions.Members),
+	// how many members of the fleet are alive, this one included; 0
+	// otherwise.
+	Live int
+}
+
+// FleetBucketStore is what a BucketStore that also counts a fleet's
+// members (FleetMembers) may add so that a call costs one round trip to
+// the store, and a take the store applied but whose reply was lost is not
+// spent twice when it is sent again (redisstore implements it). The client
+// uses it whenever its Store does; without it, a heartbeat is a round trip
+// of its own (about one per second per seller, so two per call for a seller
+// that calls every few seconds), and a take sent again spends again.
+type FleetBucketStore interface {
+	// TakeFleetBucket is TakeBucket with o: a take named by an ID that
+	// a take on key already used within TakeIDTTL returns that take's
+	// result and spends nothing; and a heartbeat (o.Members), as
+	// FleetMembers.Heartbeat's, in the same round trip, its count of
+	// live members in the result's Live. key and o.Members are the
+	// same seller's keys, so they share a Redis Cluster hash slot.
+	TakeFleetBucket(ctx context.Context, key string, p BucketPlan, maxWait time.Duration, seen BucketView, o TakeOptions) (BucketTake, error)
+}
+
+// TakeIDTTL is how long a FleetBucketStore remembers a take by its ID: longer
+// than a client tries one take for (a few timeouts of at most a second).
+const TakeIDTTL = 5 * time.Second
+
+// TakeOptions are what a TakeFleetBucket does besides a TakeBucket.
+type TakeOptions struct {
+	// ID names this take, unique across the fleet ("": none): sent again
+	// (its reply was lost, or came too late), it returns the result of
+	// the take the store applied instead of spending a second token.
+	ID string
+	// Members, if not "", is the key of the fleet's live members, in
+	// which Member is renewed for MemberTTL, as by FleetMembers.Heartbeat.
+	Members, Member string
+	MemberTTL       time.Duration
 }
 
 // BucketView is what a caller saw of a shared bucket as its last take

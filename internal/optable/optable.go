@@ -65,7 +65,16 @@ type Table struct {
 // A key is an operation name from the table, or "METHOD /path/template"
 // for an operation the table lacks.
 func New(rdtOps map[string]Policy, rates map[string]ratelimit.Rate, retrySafe []string) (*Table, error) {
-	t := &Table{policy: map[string]Policy{}, safe: map[string]bool{}, extraOps: map[string]*ops.Operation{}}
+	// Maps made only when something goes in them: most Clients set none
+	// of these, and three empty maps per Client were heap each seller
+	// paid for (issue 22). A nil map reads as empty.
+	t := &Table{}
+	if len(rdtOps) > 0 {
+		t.policy = make(map[string]Policy, len(rdtOps))
+	}
+	if len(retrySafe) > 0 {
+		t.safe = make(map[string]bool, len(retrySafe))
+	}
 	keys := make([]string, 0, len(rdtOps))
 	for k := range rdtOps {
 		keys = append(keys, k)
@@ -101,6 +110,7 @@ func New(rdtOps map[string]Policy, rates map[string]ratelimit.Rate, retrySafe []
 			return nil, fmt.Errorf("config: RDTOperations: %v", err)
 		}
 		t.extra = m
+		t.extraOps = make(map[string]*ops.Operation, len(added))
 		for i := range added {
 			t.extraOps[added[i].Name] = &added[i]
 		}

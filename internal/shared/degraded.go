@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,15 +125,14 @@ func (d *degraded) queueEndLocked(op string, failing time.Time) time.Time {
 }
 
 // beat sends this process's heartbeat, at most once per memberBeat and in
-// the background (a call never waits for it), while the store is up.
+// the background (a call never waits for it), while the store is up. A
+// FleetBucketStore's heartbeat rides on the takes instead (see take).
 func (l *Limiter) beat() {
 	hb, ok := l.sh.st.(store.FleetMembers)
-	if !ok || l.sh.health.isDown() {
+	if _, fleet := l.sh.st.(store.FleetBucketStore); !ok || fleet || l.sh.health.isDown() {
 		return
 	}
-	now := time.Now().UnixNano()
-	next := l.deg.nextBeat.Load()
-	if now < next || !l.deg.nextBeat.CompareAndSwap(next, now+int64(memberBeat)) || !l.deg.beating.CompareAndSwap(false, true) {
+	if !l.beatDue() || !l.deg.beating.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
@@ -147,6 +147,23 @@ func (l *Limiter) beat() {
 			l.deg.members.Store(int32(min(n, maxMembers)))
 		}
 	}()
+}
+
+// beatDue reports whether this process's heartbeat is due, and if so
+// claims it: the next is due memberBeat later.
+func (l *Limiter) beatDue() bool {
+	now := time.Now().UnixNano()
+	next := l.deg.nextBeat.Load()
+	return now >= next && l.deg.nextBeat.CompareAndSwap(next, now+int64(memberBeat))
+}
+
+// takeSeq numbers the takes of this process, for their IDs.
+var takeSeq atomic.Uint64
+
+// newTakeID names one take across the fleet: this process's ID and a
+// count, so that no two takes, of any process, share one.
+func newTakeID() string {
+	return processID[:12] + strconv.FormatUint(takeSeq.Add(1), 36)
 }
 
 // degradedWait is Wait when the store did not answer, in an outage or for

@@ -41,6 +41,7 @@ const (
 type storeHealth struct {
 	worked  atomic.Bool // a call has been answered: the fleet has been sharing
 	checked atomic.Bool // the store's setup has been looked at (configWarner)
+	replies replyTimes  // what its replies took lately: the deadline of a call
 
 	mu           sync.Mutex
 	down         bool          // the store is put aside
@@ -54,22 +55,58 @@ type storeHealth struct {
 	outages      int // outages so far (tests, telemetry)
 }
 
-// healths maps each comparable Store to its health. Entries live as long
-// as the process: a process makes few Stores (one per Redis), and an entry
-// is a few hundred bytes.
-var healths sync.Map // store.Store -> *storeHealth
+// healths maps each comparable Store to its health while a Client uses it:
+// every Shared made on a Store counts as one use, and the cleanup of a
+// Shared the garbage collector took gives its use back; the entry goes
+// with the last one, so a Store no Client uses is not kept (issue 22,
+// defect 4: every Store ever given to New was kept for the life of the
+// process, 20,000 Stores 510 MB).
+var healths = struct {
+	sync.Mutex
+	m map[store.Store]*healthUse
+}{m: map[store.Store]*healthUse{}}
 
-// healthOf returns the health shared by every Client on st. A Store whose
-// dynamic type cannot be a map key gets a health of its own.
-func healthOf(st store.Store) *storeHealth {
+// healthUse is a Store's health and the Shareds that use it.
+type healthUse struct {
+	h    *storeHealth
+	uses int
+}
+
+// healthOf returns the health shared by every Client on st, counting one
+// use of it that release gives back. A Store whose dynamic type cannot be a
+// map key gets a health of its own.
+func healthOf(st store.Store) (h *storeHealth, release func()) {
 	if t := reflect.TypeOf(st); t == nil || !t.Comparable() {
-		return &storeHealth{}
+		return &storeHealth{}, func() {}
 	}
-	if h, ok := healths.Load(st); ok {
-		return h.(*storeHealth)
+	healths.Lock()
+	defer healths.Unlock()
+	u := healths.m[st]
+	if u == nil {
+		u = &healthUse{h: &storeHealth{}}
+		healths.m[st] = u
 	}
-	h, _ := healths.LoadOrStore(st, &storeHealth{})
-	return h.(*storeHealth)
+	u.uses++
+	return u.h, func() { releaseHealth(st) }
+}
+
+// releaseHealth gives back one use of st's health, and forgets it with
+// the last.
+func releaseHealth(st store.Store) {
+	healths.Lock()
+	defer healths.Unlock()
+	if u := healths.m[st]; u != nil {
+		if u.uses--; u.uses <= 0 {
+			delete(healths.m, st)
+		}
+	}
+}
+
+// healthsKept is how many Stores have a health (tests).
+func healthsKept() int {
+	healths.Lock()
+	defer healths.Unlock()
+	return len(healths.m)
 }
 
 // admit reports whether a call may go to the store now: always while it is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -166,12 +167,12 @@ func TestOneHealthAndOneWarningPerStore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			shs = append(shs, &Shared{st: st, health: healthOf(st), seal: seal, timeout: DefaultTimeout, logger: logger})
+			shs = append(shs, New(st, seal, DefaultTimeout, logger, nil))
 		}
 		if shs[0].health != shs[999].health {
 			t.Fatal("two Clients on one Store have two healths")
 		}
-		if other := (&downStore{}); healthOf(other) == shs[0].health {
+		if other, _ := healthOf(&downStore{}); other == shs[0].health {
 			t.Fatal("two Stores share one health")
 		}
 		for round := range 3 {
@@ -236,4 +237,55 @@ func TestDegradedRunsAtItsShare(t *testing.T) {
 			t.Errorf("4 calls after a 429 took %v, want at least 8 s (0.5/s)", got)
 		}
 	})
+}
+
+// bigStore is a Store that holds a lot of memory of its own, as a
+// redisstore Store with its connection pool does.
+type bigStore struct {
+	downStore
+	ballast []byte
+}
+
+// A Store no Client uses any more is not kept (issue 22, defect 4: every
+// Store ever given to New was kept for the life of the process; 20,000
+// Stores took 510 MB): 20,000 Stores with a Client each, dropped, leave the
+// heap near where it was and no health behind. Counts of bytes and
+// entries, not times.
+func TestDroppedStoresAreNotKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20,000 Stores")
+	}
+	const n, ballast = 20000, 16 << 10 // 320 MB if kept
+	seal, err := NewSealer(Credentials{ClientID: "id", ClientSecret: "secret", RefreshToken: "seller"}, "https://sellingpartnerapi-na.amazon.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	keptBefore := healthsKept()
+	before := heap()
+	for range n {
+		sh := New(&bigStore{ballast: make([]byte, ballast)}, seal, DefaultTimeout, nil, nil)
+		runtime.KeepAlive(sh)
+	}
+	// Cleanups run on their own goroutine after a GC: wait for them
+	// by count, not by time.
+	for i := 0; healthsKept() > keptBefore && i < 1000; i++ {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	after := heap()
+	grew := int64(after) - int64(before)
+	t.Logf("%d Stores with a Shared each, dropped: heap grew %d bytes; %d healths kept", n, grew, healthsKept()-keptBefore)
+	if k := healthsKept() - keptBefore; k > 0 {
+		t.Errorf("%d Stores' healths kept after their Clients were dropped, want 0", k)
+	}
+	if grew > n*ballast/10 {
+		t.Errorf("heap grew %d bytes after %d Stores were dropped, want at most %d", grew, n, n*ballast/10)
+	}
 }

@@ -24,9 +24,9 @@ type Limiter struct {
 	local *ratelimit.Limiter
 
 	mu       sync.Mutex
-	told     map[string]float64          // the learned rate last stored, by operation
-	fellBack map[string]bool             // operations running on the local bucket since the store failed
-	views    map[string]store.BucketView // what this process's last take saw of each operation's shared bucket
+	told     opMap[float64]          // the learned rate last stored, by operation
+	fellBack map[string]bool         // operations running on the local bucket since the store failed
+	views    opMap[store.BucketView] // what this process's last take saw of each operation's shared bucket
 
 	deg degraded // this process's share of the budget while the store is down
 }
@@ -69,8 +69,9 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 		var taken store.BucketTake
 		var err error
 		asked := time.Now() // when this Take began; if it fails, when it began to
+		id := newTakeID()   // one take, however many times it is sent
 		for tries := 0; ; tries++ {
-			wait, ok, taken, err = l.take(ctx, op, plan, maxWait)
+			wait, ok, taken, err = l.take(ctx, op, plan, maxWait, id)
 			if ctx.Err() != nil || tries+1 >= takeTries || !l.sh.retry(err, tries) || pause(ctx, fetchPoll) != nil {
 				break
 			}
@@ -82,6 +83,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			}
 			return &ratelimit.WaitError{Op: op, Err: ctx.Err()}
 		case err != nil:
+			l.sh.gaveUp(ctx, "take", err)
 			outage := l.sh.health.isDown()
 			if outage || l.deg.failingFor(op, time.Now()) >= storeDownAfter {
 				// An outage, not one slow reply; or Takes unanswered
@@ -128,19 +130,52 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 // time and what this process last saw of the bucket, when the Store has
 // it, so that a bucket that vanished or went back in time does not hand
 // out again the turns this process knows were given. taken is what a
-// refund of this take needs.
-func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration) (wait time.Duration, ok bool, taken store.BucketTake, err error) {
+// refund of this take needs. With a FleetBucketStore it is
+// TakeFleetBucket: named by id, so that sending it again after a lost
+// reply spends nothing more, and carrying this process's heartbeat when
+// one is due, so that a call costs one round trip.
+func (l *Limiter) take(ctx context.Context, op string, plan ratelimit.Plan, maxWait time.Duration, id string) (wait time.Duration, ok bool, taken store.BucketTake, err error) {
 	key := l.sh.seal.rateKey(op)
+	bp := store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}
+	if fs, isFS := l.sh.st.(store.FleetBucketStore); isFS {
+		o := store.TakeOptions{ID: id}
+		// No heartbeat on a probe of a store put aside, as beat: the
+		// members that expired during the outage would count the fleet
+		// as this process alone, and its share as the whole budget.
+		beating := !l.sh.health.isDown() && l.beatDue()
+		if beating {
+			o.Members, o.Member, o.MemberTTL = l.sh.seal.membersKey(), processID, memberTTL
+		}
+		seen := l.view(op)
+		err = l.sh.useRetrying(ctx, "take", func(ctx context.Context) error {
+			r, err := fs.TakeFleetBucket(ctx, key, bp, maxWait, seen, o)
+			wait, ok = r.Wait, r.OK
+			if err == nil && r.OK {
+				taken = r
+			}
+			if err == nil && r.OK && r.View.Version > 0 {
+				l.saw(op, r.View)
+			}
+			if err == nil && r.Live > 0 {
+				l.deg.members.Store(int32(min(r.Live, maxMembers)))
+			}
+			return err
+		})
+		if err != nil && beating {
+			l.deg.nextBeat.Store(0) // the next take beats
+		}
+		return wait, ok, taken, err
+	}
 	bs, isBS := l.sh.st.(store.BucketStore)
 	var seen store.BucketView
 	if isBS {
 		seen = l.view(op)
 	}
-	err = l.sh.use(ctx, "take", func(ctx context.Context) error {
+	err = l.sh.useRetrying(ctx, "take", func(ctx context.Context) error {
 		var err error
 		if isBS {
 			var r store.BucketTake
-			r, err = bs.TakeBucket(ctx, key, store.BucketPlan{Rate: store.Rate{PerSecond: plan.Rate, Burst: plan.Burst}, Margin: plan.Margin}, maxWait, seen)
+			r, err = bs.TakeBucket(ctx, key, bp, maxWait, seen)
 			wait, ok = r.Wait, r.OK
 			if err == nil && r.OK {
 				taken = r
@@ -180,7 +215,8 @@ func (l *Limiter) refund(ctx context.Context, op string, plan ratelimit.Plan, ta
 func (l *Limiter) view(op string) store.BucketView {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.views[op]
+	v, _ := l.views.get(op)
+	return v
 }
 
 // saw keeps v as op's view if it is the latest: concurrent takes of this
@@ -188,13 +224,10 @@ func (l *Limiter) view(op string) store.BucketView {
 func (l *Limiter) saw(op string, v store.BucketView) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if cur, ok := l.views[op]; ok && cur.Version >= v.Version {
+	if cur, ok := l.views.get(op); ok && cur.Version >= v.Version {
 		return
 	}
-	if l.views == nil || len(l.views) >= maxSharedRates {
-		l.views = map[string]store.BucketView{}
-	}
-	l.views[op] = v
+	l.views.set(op, v)
 }
 
 // staleAfter is tokenBucket.staleAfter for plan.
@@ -254,10 +287,8 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 		learned = perSecond * ratelimit.MarginFactor(perSecond, max(plan.Burst, 1))
 	}
 	l.mu.Lock()
-	if l.told == nil || len(l.told) >= maxSharedRates {
-		l.told = map[string]float64{}
-	}
-	tell := throttled || (learned > 0 && l.told[op] != learned)
+	told, _ := l.told.get(op)
+	tell := throttled || (learned > 0 && told != learned)
 	l.mu.Unlock()
 	if !tell {
 		return
@@ -267,7 +298,7 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	})
 	if err == nil && learned > 0 {
 		l.mu.Lock()
-		l.told[op] = learned
+		l.told.set(op, learned)
 		l.mu.Unlock()
 	}
 }

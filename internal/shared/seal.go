@@ -38,14 +38,30 @@ import (
 // and opens with either.
 type Sealer struct {
 	ns    string
-	names []byte    // the name key (HMAC-SHA256)
+	names [32]byte  // the name key (HMAC-SHA256)
 	keys  []sealKey // keys[0] seals; every one opens
 }
 
-// sealKey is one client secret's seal key.
+// sealKey is one client secret's seal key. It keeps the key, not an
+// AES-GCM instance: a Client seals and opens a value about once an hour (a
+// token fetch), and an instance kept per Client was 750 bytes of each
+// seller's heap (issue 22).
 type sealKey struct {
-	id   [keyIDLen]byte
-	aead cipher.AEAD
+	id  [keyIDLen]byte
+	key [32]byte
+}
+
+// aead is k's AES-256-GCM.
+func (k *sealKey) aead() cipher.AEAD {
+	block, err := aes.NewCipher(k.key[:])
+	if err != nil {
+		panic("shared: AES-256 refused a 32-byte key: " + err.Error()) // cannot happen
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic("shared: GCM refused AES: " + err.Error()) // cannot happen
+	}
+	return aead
 }
 
 // The labels version the derivations: changing one changes every key or
@@ -92,7 +108,8 @@ func NewSealer(cfg Credentials, endpoint string) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sealer{names: names}
+	s := &Sealer{}
+	copy(s.names[:], names)
 	s.ns = hex.EncodeToString(s.mac(nsLabel, endpoint, cfg.ClientID, grant)[:16])
 	secrets := []string{cfg.ClientSecret}
 	if p := cfg.PreviousClientSecret; p != "" && p != cfg.ClientSecret {
@@ -103,21 +120,16 @@ func NewSealer(cfg Credentials, endpoint string) (*Sealer, error) {
 		if err != nil {
 			return nil, err
 		}
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
+		if _, err := aes.NewCipher(key); err != nil {
 			return nil, err
 		}
 		var k sealKey
+		copy(k.key[:], key)
 		id, err := hkdf.Key(sha256.New, key, nil, keyIDInfo, keyIDLen)
 		if err != nil {
 			return nil, err
 		}
 		copy(k.id[:], id)
-		k.aead = aead
 		s.keys = append(s.keys, k)
 	}
 	return s, nil
@@ -125,7 +137,7 @@ func NewSealer(cfg Credentials, endpoint string) (*Sealer, error) {
 
 // mac is the HMAC-SHA256 of parts (each ended by a NUL) under the name key.
 func (s *Sealer) mac(parts ...string) []byte {
-	h := hmac.New(sha256.New, s.names)
+	h := hmac.New(sha256.New, s.names[:])
 	for _, p := range parts {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
@@ -147,13 +159,14 @@ func (s *Sealer) hashName(v string) string {
 // seal encrypts plain for key under the current client secret.
 func (s *Sealer) seal(key string, plain []byte) []byte {
 	k := &s.keys[0]
-	n := k.aead.NonceSize()
-	out := make([]byte, sealHeader+n, sealHeader+n+len(plain)+k.aead.Overhead())
+	aead := k.aead()
+	n := aead.NonceSize()
+	out := make([]byte, sealHeader+n, sealHeader+n+len(plain)+aead.Overhead())
 	out[0] = sealVersion
 	copy(out[1:sealHeader], k.id[:])
 	nonce := out[sealHeader:]
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails
-	return k.aead.Seal(out, nonce, plain, s.aad(key, out[:sealHeader]))
+	return aead.Seal(out, nonce, plain, s.aad(key, out[:sealHeader]))
 }
 
 // aad binds a sealed value to its key name and its header.
@@ -177,11 +190,12 @@ func (s *Sealer) open(key string, sealed []byte) ([]byte, error) {
 		if !hmac.Equal(sealed[1:sealHeader], k.id[:]) {
 			continue
 		}
-		n := k.aead.NonceSize()
-		if len(sealed) < sealHeader+n+k.aead.Overhead() {
+		aead := k.aead()
+		n := aead.NonceSize()
+		if len(sealed) < sealHeader+n+aead.Overhead() {
 			return nil, errUnsealed
 		}
-		plain, err := k.aead.Open(nil, sealed[sealHeader:sealHeader+n], sealed[sealHeader+n:], s.aad(key, sealed[:sealHeader]))
+		plain, err := aead.Open(nil, sealed[sealHeader:sealHeader+n], sealed[sealHeader+n:], s.aad(key, sealed[:sealHeader]))
 		if err != nil {
 			return nil, errUnsealed
 		}

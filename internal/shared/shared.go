@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/spapi-go/spapi/internal/neterr"
@@ -62,7 +63,11 @@ func New(st store.Store, seal *Sealer, timeout time.Duration, logger *slog.Logge
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Shared{st: st, health: healthOf(st), seal: seal, timeout: timeout, logger: logger, tel: tel}
+	h, release := healthOf(st)
+	s := &Shared{st: st, health: h, seal: seal, timeout: timeout, logger: logger, tel: tel}
+	// The Store's health is kept while a Shared on it lives (see healths).
+	runtime.AddCleanup(s, func(release func()) { release() }, release)
+	return s
 }
 
 // use runs f against the store with the timeout, and keeps the breaker.
@@ -70,6 +75,28 @@ func New(st store.Store, seal *Sealer, timeout time.Duration, logger *slog.Logge
 // the caller gave up, or the store's (see noReply: an unanswered call may
 // be tried again while the store is not put aside).
 func (s *Shared) use(ctx context.Context, what string, f func(context.Context) error) error {
+	return s.call(ctx, what, false, f)
+}
+
+// useRetrying is use for a loop that tries an unanswered call again: such
+// a call is not a fallback (the loop counts one, with gaveUp, only if it
+// gives up), so a busy store that answers the second time is not counted
+// as failed.
+func (s *Shared) useRetrying(ctx context.Context, what string, f func(context.Context) error) error {
+	return s.call(ctx, what, true, f)
+}
+
+// gaveUp counts the fallback of a loop of useRetrying that stopped trying
+// after err, an unanswered call (a call refused because the store is put
+// aside was counted by use).
+func (s *Shared) gaveUp(ctx context.Context, what string, err error) {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errStoreDown) && neterr.NoReply(err) {
+		s.tel.StoreFallback(ctx, what)
+	}
+}
+
+// call is use, and useRetrying when retrying.
+func (s *Shared) call(ctx context.Context, what string, retrying bool, f func(context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -81,11 +108,20 @@ func (s *Shared) use(ctx context.Context, what string, f func(context.Context) e
 	if !s.health.checked.Load() {
 		s.checkConfig()
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	cctx, cancel := context.WithTimeout(ctx, s.health.replies.deadline(s.timeout))
 	start := time.Now()
 	err := f(cctx)
 	cancel()
-	s.tel.StoreCall(ctx, what, time.Since(start), err)
+	took := time.Since(start)
+	s.tel.StoreCall(ctx, what, took, err)
+	// A reply, or a call that ran out of its deadline (not the caller's),
+	// tells how long the store takes now: one that ran out counts as
+	// taking its whole deadline, so a store whose every reply comes late
+	// (a busy Redis, this process starved) stretches the next deadlines
+	// until its replies fit, up to maxDeadline.
+	if err == nil || !neterr.NoReply(err) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		s.health.replies.record(took)
+	}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		s.health.left(probe)
@@ -99,13 +135,17 @@ func (s *Shared) use(ctx context.Context, what string, f func(context.Context) e
 		}
 	case probe:
 		s.health.unanswered(time.Now(), true)
-		s.tel.StoreFallback(ctx, what)
+		if !retrying {
+			s.tel.StoreFallback(ctx, what)
+		}
 	default:
 		s.health.unanswered(time.Now(), false)
 		if s.health.suspect(time.Now()) {
 			go s.confirm(ctx, what, err)
 		}
-		s.tel.StoreFallback(ctx, what)
+		if !retrying {
+			s.tel.StoreFallback(ctx, what)
+		}
 	}
 	return err
 }
@@ -133,7 +173,7 @@ func (s *Shared) retry(err error, tries int) bool {
 
 // get reads and opens name's value; nil when absent or unreadable.
 func (s *Shared) get(ctx context.Context, key string) (plain, sealed []byte, err error) {
-	err = s.use(ctx, "get", func(ctx context.Context) error {
+	err = s.useRetrying(ctx, "get", func(ctx context.Context) error {
 		sealed, err = s.st.Get(ctx, key)
 		return err
 	})
@@ -157,7 +197,7 @@ func (s *Shared) set(ctx context.Context, key string, plain []byte, ttl time.Dur
 	if len(sealed) > store.MaxStoreValueSize {
 		return nil, nil // a Store would refuse it: this process keeps it to itself
 	}
-	if err := s.use(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }); err != nil {
+	if err := s.useRetrying(ctx, "set", func(ctx context.Context) error { return s.st.Set(ctx, key, sealed, ttl) }); err != nil {
 		return nil, err
 	}
 	return sealed, nil
@@ -197,13 +237,14 @@ func (s *Shared) fetchShared(ctx context.Context, key string, valid func(plain [
 		case s.retry(err, tries):
 			tries++
 		case err != nil:
+			s.gaveUp(ctx, "get", err)
 			return local()
 		case plain != nil && valid(plain):
 			return plain, sealed, nil
 		default:
 			var unlock func(context.Context) error
 			var ok bool
-			err = s.use(ctx, "lock", func(ctx context.Context) error {
+			err = s.useRetrying(ctx, "lock", func(ctx context.Context) error {
 				var err error
 				unlock, ok, err = s.st.Lock(ctx, lockKey(key), fetchLockTTL)
 				return err
@@ -214,6 +255,7 @@ func (s *Shared) fetchShared(ctx context.Context, key string, valid func(plain [
 			case s.retry(err, tries):
 				tries++
 			case err != nil:
+				s.gaveUp(ctx, "lock", err)
 				return local()
 			case ok:
 				return s.fetchLocked(ctx, key, valid, fetch, unlock)
@@ -246,7 +288,7 @@ func pause(ctx context.Context, d time.Duration) error {
 func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte) bool,
 	fetch func(context.Context) ([]byte, time.Duration, error), unlock func(context.Context) error) ([]byte, []byte, error) {
 	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.health.replies.deadline(s.timeout))
 		defer cancel()
 		_ = unlock(uctx)
 	}()
@@ -257,6 +299,7 @@ func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte)
 			return plain, sealed, nil
 		}
 		if !s.retry(err, tries) {
+			s.gaveUp(ctx, "get", err)
 			break
 		}
 	}
@@ -268,6 +311,7 @@ func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte)
 	for tries := 0; ; tries++ {
 		sealed, err := s.set(ctx, key, plain, ttl)
 		if !s.retry(err, tries) {
+			s.gaveUp(ctx, "set", err)
 			return plain, sealed, nil
 		}
 	}

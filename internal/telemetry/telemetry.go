@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -88,8 +90,20 @@ type Telemetry struct {
 	// globalTP: the tracer is the global provider's, which records nothing
 	// until an SDK is registered (see tracing).
 	globalTP bool
-	region   attribute.KeyValue
-	server   []attribute.KeyValue // server.address, server.port
+	*instruments
+
+	// classify names a failed fetch's or call's error.type when it can
+	// (an LWA refusal, an SP-API reply), else "".
+	classify func(error) string
+}
+
+// instruments are the meters' instruments and the attributes every
+// Telemetry on one MeterProvider and server shares: made once and shared
+// (see sharedInstruments), since a set per Client was about 400 bytes of
+// each seller's heap (issue 22).
+type instruments struct {
+	region attribute.KeyValue
+	server []attribute.KeyValue // server.address, server.port
 
 	duration    metric.Float64Histogram
 	throttled   metric.Int64Counter
@@ -100,10 +114,6 @@ type Telemetry struct {
 	rdtCache    metric.Int64Counter
 	storeDur    metric.Float64Histogram
 	storeFall   metric.Int64Counter
-
-	// classify names a failed fetch's or call's error.type when it can
-	// (an LWA refusal, an SP-API reply), else "".
-	classify func(error) string
 }
 
 // Options are what New builds the instruments from.
@@ -129,9 +139,76 @@ func New(o Options) (*Telemetry, error) {
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
-	m := mp.Meter(scopeName)
-	t := &Telemetry{tracer: tp.Tracer(scopeName), globalTP: globalTP, region: attrRegion.String(o.Region), classify: o.Classify}
-	t.server = []attribute.KeyValue{semconv.ServerAddress(o.Host), semconv.ServerPort(o.Port)}
+	t := &Telemetry{tracer: tp.Tracer(scopeName), globalTP: globalTP, classify: o.Classify}
+	k := instKey{mp: mp, host: o.Host, port: o.Port, region: o.Region}
+	if reflect.TypeOf(mp).Comparable() {
+		in, release, err := sharedInstruments(k)
+		if err != nil {
+			return nil, err
+		}
+		t.instruments = in
+		runtime.AddCleanup(t, func(release func()) { release() }, release)
+		return t, nil
+	}
+	in, err := newInstruments(k)
+	if err != nil {
+		return nil, err
+	}
+	t.instruments = in
+	return t, nil
+}
+
+// instKey is what a set of instruments is made for.
+type instKey struct {
+	mp           metric.MeterProvider
+	host, region string
+	port         int
+}
+
+// insts are the instruments in use, by what they were made for, each with
+// the Telemetries that use it: the last one's cleanup forgets it, so a
+// MeterProvider no Client uses is not kept.
+var insts = struct {
+	sync.Mutex
+	m map[instKey]*instUse
+}{m: map[instKey]*instUse{}}
+
+type instUse struct {
+	in   *instruments
+	uses int
+}
+
+// sharedInstruments returns k's instruments, counting one use that
+// release gives back.
+func sharedInstruments(k instKey) (*instruments, func(), error) {
+	insts.Lock()
+	defer insts.Unlock()
+	u := insts.m[k]
+	if u == nil {
+		in, err := newInstruments(k)
+		if err != nil {
+			return nil, nil, err
+		}
+		u = &instUse{in: in}
+		insts.m[k] = u
+	}
+	u.uses++
+	return u.in, func() {
+		insts.Lock()
+		defer insts.Unlock()
+		if u := insts.m[k]; u != nil {
+			if u.uses--; u.uses <= 0 {
+				delete(insts.m, k)
+			}
+		}
+	}, nil
+}
+
+// newInstruments makes k's instruments.
+func newInstruments(k instKey) (*instruments, error) {
+	m := k.mp.Meter(scopeName)
+	t := &instruments{region: attrRegion.String(k.region)}
+	t.server = []attribute.KeyValue{semconv.ServerAddress(k.host), semconv.ServerPort(k.port)}
 	var err error
 	hist := func(name, unit, desc string, buckets []float64) metric.Float64Histogram {
 		h, e := m.Float64Histogram(name, metric.WithUnit(unit), metric.WithDescription(desc),

@@ -386,13 +386,14 @@ func TestStoreTelemetry(t *testing.T) {
 	down := sums()
 	// A Take that gets no reply is tried up to 3 times before the call
 	// goes on in-process (a slow store is not a down one), and the store
-	// is put aside only after a second of silence: each failed take is a
-	// fallback, and so is each take not tried while the store is put
-	// aside (which happens here only if the 5 calls take over a second, as
-	// on a loaded machine: issue 15), at least one per call, at most three.
+	// is put aside only after a second of silence. A fallback is a call
+	// that went on in-process: one per call, however many takes it tried
+	// (issue 22: a take tried again and answered was counted as a
+	// fallback, so a busy healthy Redis looked like a failing one), and
+	// one per take not tried while the store is put aside.
 	fb := down["spapi.client.store.fallbacks take"] - live["spapi.client.store.fallbacks take"]
 	te := down["spapi.client.store.duration take error"] - live["spapi.client.store.duration take error"]
-	if te > fb || fb < 5 || fb > 15 {
-		t.Errorf("with Redis gone: %v; want every failed take a fallback (%d failed, %d fallbacks), 5 to 15 fallbacks for 5 calls", down, te, fb)
+	if te < 1 || fb != 5 {
+		t.Errorf("with Redis gone: %v; want failed takes (%d) and one fallback per call (%d for 5 calls)", down, te, fb)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +25,7 @@ import (
 	"github.com/spapi-go/spapi/internal/testproc"
 	"github.com/spapi-go/spapi/redisstore"
 	"github.com/spapi-go/spapi/sptest"
+	"github.com/spapi-go/spapi/store"
 )
 
 const workerEnv = "FLEET_WORKER"
@@ -44,6 +47,12 @@ type job struct {
 	// on one Store; call i goes to seller i % Sellers.
 	Sellers, Workers int
 	StoreTimeout     time.Duration // Config.StoreTimeout; 0: the default
+	// Phased, with Sellers, makes each seller's first call first (the
+	// fetches: LWA token, RDT), then the rest, started evenly over
+	// Spread, counting the Redis commands each phase sent (Cmds) and the
+	// heap the Clients hold (Heap).
+	Phased bool
+	Spread time.Duration
 }
 
 // result is what a worker saw.
@@ -59,6 +68,14 @@ type result struct {
 	LastStart int64
 	Takes     []int64
 	Fallbacks map[string]int // Store calls answered from in-process state, by call (see fallbackCounter)
+	// With Phased: the Redis commands (round trips: a pipeline counts
+	// once) sent in each phase, the calls of the second, and the live heap
+	// before the Clients were made and after the run (after a GC).
+	Cmds1, Cmds2 int64
+	Calls2       int
+	// HeapNoClients is the live heap once the Clients are dropped: the
+	// process's Store, connection pool and the rest, which no seller adds.
+	HeapBefore, HeapAfter, HeapNoClients uint64
 }
 
 func TestMain(m *testing.M) {
@@ -108,8 +125,17 @@ func work(j job, logw io.Writer) (result, error) {
 			at429.Unlock()
 		}
 	}
+	var cmds cmdCounter
+	var res result
+	if os.Getenv("FLEET_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 512
+	}
+	if j.Phased {
+		res.HeapBefore = liveHeap()
+	}
 	if j.Redis != "" {
 		rdb := redis.NewClient(&redis.Options{Addr: j.Redis, ContextTimeoutEnabled: true})
+		rdb.AddHook(&cmds)
 		defer rdb.Close()
 		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
 		cfg.Store = takes
@@ -146,35 +172,60 @@ func work(j job, logw io.Writer) (result, error) {
 		errOnce     sync.Once
 		firstErr    string
 	)
-	work := make(chan int, j.Calls)
-	for i := range j.Calls {
-		work <- i
+	run := func(from, to int, spread time.Duration) {
+		work := make(chan int, to-from)
+		for i := from; i < to; i++ {
+			work <- i
+		}
+		close(work)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range j.InFlight {
+			wg.Go(func() {
+				for i := range work {
+					if spread > 0 {
+						// Pacing a load, not waiting for an event.
+						time.Sleep(time.Until(start.Add(spread * time.Duration(i-from) / time.Duration(to-from))))
+					}
+					first.CompareAndSwap(0, time.Now().UnixNano())
+					if now := time.Now().UnixNano(); now > lastStart.Load() {
+						lastStart.Store(now) // racy max, as for last
+					}
+					err := call(cs[i%len(cs)], j, i)
+					if now := time.Now().UnixNano(); now > last.Load() {
+						last.Store(now) // racy max is fine: the calls end far apart
+					}
+					if err != nil {
+						failed.Add(1)
+						errOnce.Do(func() { firstErr = err.Error() })
+						continue
+					}
+					ok.Add(1)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	close(work)
-	var wg sync.WaitGroup
-	for range j.InFlight {
-		wg.Go(func() {
-			for i := range work {
-				first.CompareAndSwap(0, time.Now().UnixNano())
-				if now := time.Now().UnixNano(); now > lastStart.Load() {
-					lastStart.Store(now) // racy max, as for last
-				}
-				err := call(cs[i%len(cs)], j, i)
-				if now := time.Now().UnixNano(); now > last.Load() {
-					last.Store(now) // racy max is fine: the calls end far apart
-				}
-				if err != nil {
-					failed.Add(1)
-					errOnce.Do(func() { firstErr = err.Error() })
-					continue
-				}
-				ok.Add(1)
+	if j.Phased {
+		run(0, min(len(cs), j.Calls), 0)
+		res.Cmds1 = cmds.n.Load()
+		run(min(len(cs), j.Calls), j.Calls, j.Spread)
+		res.Cmds2 = cmds.n.Load() - res.Cmds1
+		res.Calls2 = max(j.Calls-len(cs), 0)
+		res.HeapAfter = liveHeap()
+		if f := os.Getenv("FLEET_HEAPPROFILE"); f != "" && j.Worker == 0 {
+			if w, err := os.Create(f); err == nil {
+				_ = pprof.WriteHeapProfile(w)
+				w.Close()
 			}
-		})
+		}
+		cs = nil // what the Clients held, apart from the process's Store and pool
+		res.HeapNoClients = liveHeap()
+	} else {
+		run(0, j.Calls, 0)
 	}
-	wg.Wait()
-	res := result{First: first.Load(), Last: last.Load(), OK: int(ok.Load()), Failed: int(failed.Load()),
-		Retries429: int(retries429.Load()), Warnings: int(warnings.Load()), FirstErr: firstErr, LastStart: lastStart.Load()}
+	res.First, res.Last, res.OK, res.Failed = first.Load(), last.Load(), int(ok.Load()), int(failed.Load())
+	res.Retries429, res.Warnings, res.FirstErr, res.LastStart = int(retries429.Load()), int(warnings.Load()), firstErr, lastStart.Load()
 	res.Fallbacks = fallbacks()
 	at429.Lock()
 	res.At429 = at429.at
@@ -183,6 +234,35 @@ func work(j job, logw io.Writer) (result, error) {
 		res.Takes = takes.times()
 	}
 	return res, nil
+}
+
+// liveHeap is the heap in use once garbage is collected.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// cmdCounter is a go-redis hook that counts round trips: each command,
+// and each pipeline once.
+type cmdCounter struct{ n atomic.Int64 }
+
+func (c *cmdCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *cmdCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *cmdCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
 }
 
 // takeTimes is a redisstore Store that notes when each TakeBucket was
@@ -196,6 +276,16 @@ type takeTimes struct {
 
 func (s *takeTimes) TakeBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView) (client.BucketTake, error) {
 	r, err := s.Store.TakeBucket(ctx, key, p, maxWait, seen)
+	if err == nil {
+		s.mu.Lock()
+		s.at = append(s.at, time.Now().UnixNano())
+		s.mu.Unlock()
+	}
+	return r, err
+}
+
+func (s *takeTimes) TakeFleetBucket(ctx context.Context, key string, p client.BucketPlan, maxWait time.Duration, seen client.BucketView, o store.TakeOptions) (client.BucketTake, error) {
+	r, err := s.Store.TakeFleetBucket(ctx, key, p, maxWait, seen, o)
 	if err == nil {
 		s.mu.Lock()
 		s.at = append(s.at, time.Now().UnixNano())
