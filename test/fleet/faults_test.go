@@ -134,7 +134,7 @@ func evictionPressure(t *testing.T, rds *redistest.Server) (stop func()) {
 		t.Errorf("INFO memory: %v", err)
 		return nil
 	}
-	used := usedMemory(info)
+	used := usedMemoryOf(info)
 	for _, kv := range [][2]string{{"maxmemory", strconv.FormatInt(used+512<<10, 10)}, {"maxmemory-policy", "allkeys-lru"}} {
 		if err := rdb.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
 			t.Errorf("CONFIG SET %s: %v", kv[0], err)
@@ -171,8 +171,8 @@ func evictionPressure(t *testing.T, rds *redistest.Server) (stop func()) {
 	}
 }
 
-// usedMemory reads used_memory from an INFO memory reply (0 if absent).
-func usedMemory(info string) int64 {
+// usedMemoryOf reads used_memory from an INFO memory reply (0 if absent).
+func usedMemoryOf(info string) int64 {
 	for _, line := range strings.Split(info, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
 			n, _ := strconv.ParseInt(v, 10, 64)
