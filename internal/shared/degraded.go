@@ -59,7 +59,7 @@ type degraded struct {
 	mu    sync.Mutex
 	back  map[string]chan struct{} // closed at op's next rejoin (see backCh)
 	lims  map[string]*share
-	turns map[string]queueSeen // op's shared queue as this process last saw it
+	turns opMap[queueSeen] // op's shared queue as this process last saw it (a slice: set on every take)
 }
 
 // queueSeen is the last turn of a shared bucket given to this process (by
@@ -76,7 +76,7 @@ type queueSeen struct {
 func (d *degraded) failingFor(op string, now time.Time) time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	q, ok := d.turns[op]
+	q, ok := d.turns.get(op)
 	if !ok {
 		return 0
 	}
@@ -95,15 +95,12 @@ func (d *degraded) sawTurn(op string, taken, turn time.Time) {
 	if !catching {
 		delete(d.lims, op)
 	}
-	if d.turns == nil || len(d.turns) >= maxSharedRates {
-		d.turns = map[string]queueSeen{}
-	}
-	q := d.turns[op]
+	q, _ := d.turns.get(op)
 	q.at = now
 	if !turn.Before(q.turn) {
 		q.turn, q.depth = turn, turn.Sub(taken)
 	}
-	d.turns[op] = q
+	d.turns.set(op, q)
 }
 
 // queueEndLocked is when the fleet's queue of op's shared turns ends, as far as
@@ -116,7 +113,7 @@ func (d *degraded) sawTurn(op string, taken, turn time.Time) {
 // turns went on for half a second, and the fleet sent twice the rate).
 // d.mu is held.
 func (d *degraded) queueEndLocked(op string, failing time.Time) time.Time {
-	q := d.turns[op]
+	q, _ := d.turns.get(op)
 	end := q.turn
 	if e := failing.Add(q.depth); q.depth > 0 && e.After(end) {
 		end = e
