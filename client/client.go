@@ -314,7 +314,7 @@ func callError(ctx context.Context, op string, err error) error {
 // Format prints a Client without anything secret: %v of a struct with
 // unexported fields would otherwise print them raw.
 func (c *Client) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, "*client.Client", struct {
+	urlredact.Format(f, verb, "*client.Client", struct {
 		Endpoint string
 		Limiter  bool
 	}{c.base.String(), c.limiter != nil})

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	urlredact "github.com/spapi-go/spapi/internal/redact"
 )
 
 // DefaultLWAEndpoint is the Login with Amazon token URL.
@@ -331,7 +333,7 @@ func (c Config) safe() safeConfig {
 func (c Config) String() string { return fmt.Sprintf("%+v", c.safe()) }
 
 // Format makes every verb (%v, %+v, %#v, %s, %q, %x...) print the redacted form.
-func (c Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, "client.Config", c.safe()) }
+func (c Config) Format(f fmt.State, verb rune) { urlredact.Format(f, verb, "client.Config", c.safe()) }
 
 // LogValue makes slog print the redacted form.
 func (c Config) LogValue() slog.Value {
@@ -345,16 +347,4 @@ func (c Config) LogValue() slog.Value {
 		slog.String("endpoint", s.Endpoint),
 		slog.String("lwa_endpoint", s.LWAEndpoint),
 	)
-}
-
-// formatRedacted prints v (already redacted) for any verb.
-func formatRedacted(f fmt.State, verb rune, typeName string, v any) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		fmt.Fprintf(f, "%s%+v", typeName, v)
-	case verb == 'v' && f.Flag('+'):
-		fmt.Fprintf(f, "%+v", v)
-	default:
-		fmt.Fprintf(f, "%v", v)
-	}
 }

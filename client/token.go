@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	urlredact "github.com/spapi-go/spapi/internal/redact"
 )
 
 // RestrictedDataToken is a minted RDT. Its Token never prints: %v, %+v,
@@ -37,7 +39,7 @@ func (t RestrictedDataToken) String() string { return fmt.Sprintf("%+v", t.safe(
 
 // Format makes every verb print the redacted form.
 func (t RestrictedDataToken) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, "client.RestrictedDataToken", t.safe())
+	urlredact.Format(f, verb, "client.RestrictedDataToken", t.safe())
 }
 
 // LogValue makes slog print the redacted form.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spapi-go/spapi/client"
 	"github.com/spapi-go/spapi/marketplace"
+
+	"github.com/spapi-go/spapi/internal/redact"
 )
 
 // Authorization is what a completed workflow gives the application: the
@@ -76,7 +78,7 @@ func (a Authorization) String() string { return fmt.Sprintf("%+v", a.safe()) }
 
 // Format makes every verb print the redacted form.
 func (a Authorization) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, "consent.Authorization", a.safe())
+	redact.Format(f, verb, "consent.Authorization", a.safe())
 }
 
 // LogValue makes slog print the redacted form.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spapi-go/spapi/client"
+
+	"github.com/spapi-go/spapi/internal/redact"
 )
 
 // DefaultStateTTL is how long a state stays usable when Config.StateTTL is
@@ -128,7 +130,7 @@ func (c Config) safe() safeConfig {
 func (c Config) String() string { return fmt.Sprintf("%+v", c.safe()) }
 
 // Format makes every verb print the redacted form.
-func (c Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, "consent.Config", c.safe()) }
+func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, "consent.Config", c.safe()) }
 
 // LogValue makes slog print the redacted form.
 func (c Config) LogValue() slog.Value {
@@ -140,18 +142,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("redirect_uri", s.RedirectURI),
 		slog.Bool("draft", s.Draft),
 	)
-}
-
-// formatRedacted prints v (already redacted) for any verb.
-func formatRedacted(f fmt.State, verb rune, typeName string, v any) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		fmt.Fprintf(f, "%s%+v", typeName, v)
-	case verb == 'v' && f.Flag('+'):
-		fmt.Fprintf(f, "%+v", v)
-	default:
-		fmt.Fprintf(f, "%v", v)
-	}
 }
 
 // validate checks cfg before anything is sent, naming every field that is

@@ -44,7 +44,7 @@ func New(c *client.Client, opts Options) (*Client, error) {
 	if c == nil {
 		return nil, errors.New("datakiosk: New: nil *client.Client")
 	}
-	api, err := datakiosk20231115.NewClientWithResponses(c.Endpoint(), datakiosk20231115.WithHTTPClient(c.HTTPClient()))
+	api, err := datakiosk20231115.New(c)
 	if err != nil {
 		return nil, fmt.Errorf("datakiosk: %w", err)
 	}

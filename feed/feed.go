@@ -60,7 +60,7 @@ func New(c *client.Client, opts Options) (*Client, error) {
 	if c == nil {
 		return nil, errors.New("feed: New: nil *client.Client")
 	}
-	api, err := feeds20210630.NewClientWithResponses(c.Endpoint(), feeds20210630.WithHTTPClient(c.HTTPClient()))
+	api, err := feeds20210630.New(c)
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
 	}

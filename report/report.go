@@ -52,7 +52,7 @@ func New(c *client.Client, opts Options) (*Client, error) {
 	if c == nil {
 		return nil, errors.New("report: New: nil *client.Client")
 	}
-	api, err := reports20210630.NewClientWithResponses(c.Endpoint(), reports20210630.WithHTTPClient(c.HTTPClient()))
+	api, err := reports20210630.New(c)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

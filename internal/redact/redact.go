@@ -5,6 +5,7 @@
 package redact
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -86,3 +87,18 @@ type redacted struct {
 
 func (r *redacted) Error() string { return r.msg }
 func (r *redacted) Unwrap() error { return r.err }
+
+// Format prints v, a value whose secrets are already redacted, for any
+// verb of a type's fmt.Formatter: %#v as typeName followed by v's fields,
+// %+v with field names, every other verb as %v. A type with secrets
+// implements Format with it, so that no verb reaches its own fields.
+func Format(f fmt.State, verb rune, typeName string, v any) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprintf(f, "%s%+v", typeName, v)
+	case verb == 'v' && f.Flag('+'):
+		fmt.Fprintf(f, "%+v", v)
+	default:
+		fmt.Fprintf(f, "%v", v)
+	}
+}
