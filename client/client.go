@@ -117,23 +117,24 @@ func New(cfg Config) (*Client, error) {
 		tok, err := lwaSrc.Token(ctx)
 		return tok, reject, err
 	}
-	tokensRT := tr.Stack(func(ctx context.Context, _ *http.Request, _ bool) (string, func(string), error) {
-		return lwaToken(ctx)
-	})
-	tokens := &tokensAPI{rt: tokensRT, url: base.String() + ops.TokensPath, tel: tel, now: time.Now}
+	// One stack serves HTTPClient, Gen and the mint: rdtSrc's token
+	// function gives the Tokens API's call the LWA token. The mint needs
+	// the stack and the stack needs rdtSrc, so tokens gets it last.
+	tokens := &tokensAPI{base: base, tel: tel, now: time.Now}
 	rdtSrc := rdt.NewSource(rdt.Options{BasePath: base.Path, Table: table, DataElements: append([]string(nil), cfg.DataElements...),
 		TargetApp: cfg.TargetApplication, Cache: rdt.NewCache(cfg.RDTCacheSize, sh, tel), Logger: cfg.Logger,
 		Mint: tokens.mint, LWA: lwaToken, LacksRole: noRestrictedRole,
 		Refused: func(cause error, until time.Time) error { return &RefusedError{err: cause, Until: until} }})
+	tokens.rt = tr.Stack(rdtSrc.OperationToken)
 	// The generated client needs only a Do method: the stack's own, with
 	// no http.Client around it, since redirects are followed inside.
 	genClient, err := gen.NewClientWithResponses(base.String(),
-		gen.WithHTTPClient(transport.RoundTripDoer{RT: &transport.LimitBody{Next: tokensRT}}))
+		gen.WithHTTPClient(transport.RoundTripDoer{RT: &transport.LimitBody{Next: tokens.rt}}))
 	if err != nil {
 		return nil, fmt.Errorf("config: Endpoint: %w", err)
 	}
 	return &Client{base: base, limiter: limiter, tr: tr, lwa: lwaSrc, tokens: tokens, rdt: rdtSrc, gen: genClient,
-		httpClient: &http.Client{Transport: tr.Router(tr.Stack(rdtSrc.OperationToken))}}, nil
+		httpClient: &http.Client{Transport: tr.Router(tokens.rt)}}, nil
 }
 
 // checkConfig checks what New cannot build from, and returns the SP-API
@@ -214,12 +215,12 @@ func (c *Client) CreateRestrictedDataToken(ctx context.Context, req CreateRestri
 	return c.tokens.create(ctx, req)
 }
 
-// tokensAPI is the Tokens call: its stack, its URL, its telemetry.
+// tokensAPI is the Tokens call: its stack, its origin, its telemetry.
 type tokensAPI struct {
-	rt  *transport.Retry
-	url string
-	tel *telemetry.Telemetry
-	now func() time.Time
+	rt   *transport.Retry
+	base *url.URL // the URL is made per mint, not kept: 80 bytes a seller
+	tel  *telemetry.Telemetry
+	now  func() time.Time
 }
 
 // mint is create for the RDT cache.
@@ -260,7 +261,7 @@ func (a *tokensAPI) send(ctx context.Context, req gen.CreateRestrictedDataTokenJ
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url, nil)
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base.String()+ops.TokensPath, nil)
 	if err != nil {
 		return nil, err
 	}

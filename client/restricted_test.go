@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/spapi-go/spapi/client"
 	"github.com/spapi-go/spapi/sptest"
@@ -287,5 +289,46 @@ func TestRestrictedDataTokenCacheBounded(t *testing.T) {
 	// d1 d2 d3 mint; d3 d2 hit; d1 was evicted (least recently used) and mints again.
 	if got := srv.RDTCalls(); got != 4 {
 		t.Errorf("mints = %d, want 4", got)
+	}
+}
+
+// TestTokensCallTakesLWAToken: the Tokens API's call takes the LWA token
+// whatever Config.RDTOperations says of it. The mint goes through the same
+// stack as HTTPClient (one per Client), so an RDT policy on it would have
+// the mint wait on itself; and an RDT cannot mint one.
+func TestTokensCallTakesLWAToken(t *testing.T) {
+	c, srv := setup(t, sptest.Options{}, func(cfg *client.Config) {
+		cfg.RDTOperations = map[string]client.RDTPolicy{"createRestrictedDataToken": client.RDTTemplate}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL()+"/orders/v0/orders/902-1/address", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatalf("getOrderAddress: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("getOrderAddress: %d, want 200", resp.StatusCode)
+	}
+	body := `{"restrictedResources":[{"method":"GET","path":"/orders/v0/orders/902-1/buyerInfo"}]}`
+	req, err = http.NewRequestWithContext(ctx, http.MethodPost, srv.URL()+"/tokens/2021-03-01/restrictedDataToken", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = c.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatalf("createRestrictedDataToken through HTTPClient: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("createRestrictedDataToken through HTTPClient: %d, want 200", resp.StatusCode)
+	}
+	if got := srv.RDTCalls(); got != 2 {
+		t.Errorf("Tokens calls %d, want 2 (the mint for getOrderAddress, the caller's own; none to authorize a Tokens call)", got)
 	}
 }

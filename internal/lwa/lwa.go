@@ -42,8 +42,8 @@ type Options struct {
 type accessToken struct {
 	value     string
 	expiry    time.Time
-	refreshAt time.Time // before expiry, so no call races the expiry
-	sealed    []byte    // as the Store holds it, for DeleteIf; nil when not shared
+	refreshAt time.Time   // before expiry, so no call races the expiry
+	mark      shared.Mark // the Store's copy, for DropLWA; 0 when not shared
 }
 
 // sharedToken is an access token as the fleet shares it, sealed.
@@ -191,7 +191,7 @@ func (s *Source) refresh(ctx context.Context) (*accessToken, error) {
 		s.keep(tok)
 		return tok, nil
 	}
-	plain, sealed, err := s.sh.FetchLWA(ctx,
+	plain, mark, err := s.sh.FetchLWA(ctx,
 		func(plain []byte) bool {
 			t, ok := decodeSharedToken(plain)
 			return ok && s.now().Before(t.refreshAt)
@@ -211,7 +211,7 @@ func (s *Source) refresh(ctx context.Context) (*accessToken, error) {
 	if !ok {
 		return nil, errors.New("lwa: the shared token does not decode")
 	}
-	tok.sealed = sealed
+	tok.mark = mark
 	s.keep(tok)
 	return tok, nil
 }
@@ -277,7 +277,7 @@ func RefreshMargin(life time.Duration) time.Duration {
 func (s *Source) Invalidate(value string) {
 	cur := s.cur.Load()
 	if cur != nil && cur.value == value && s.cur.CompareAndSwap(cur, nil) && s.sh != nil {
-		s.sh.DropLWA(cur.sealed)
+		s.sh.DropLWA(cur.mark)
 	}
 }
 

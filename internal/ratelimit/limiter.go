@@ -210,6 +210,9 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	if !ValidRate(perSecond) {
 		perSecond = 0
 	}
+	if !throttled && l.asPlanned(op, perSecond) {
+		return
+	}
 	b := l.bucket(op, perSecond, false)
 	if b == nil {
 		return
@@ -228,6 +231,30 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 		// least a full interval.
 		b.tb.drain(now)
 	}
+}
+
+// asPlanned reports whether op has no bucket yet and a reply that was not
+// throttled tells nothing its plan does not (no rate, or the plan's): then
+// Observe makes no bucket. A bucket made only to hold the plan cost each
+// Client 250 bytes per operation it called through a shared Store, whose
+// calls never wait on this limiter (issue 22).
+func (l *Limiter) asPlanned(op string, perSecond float64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.buckets[op]; ok {
+		return false
+	}
+	plan, ok := l.plans[op]
+	if !ok || !ValidRate(plan.PerSecond) {
+		return false
+	}
+	if perSecond == 0 {
+		return true
+	}
+	burst := max(plan.Burst, 1)
+	want, _ := withMargin(plan.PerSecond, burst)
+	got, _ := withMargin(perSecond, burst)
+	return got == want
 }
 
 // Len is the number of buckets kept.

@@ -54,7 +54,7 @@ type rdtEntry struct {
 	key       string
 	tok       *Token
 	refreshAt time.Time
-	sealed    []byte // as the Store holds it; nil when not shared
+	mark      shared.Mark // the Store's copy, for DropRDT; 0 when not shared
 }
 
 // sharedRDT is an RDT as the fleet shares it, sealed.
@@ -127,11 +127,11 @@ func (c *Cache) Get(ctx context.Context, key string, counted bool, now func() ti
 			if err != nil {
 				return rdtResult{}, err
 			}
-			c.store(key, t, rdtRefreshAt(t), nil)
+			c.store(key, t, rdtRefreshAt(t), 0)
 			return rdtResult{t, cacheMiss}, nil
 		}
 		var minted atomic.Bool
-		plain, sealed, err := c.sh.FetchRDT(ctx, key,
+		plain, mark, err := c.sh.FetchRDT(ctx, key,
 			func(plain []byte) bool {
 				t, ok := decodeSharedRDT(plain)
 				return ok && now().Before(rdtRefreshAt(t))
@@ -152,7 +152,7 @@ func (c *Cache) Get(ctx context.Context, key string, counted bool, now func() ti
 		if !ok {
 			return rdtResult{}, errors.New("rdt: the shared token does not decode")
 		}
-		c.store(key, t, rdtRefreshAt(t), sealed)
+		c.store(key, t, rdtRefreshAt(t), mark)
 		if minted.Load() {
 			return rdtResult{t, cacheMiss}, nil
 		}
@@ -187,13 +187,13 @@ func (c *Cache) lookup(key string, now time.Time) *Token {
 	return e.tok
 }
 
-func (c *Cache) store(key string, t *Token, refreshAt time.Time, sealed []byte) {
+func (c *Cache) store(key string, t *Token, refreshAt time.Time, mark shared.Mark) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[key]; ok {
 		c.lru.Remove(el)
 	}
-	c.entries[key] = c.lru.PushFront(&rdtEntry{key: key, tok: t, refreshAt: refreshAt, sealed: sealed})
+	c.entries[key] = c.lru.PushFront(&rdtEntry{key: key, tok: t, refreshAt: refreshAt, mark: mark})
 	for c.lru.Len() > c.size {
 		old := c.lru.Remove(c.lru.Back()).(*rdtEntry)
 		delete(c.entries, old.key)
@@ -204,15 +204,15 @@ func (c *Cache) store(key string, t *Token, refreshAt time.Time, sealed []byte) 
 // from the cache and from the fleet's Store.
 func (c *Cache) Evict(key, token string) {
 	c.mu.Lock()
-	var sealed []byte
+	var mark shared.Mark
 	if el, ok := c.entries[key]; ok && el.Value.(*rdtEntry).tok.Token == token {
-		sealed = el.Value.(*rdtEntry).sealed
+		mark = el.Value.(*rdtEntry).mark
 		c.lru.Remove(el)
 		delete(c.entries, key)
 	}
 	c.mu.Unlock()
-	if c.sh != nil && sealed != nil {
-		c.sh.DropRDT(key, sealed)
+	if c.sh != nil && mark != 0 {
+		c.sh.DropRDT(key, mark)
 	}
 }
 

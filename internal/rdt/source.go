@@ -69,10 +69,16 @@ func (s *Source) Cached(ctx context.Context, key string, req gen.CreateRestricte
 	return t, err
 }
 
-// OperationToken is HTTPClient's TokenFunc: an RDT where the operation
-// needs one (see policy), else the LWA access token.
+// OperationToken is the client's TokenFunc: an RDT where the operation
+// needs one (see policy), else the LWA access token. The Tokens API's own
+// call always takes the LWA token, whatever Config.RDTOperations says: an
+// RDT cannot mint one, and the mint goes through this same function (one
+// stack per Client, not two: issue 22's heap per seller).
 func (s *Source) OperationToken(ctx context.Context, req *http.Request, again bool) (string, func(string), error) {
 	path := strings.TrimPrefix(req.URL.EscapedPath(), s.o.BasePath)
+	if path == ops.TokensPath && req.Method == http.MethodPost {
+		return s.o.LWA(ctx)
+	}
 	op, ok := s.o.Table.Match(req.Method, path)
 	var pol optable.Policy
 	if ok {

@@ -203,12 +203,43 @@ func (s *Shared) set(ctx context.Context, key string, plain []byte, ttl time.Dur
 	return sealed, nil
 }
 
-// deleteIf drops key if it still holds sealed (a token the API rejected).
-func (s *Shared) deleteIf(ctx context.Context, key string, sealed []byte) {
+// Mark names a value this process read from or wrote to the Store, by a
+// hash of its sealed bytes, so that a token the API rejected is dropped
+// from the Store only while it is still that one, without keeping the
+// sealed bytes: an LWA token's and an RDT's were 370 bytes of heap per
+// seller (issue 22). The zero Mark is a value the Store does not hold.
+type Mark uint64
+
+// markOf is the Mark of sealed (FNV-1a, never 0), nil's being 0.
+func markOf(sealed []byte) Mark {
 	if sealed == nil {
+		return 0
+	}
+	h := uint64(14695981039346656037)
+	for _, b := range sealed {
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	return Mark(max(h, 1))
+}
+
+// deleteIf drops key if it still holds the value marked m (a token the API
+// rejected): it reads the value, and deletes it only if unchanged since
+// (DeleteIf), so that a token another process stored meanwhile is kept. A
+// rejected token is rare: the extra read costs less than holding each
+// token's sealed bytes.
+func (s *Shared) deleteIf(ctx context.Context, key string, m Mark) {
+	if m == 0 {
 		return
 	}
-	_ = s.use(ctx, "delete", func(ctx context.Context) error { return s.st.DeleteIf(ctx, key, sealed) })
+	var cur []byte
+	if err := s.use(ctx, "get", func(ctx context.Context) (err error) {
+		cur, err = s.st.Get(ctx, key)
+		return err
+	}); err != nil || cur == nil || markOf(cur) != m {
+		return
+	}
+	_ = s.use(ctx, "delete", func(ctx context.Context) error { return s.st.DeleteIf(ctx, key, cur) })
 }
 
 // fetchShared returns the value the fleet shares under key while valid
@@ -319,22 +350,25 @@ func (s *Shared) fetchLocked(ctx context.Context, key string, valid func([]byte)
 
 // FetchLWA is fetchShared for the fleet's LWA access token.
 func (s *Shared) FetchLWA(ctx context.Context, valid func(plain []byte) bool,
-	fetch func(context.Context) ([]byte, time.Duration, error)) (plain, sealed []byte, err error) {
-	return s.fetchShared(ctx, s.seal.lwaKey(), valid, fetch)
+	fetch func(context.Context) ([]byte, time.Duration, error)) (plain []byte, m Mark, err error) {
+	plain, sealed, err := s.fetchShared(ctx, s.seal.lwaKey(), valid, fetch)
+	return plain, markOf(sealed), err
 }
 
 // FetchRDT is fetchShared for the fleet's RDT for grant (the RDT cache's
 // key: what the RDT grants).
 func (s *Shared) FetchRDT(ctx context.Context, grant string, valid func(plain []byte) bool,
-	fetch func(context.Context) ([]byte, time.Duration, error)) (plain, sealed []byte, err error) {
-	return s.fetchShared(ctx, s.seal.rdtKey(grant), valid, fetch)
+	fetch func(context.Context) ([]byte, time.Duration, error)) (plain []byte, m Mark, err error) {
+	plain, sealed, err := s.fetchShared(ctx, s.seal.rdtKey(grant), valid, fetch)
+	return plain, markOf(sealed), err
 }
 
-// DropLWA drops the fleet's LWA token if it is still sealed (the one the
-// API rejected); a token another process stored since is kept.
-func (s *Shared) DropLWA(sealed []byte) { s.deleteIf(context.Background(), s.seal.lwaKey(), sealed) }
+// DropLWA drops the fleet's LWA token if it is still the one marked m
+// (the one the API rejected); a token another process stored since is
+// kept.
+func (s *Shared) DropLWA(m Mark) { s.deleteIf(context.Background(), s.seal.lwaKey(), m) }
 
-// DropRDT drops the fleet's RDT for grant if it is still sealed.
-func (s *Shared) DropRDT(grant string, sealed []byte) {
-	s.deleteIf(context.Background(), s.seal.rdtKey(grant), sealed)
+// DropRDT drops the fleet's RDT for grant if it is still the one marked m.
+func (s *Shared) DropRDT(grant string, m Mark) {
+	s.deleteIf(context.Background(), s.seal.rdtKey(grant), m)
 }
