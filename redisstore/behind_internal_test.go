@@ -222,35 +222,48 @@ func TestTakeBucketBadView(t *testing.T) {
 // taken for an evicted one by a process that had used it, and started
 // empty: after the hour, a createReport (1 per 60 s) waited a whole
 // interval and a call with a 30 s deadline failed. A bucket missing for
-// longer than a bucket outlives its last use (minIdle) comes back as full
+// longer than a bucket outlives its last use (rest_ms) comes back as full
 // as the time since the caller's view allows; one missing sooner than that
 // can only have been evicted or flushed, and still starts from the view.
 func TestBucketExpiredAfterIdleComesBackFull(t *testing.T) {
-	plan := client.BucketPlan{Rate: client.Rate{PerSecond: 1.0 / 60, Burst: 1}}
+	slow := client.BucketPlan{Rate: client.Rate{PerSecond: 1.0 / 60, Burst: 1}} // refills in a minute
+	fast := client.BucketPlan{Rate: client.Rate{PerSecond: 5, Burst: 10}}       // in 2 s: kept 20 s
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	s := New(rdb, WithPrefix(""))
 	ctx := context.Background()
-	first, err := s.TakeBucket(ctx, bucketKey, plan, 0, client.BucketView{})
-	if err != nil || !first.OK || first.Wait != 0 {
-		t.Fatalf("first TakeBucket: %+v, %v", first, err)
-	}
 	for _, tc := range []struct {
 		name     string
+		plan     client.BucketPlan
 		idle     time.Duration // how long ago the caller's view was taken, by Redis's clock
 		wantWait bool
 	}{
-		{"expired after an idle hour and a minute", time.Hour + time.Minute, false},
-		{"expired after a day", 24 * time.Hour, false},
-		{"evicted a second after the take", time.Second, true},
+		{"expired after an idle hour and a minute", slow, time.Hour + time.Minute, false},
+		{"expired after a day", slow, 24 * time.Hour, false},
+		{"evicted a second after the take", slow, time.Second, true},
+		// At its plan the hash outlives a write by the plan's refill
+		// time (a minute here), at least 20 s, not an hour: missing for
+		// longer than that it may have expired; sooner, it was evicted.
+		{"expired a minute and a second after the take", slow, time.Minute + time.Second, false},
+		{"evicted half a minute after the take", slow, 30 * time.Second, true},
+		{"fast plan: evicted 5 s after the take", fast, 5 * time.Second, true},
+		{"fast plan: evicted 19 s after the take", fast, 19 * time.Second, true},
+		{"fast plan: expired 21 s after the take", fast, 21 * time.Second, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := rdb.Del(ctx, bucketKey).Err(); err != nil {
 				t.Fatal(err)
 			}
+			first, err := s.TakeBucket(ctx, bucketKey, tc.plan, 0, client.BucketView{})
+			if err != nil || !first.OK || first.Wait != 0 {
+				t.Fatalf("first TakeBucket: %+v, %v", first, err)
+			}
+			if err := rdb.Del(ctx, bucketKey).Err(); err != nil {
+				t.Fatal(err)
+			}
 			seen := first.View
 			seen.Time = seen.Time.Add(-tc.idle)
-			r, err := s.TakeBucket(ctx, bucketKey, plan, 0, seen)
+			r, err := s.TakeBucket(ctx, bucketKey, tc.plan, 0, seen)
 			if err != nil || !r.OK {
 				t.Fatalf("TakeBucket: %+v, %v", r, err)
 			}

@@ -200,12 +200,32 @@ func TestBucketTTL(t *testing.T) {
 		name    string
 		plan    client.Rate
 		before  bucket
-		observe bool // Observe a 429 instead of Take
+		observe bool    // Observe a 429 (or learned) instead of Take
+		learned float64 // the rate Observe tells, instead of a 429
 		wantTTL time.Duration
 	}{
 		{
-			name:    "a bucket refilled in seconds lives an hour",
+			// Issue 22: an hour of a bucket that runs at its plan held
+			// nothing a full one does not, 270 bytes per seller and
+			// operation called.
+			name:    "a bucket at its plan lives the plan's refill time",
+			plan:    client.Rate{PerSecond: 0.5, Burst: 30},
+			wantTTL: 60 * time.Second,
+		},
+		{
+			name:    "a bucket at its plan refilled in seconds lives 20 s",
 			plan:    client.Rate{PerSecond: 1, Burst: 10},
+			wantTTL: 20 * time.Second,
+		},
+		{
+			name:    "a bucket at its plan refilled in hours lives at most an hour",
+			plan:    client.Rate{PerSecond: 0.001, Burst: 10},
+			wantTTL: time.Hour,
+		},
+		{
+			name:    "a bucket with a learned rate refilled in seconds lives an hour",
+			plan:    client.Rate{PerSecond: 1, Burst: 10},
+			before:  bucket{present: true, tokens: 9, rate: 2},
 			wantTTL: time.Hour,
 		},
 		{
@@ -219,6 +239,14 @@ func TestBucketTTL(t *testing.T) {
 			plan:    client.Rate{PerSecond: 1, Burst: 10},
 			before:  bucket{present: true, tokens: 5, rate: 2},
 			observe: true,
+			wantTTL: time.Hour,
+		},
+		{
+			name:    "Observe of a first learned rate keeps it an hour",
+			plan:    client.Rate{PerSecond: 1, Burst: 10},
+			before:  bucket{present: true, tokens: 9},
+			observe: true,
+			learned: 2,
 			wantTTL: time.Hour,
 		},
 		{
@@ -239,7 +267,7 @@ func TestBucketTTL(t *testing.T) {
 			writeBucket(t, rdb, bucketKey, tt.before)
 			var err error
 			if tt.observe {
-				err = s.Observe(ctx, bucketKey, tt.plan, 0, true)
+				err = s.Observe(ctx, bucketKey, tt.plan, tt.learned, tt.learned == 0)
 			} else {
 				_, _, err = s.Take(ctx, bucketKey, tt.plan, 0)
 			}

@@ -22,13 +22,24 @@ const (
 	fieldGaps = "g"
 )
 
-// minIdle is the shortest time a bucket's hash outlives its last use, in
-// milliseconds. A bucket is dropped only once it has refilled (one that
-// expired comes back full, so nothing is lost but the learned rate), and
-// kept at least an hour so that a learned rate survives idle minutes: SP-API
-// replies state the rate, but a process that starts after a lull should not
-// go back to the published plan (or to no limit) for its first requests.
+// minIdle is the shortest time the hash of a bucket with a learned rate
+// outlives its last use, in milliseconds. A bucket is dropped only once it
+// has refilled (one that expired comes back full, so nothing is lost but
+// the learned rate), and one with a learned rate is kept at least an hour
+// so that the rate survives idle minutes: SP-API replies state the rate,
+// but a process that starts after a lull should not go back to the
+// published plan (or to no limit) for its first requests. A bucket that
+// runs at its plan (no process told it another rate: shared.Limiter tells
+// only a rate that is not the plan's) is kept the plan's refill time
+// instead (see rest_ms), at most this.
 const minIdle = 3600 * 1000
+
+// minRestLua is the shortest time, in milliseconds, the hash of a bucket
+// at its plan outlives its last use (see rest_ms in bucketLib): 20 s, four
+// times what the client takes to put a silent Redis aside and probe it
+// (1 s, then 1 s and 2 s), so that a bucket lost within that time is taken
+// for a lost one, not an expired one.
+const minRestLua = "20000"
 
 // Each script reads and writes exactly one key, KEYS[1], so it runs on
 // Redis Cluster; time is Redis's own (TIME), so the processes' clocks do not
@@ -142,15 +153,34 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
+-- rest_ms is how long a hash outlives every write at least (see save):
+-- min_idle for a bucket with a learned rate, which it keeps; else the time
+-- the plan takes to refill from empty, and at least ` + minRestLua + ` ms, at most
+-- min_idle. A bucket that runs at its plan holds nothing a full bucket
+-- does not once it has refilled, and an hour of it was 270 bytes of Redis
+-- per seller for each operation it called once (issue 22:
+-- createRestrictedDataToken, once an hour, refills in 10 s). The floor
+-- keeps a hash that vanished moments after a caller's view (an eviction,
+-- a flush, a restart the caller did not notice) from passing for an
+-- expired one (see idle); an outage the caller noticed is handled when it
+-- rejoins (it empties the bucket).
+local function rest_ms(min_idle, rate, has_learned)
+  if has_learned or rate <= 0 then return min_idle end
+  return math.min(min_idle, math.max(` + minRestLua + `, cap_of(rate) * 1000 / rate))
+end
+
 -- idle lets a bucket that vanished come back as one that expired: its
--- hash outlives every write by min_idle ms at least (see save), so one
+-- hash outlives every write by rest_ms at least (see save), so one
 -- missing for longer than that since the caller's view may just have
 -- expired, idle, and it is not broken: it starts full, held to the
--- caller's view refilled since (see refill), which after min_idle is
--- as full as the idle time allows. One missing sooner was evicted or
--- flushed, and stays broken; so does one whose caller gave no time.
+-- caller's view refilled since (see refill), which after a refill's time
+-- is as full as the idle time allows. One missing sooner was evicted or
+-- flushed, and stays broken; so does one whose caller gave no time. The
+-- plan's refill time is the bound, since a vanished hash says nothing of a
+-- learned rate: one that had one (kept min_idle) and vanished sooner was
+-- evicted, and comes back held to the caller's view, refilled.
 local function idle(min_idle)
-  if vanished and seen_ts > 0 and now - seen_ts >= min_idle * 1000 then broken = false end
+  if vanished and seen_ts > 0 and now - seen_ts >= rest_ms(min_idle, plan_rate, false) * 1000 then broken = false end
 end
 
 -- held: the caller saw the bucket, and it holds at most that view,
@@ -195,14 +225,14 @@ local function handed(turn)
 end
 
 -- save writes tokens as of now and keeps the hash until the bucket would be
--- full again, and at least min_idle ms.
+-- full again, and at least rest_ms.
 local function save(rate, min_idle)
   version = math.min(math.max(version, seen_n) + 1, 9007199254740992)
   redis.call('HSET', key, '` + fieldTokens + `', string.format('%.17g', tokens), '` + fieldTime + `', string.format('%.17g', now), '` + fieldVersion + `', string.format('%.17g', version))
   if tail then redis.call('HSET', key, '` + fieldTail + `', string.format('%.17g', tail)) end
   if bad_rate then redis.call('HDEL', key, '` + fieldRate + `') end
   local full_ms = (cap_of(rate) - tokens) * 1000 / rate
-  redis.call('PEXPIRE', key, math.ceil(math.max(min_idle, full_ms)))
+  redis.call('PEXPIRE', key, math.ceil(math.max(rest_ms(min_idle, rate, learned ~= nil), full_ms)))
 end
 `
 
@@ -376,7 +406,7 @@ end
 if ARGV[8] == '1' and tokens > 0 then tokens = tokens - math.ceil(tokens) end
 if new_rate > 0 then
   redis.call('HSET', key, '` + fieldRate + `', string.format('%.17g', new_rate))
-  bad_rate = false
+  bad_rate, learned = false, new_rate
 end
 save(rate, tonumber(ARGV[9]))
 return 1

@@ -319,6 +319,18 @@ func (l *Limiter) Effective(op string) Plan {
 	if b, ok := l.buckets[op]; ok {
 		return PlanOf(b.tb.rate, b.burst)
 	}
+	return l.plannedLocked(op)
+}
+
+// Planned is the plan op's bucket runs at when no reply told another rate:
+// its published plan's, margin included; a zero rate without a plan.
+func (l *Limiter) Planned(op string) Plan {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.plannedLocked(op)
+}
+
+func (l *Limiter) plannedLocked(op string) Plan {
 	plan, ok := l.plans[op]
 	if !ok || !ValidRate(plan.PerSecond) {
 		return Plan{}

@@ -286,9 +286,16 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	if perSecond > 0 {
 		learned = perSecond * ratelimit.MarginFactor(perSecond, max(plan.Burst, 1))
 	}
+	planned := l.local.Planned(op).Rate
 	l.mu.Lock()
 	told, _ := l.told.get(op)
-	tell := throttled || (learned > 0 && told != learned)
+	// The plan's own rate, never told otherwise, tells the store nothing:
+	// a bucket with no rate runs at the plan, and one without a learned
+	// rate is dropped once it has refilled (redisstore's rest_ms), not
+	// after an hour. A process that told another rate tells the plan's
+	// when it comes back.
+	asPlanned := told == 0 && learned == planned
+	tell := throttled || (learned > 0 && told != learned && !asPlanned)
 	l.mu.Unlock()
 	if !tell {
 		return
