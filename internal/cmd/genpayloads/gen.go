@@ -6,13 +6,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 // root is one schema file and the name of the Go type its root becomes.
 type root struct {
-	Name   string  // Go type name, such as Feed
-	File   string  // path as given on the command line
-	Schema *Schema // the decoded file
+	Name   string             // Go type name, such as Feed
+	File   string             // path as given on the command line
+	Schema *jsonschema.Schema // the decoded file
 }
 
 // decl is one Go type declaration to write.
@@ -37,8 +39,8 @@ type generator struct {
 	decls    []*decl
 	taken    map[string]bool
 	byRaw    map[string]string  // a schema's JSON -> the type made for it
-	defs     map[string]*Schema // the current root's "#/definitions/X" and "#/$defs/X"
-	defNames map[string]string  // the same refs -> their reserved Go names
+	root     *jsonschema.Schema // the current root, whose definitions $refs name
+	defNames map[string]string  // its "#/definitions/X" and "#/$defs/X" -> their reserved Go names
 	defDone  map[string]string  // refs already typed -> Go type
 	imports  map[string]bool
 	errs     []string
@@ -50,18 +52,14 @@ func newGenerator() *generator {
 
 // addRoot types one schema file as the Go type r.Name.
 func (g *generator) addRoot(r root) {
-	g.defs, g.defNames, g.defDone = map[string]*Schema{}, map[string]string{}, map[string]string{}
+	g.root, g.defNames, g.defDone = r.Schema, map[string]string{}, map[string]string{}
 	g.taken[r.Name] = true
 	for _, src := range []struct {
 		prefix string
-		m      map[string]*Schema
-	}{{"#/definitions/", r.Schema.Definitions}, {"#/$defs/", r.Schema.Defs}} {
-		prefix, m := src.prefix, src.m
-		for _, k := range sortedKeys(m) {
-			ref := prefix + k
-			g.defs[ref] = m[k]
-			name := g.unique(goName(k), "")
-			g.defNames[ref] = name
+		m      map[string]*jsonschema.Schema
+	}{{jsonschema.DefinitionsPrefix, r.Schema.Definitions}, {jsonschema.DefsPrefix, r.Schema.Defs}} {
+		for _, k := range sortedKeys(src.m) {
+			g.defNames[src.prefix+k] = g.unique(goName(k), "")
 		}
 	}
 	s := r.Schema
@@ -95,8 +93,8 @@ func (g *generator) unique(name, parent string) string {
 }
 
 // structDecl declares the struct name for s, which has properties.
-func (g *generator) structDecl(s *Schema, name string, extra []string) string {
-	g.byRaw[s.raw] = name
+func (g *generator) structDecl(s *jsonschema.Schema, name string, extra []string) string {
+	g.byRaw[s.Raw()] = name
 	g.imports["encoding/json"] = true
 	g.imports["github.com/spapi-go/spapi/internal/payloadjson"] = true
 	d := &decl{name: name, base: "struct", doc: append(docOf(name, s), extra...)}
@@ -106,7 +104,7 @@ func (g *generator) structDecl(s *Schema, name string, extra []string) string {
 	}
 	used := map[string]bool{}
 	for _, p := range s.Properties {
-		if p.Schema.isFalse() {
+		if p.Schema.IsFalse() {
 			continue
 		}
 		fname := goName(p.Name)
@@ -115,12 +113,12 @@ func (g *generator) structDecl(s *Schema, name string, extra []string) string {
 		}
 		used[fname] = true
 		typ, ptr, note := g.typeOf(p.Schema, p.Name, name)
-		opt := !s.isRequired(p.Name)
+		opt := !s.IsRequired(p.Name)
 		if opt && ptr {
 			typ = "*" + typ
 		}
 		fs := p.Schema
-		if def, ok := g.defs[fs.Ref]; ok && fs.Description == "" && fs.Title == "" {
+		if def, _, ok := g.root.Lookup(fs.Ref); ok && fs.Description == "" && fs.Title == "" {
 			fs = def
 		}
 		f := field{name: fname, json: p.Name, typ: typ, optional: opt, doc: docOf(fname, fs)}
@@ -143,9 +141,9 @@ func (g *generator) structDecl(s *Schema, name string, extra []string) string {
 
 // branchNote documents the oneOf/anyOf/allOf constraints of a struct, which
 // its Go type does not enforce.
-func branchNote(s *Schema) []string {
+func branchNote(s *jsonschema.Schema) []string {
 	out := []string{"The schema adds constraints the Go type does not enforce (oneOf/anyOf/allOf); each must hold as stated:"}
-	for _, list := range [][]*Schema{s.OneOf, s.AnyOf, s.AllOf} {
+	for _, list := range [][]*jsonschema.Schema{s.OneOf, s.AnyOf, s.AllOf} {
 		for _, b := range list {
 			if b.Comment != "" {
 				out = append(out, "  - "+oneLine(b.Comment))
@@ -158,7 +156,7 @@ func branchNote(s *Schema) []string {
 // typeOf is the Go type for s, found in a field or element named hint of
 // the type parent; ptr says whether an optional field of it needs a pointer
 // to tell absent from zero; note documents a schema left untyped.
-func (g *generator) typeOf(s *Schema, hint, parent string) (typ string, ptr bool, note string) {
+func (g *generator) typeOf(s *jsonschema.Schema, hint, parent string) (typ string, ptr bool, note string) {
 	if s.Bool != nil {
 		g.imports["encoding/json"] = true
 		return "json.RawMessage", false, "Any JSON value (the schema is true)."
@@ -166,10 +164,10 @@ func (g *generator) typeOf(s *Schema, hint, parent string) (typ string, ptr bool
 	if s.Ref != "" {
 		return g.ref(s.Ref)
 	}
-	if name, ok := g.byRaw[s.raw]; ok {
+	if name, ok := g.byRaw[s.Raw()]; ok {
 		return name, true, ""
 	}
-	t := s.Type.single()
+	t := s.Type.Single()
 	if len(s.Type) == 0 {
 		switch {
 		case len(s.Properties) > 0:
@@ -222,19 +220,19 @@ func (g *generator) ref(ref string) (string, bool, string) {
 	if t, ok := g.defDone[ref]; ok {
 		return t, !strings.HasPrefix(t, "[]") && !strings.HasPrefix(t, "map[") && !strings.HasPrefix(t, "json."), ""
 	}
-	s, ok := g.defs[ref]
+	s, defName, ok := g.root.Lookup(ref)
 	if !ok {
 		g.errs = append(g.errs, fmt.Sprintf("$ref %q: not a local definition", ref))
 		g.imports["encoding/json"] = true
 		return "json.RawMessage", false, "Left as raw JSON: its $ref " + ref + " is not in the schema."
 	}
 	name := g.defNames[ref]
-	isStruct := len(s.Properties) > 0 && (s.Type.single() == "object" || len(s.Type) == 0)
-	isEnum := s.Type.single() == "string" && (len(s.Enum) > 0 || s.Const != nil)
+	isStruct := len(s.Properties) > 0 && (s.Type.Single() == "object" || len(s.Type) == 0)
+	isEnum := s.Type.Single() == "string" && (len(s.Enum) > 0 || s.Const != nil)
 	switch {
 	case isStruct:
 		g.defDone[ref] = name
-		if prev, ok := g.byRaw[s.raw]; ok {
+		if prev, ok := g.byRaw[s.Raw()]; ok {
 			g.defDone[ref] = prev
 			return prev, true, ""
 		}
@@ -244,22 +242,24 @@ func (g *generator) ref(ref string) (string, bool, string) {
 		g.defDone[ref] = name
 		return g.enumNamed(s, name), true, ""
 	}
-	typ, ptr, note := g.typeOf(s, strings.TrimPrefix(strings.TrimPrefix(ref, "#/definitions/"), "#/$defs/"), "")
+	typ, ptr, note := g.typeOf(s, defName, "")
 	g.defDone[ref] = typ
 	return typ, ptr, note
 }
 
 // enumDecl declares a string type with a constant per value of s's enum or
 // const, named after hint.
-func (g *generator) enumDecl(s *Schema, hint, parent string) string {
+func (g *generator) enumDecl(s *jsonschema.Schema, hint, parent string) string {
 	return g.enumNamed(s, g.unique(goName(hint), parent))
 }
 
-func (g *generator) enumNamed(s *Schema, name string) string {
-	g.byRaw[s.raw] = name
+func (g *generator) enumNamed(s *jsonschema.Schema, name string) string {
+	g.byRaw[s.Raw()] = name
 	d := &decl{name: name, base: "string", doc: docOf(name, s)}
 	var values []string
-	for _, v := range s.Enum {
+	for _, raw := range s.Enum {
+		var v any
+		_ = json.Unmarshal(raw, &v) // a value of the document, so valid JSON
 		if str, ok := v.(string); ok {
 			values = append(values, str)
 		}
@@ -288,7 +288,7 @@ func (g *generator) enumNamed(s *Schema, name string) string {
 }
 
 // docOf is the doc comment of the Go name for s: its title and description.
-func docOf(name string, s *Schema) []string {
+func docOf(name string, s *jsonschema.Schema) []string {
 	var parts []string
 	if s.Title != "" && goName(s.Title) != name {
 		parts = append(parts, oneLine(s.Title)+".")

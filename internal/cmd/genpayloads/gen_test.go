@@ -1,9 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 func TestGoName(t *testing.T) {
@@ -49,11 +50,11 @@ func TestGenerateShapes(t *testing.T) {
 		"counts":{"type":"object","additionalProperties":{"type":"integer"}},
 		"never":false},
 		"definitions":{"Person":{"type":"object","properties":{"name":{"type":"string"}}}}}`
-	var s Schema
-	if err := json.Unmarshal([]byte(doc), &s); err != nil {
+	s, err := jsonschema.Parse("thing.json", []byte(doc))
+	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := generate("p", []string{"-package", "p"}, []root{{Name: "Thing", File: "thing.json", Schema: &s}})
+	src, err := generate("p", []string{"-package", "p"}, []root{{Name: "Thing", File: "thing.json", Schema: s}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,12 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 func main() {
@@ -60,15 +61,11 @@ func readRoots(specs []string) ([]root, error) {
 		if !ok || name == "" || file == "" || goName(name) != name {
 			return nil, fmt.Errorf("argument %q: want TypeName=schema.json with an exported Go name", spec)
 		}
-		data, err := os.ReadFile(file)
+		s, err := jsonschema.Load(file)
 		if err != nil {
 			return nil, err
 		}
-		var s Schema
-		if err := json.Unmarshal(data, &s); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		roots = append(roots, root{Name: name, File: file, Schema: &s})
+		roots = append(roots, root{Name: name, File: file, Schema: s})
 	}
 	return roots, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/spapi-go/spapi/feed/listings"
+	"github.com/spapi-go/spapi/internal/jsonschema"
 	"github.com/spapi-go/spapi/report/accounthealth"
 	"github.com/spapi-go/spapi/report/b2bproductopportunitiesnotyetonamazon"
 	"github.com/spapi-go/spapi/report/b2bproductopportunitiesrecommendedforyou"
@@ -245,47 +246,40 @@ func TestSchemaViolationsAreRequired(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s Schema
-		if err := json.Unmarshal(data, &s); err != nil {
+		s, err := jsonschema.Parse(file, data)
+		if err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range paths {
 			t.Run(file+p, func(t *testing.T) {
-				cur := &s
+				cur := s
 				segs := strings.Split(strings.TrimPrefix(p, "$."), ".")
 				for i, seg := range segs {
 					name, arr := strings.CutSuffix(seg, "[*]")
-					cur = deref(&s, cur)
+					if cur, _, err = s.Resolve(cur); err != nil {
+						t.Fatal(err)
+					}
 					if i == len(segs)-1 {
-						if !cur.isRequired(name) {
+						if !cur.IsRequired(name) {
 							t.Fatalf("%s is not required at %s", name, p)
 						}
 						return
 					}
-					var next *Schema
-					for _, prop := range cur.Properties {
-						if prop.Name == name {
-							next = prop.Schema
-						}
-					}
+					next := cur.Properties.Get(name)
 					if next == nil {
 						t.Fatalf("no property %s on the way to %s", name, p)
 					}
 					if arr {
-						next = deref(&s, next).Items
+						if next, _, err = s.Resolve(next); err != nil {
+							t.Fatal(err)
+						}
+						next = next.Items
 					}
 					cur = next
 				}
 			})
 		}
 	}
-}
-
-func deref(root, s *Schema) *Schema {
-	if name, ok := strings.CutPrefix(s.Ref, "#/definitions/"); ok {
-		return root.Definitions[name]
-	}
-	return s
 }
 
 // TestExtraKeepsUnknownKeys shows where the unknown keys of Amazon's example
