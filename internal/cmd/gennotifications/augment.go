@@ -3,19 +3,25 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 // noteFromExample describes a member that only Amazon's example shows.
 const noteFromExample = "Not in Amazon's schema; read off Amazon's example of this notification."
 
-// normalize replaces every anyOf in the document by the one object schema
+// normalize replaces every anyOf in the document, and every tuple of
+// items (every one in the schemas has one element), by the one object schema
 // that reads each alternative (see mergeAnyOf), in place, so that later
 // passes see one node per member.
-func normalize(s *schema, seen map[*schema]bool) {
+func normalize(s *jsonschema.Schema, seen map[*jsonschema.Schema]bool) {
 	if s == nil || seen[s] {
 		return
 	}
 	seen[s] = true
+	if len(s.TupleItems) > 0 && s.Items == nil {
+		s.Items = mergeAnyOf(s.TupleItems)
+	}
 	if len(s.AnyOf) > 0 {
 		for _, a := range s.AnyOf {
 			normalize(a, seen)
@@ -29,7 +35,7 @@ func normalize(s *schema, seen map[*schema]bool) {
 	for _, p := range s.Properties {
 		normalize(p.Schema, seen)
 	}
-	normalize(s.Items.schema, seen)
+	normalize(s.Items, seen)
 	for _, d := range s.Definitions {
 		normalize(d, seen)
 	}
@@ -40,7 +46,7 @@ func normalize(s *schema, seen map[*schema]bool) {
 // has an "info" object its schema does not list), as optional members typed
 // from the example, so that every member Amazon shows lands in a typed
 // field. It returns how many it added.
-func augment(doc *document, s *schema, raw json.RawMessage, depth int) (int, error) {
+func augment(doc *document, s *jsonschema.Schema, raw json.RawMessage, depth int) (int, error) {
 	if depth > 64 {
 		return 0, fmt.Errorf("%s: example nests too deep", doc.file)
 	}
@@ -49,13 +55,13 @@ func augment(doc *document, s *schema, raw json.RawMessage, depth int) (int, err
 		return 0, err
 	}
 	added := 0
-	switch t, _ := s.Type.main(); {
+	switch t, _ := s.Type.NonNull(); {
 	case t == "object" || (t == "" && len(s.Properties) > 0):
 		var obj map[string]json.RawMessage
 		if json.Unmarshal(raw, &obj) != nil || obj == nil {
 			return 0, nil
 		}
-		known := map[string]*schema{}
+		known := map[string]*jsonschema.Schema{}
 		for _, p := range s.Properties {
 			known[p.Name] = p.Schema
 		}
@@ -82,16 +88,16 @@ func augment(doc *document, s *schema, raw json.RawMessage, depth int) (int, err
 				return 0, err
 			}
 			ps.Description = noteFromExample
-			s.Properties = append(s.Properties, property{Name: k, Schema: ps})
+			s.Properties = append(s.Properties, jsonschema.Property{Name: k, Schema: ps})
 			added++
 		}
-	case t == "array" && s.Items.schema != nil:
+	case t == "array" && s.Items != nil:
 		var elems []json.RawMessage
 		if json.Unmarshal(raw, &elems) != nil {
 			return 0, nil
 		}
 		for _, e := range elems {
-			n, err := augment(doc, s.Items.schema, e, depth+1)
+			n, err := augment(doc, s.Items, e, depth+1)
 			if err != nil {
 				return 0, err
 			}

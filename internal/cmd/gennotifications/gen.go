@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 // envelope names the members every notification has, by their lower-cased
@@ -29,7 +31,7 @@ var metadataFields = []string{"applicationid", "subscriptionid", "publishtime", 
 type notif struct {
 	file     string
 	doc      *document
-	root     *schema // the resolved root, or the one inferred from the example
+	root     *jsonschema.Schema // the resolved root, or the one inferred from the example
 	inferred bool
 	typ      string // ORDER_CHANGE
 	version  string // the payload version the schema describes; "" if it says none
@@ -42,13 +44,20 @@ var typeInDescription = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b`)
 // load reads one schema file and finds its notification type, payload
 // version and Go name.
 func load(file string, data []byte) (*notif, error) {
-	var root schema
-	if err := json.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	root, err := jsonschema.Parse(file, data)
+	if err != nil {
+		return nil, err
 	}
-	doc := &document{file: file, root: &root}
+	// B2bAnyOfferChangedNotification spells $ref "#ref" at its root.
+	var hash struct {
+		Ref string `json:"#ref"`
+	}
+	if err := json.Unmarshal(data, &hash); err == nil && root.Ref == "" {
+		root.Ref = hash.Ref
+	}
+	doc := &document{file: file, root: root}
 	n := &notif{file: file, doc: doc}
-	r, _, err := doc.resolve(&root)
+	r, _, err := doc.resolve(root)
 	switch {
 	case err != nil && len(root.Examples) > 0, err == nil && len(r.Properties) == 0 && len(root.Examples) > 0:
 		// The schema describes nothing: read the structure off Amazon's example.
@@ -60,9 +69,9 @@ func load(file string, data []byte) (*notif, error) {
 	case err != nil:
 		return nil, err
 	}
-	normalize(&root, map[*schema]bool{})
+	normalize(root, map[*jsonschema.Schema]bool{})
 	if !n.inferred {
-		normalize(r, map[*schema]bool{})
+		normalize(r, map[*jsonschema.Schema]bool{})
 		for _, ex := range root.Examples {
 			if _, err := augment(doc, r, ex, 0); err != nil {
 				return nil, err
@@ -73,7 +82,7 @@ func load(file string, data []byte) (*notif, error) {
 	if len(r.Properties) == 0 {
 		return nil, fmt.Errorf("%s: the root schema has no properties", file)
 	}
-	var typeProp, versionProp *schema
+	var typeProp, versionProp *jsonschema.Schema
 	for _, p := range r.Properties {
 		switch strings.ToLower(p.Name) {
 		case "notificationtype":
@@ -155,14 +164,14 @@ type decl struct {
 // shapes) never collide.
 type generator struct {
 	cur   *notif
-	decls map[string]*decl   // every named type, by name
-	tops  map[string]bool    // the notifications' own names
-	order map[string][]*decl // each file's declarations in order
-	memo  map[*schema]string // a definition's Go type, once named
+	decls map[string]*decl              // every named type, by name
+	tops  map[string]bool               // the notifications' own names
+	order map[string][]*decl            // each file's declarations in order
+	memo  map[*jsonschema.Schema]string // a definition's Go type, once named
 }
 
 func newGenerator() *generator {
-	return &generator{decls: map[string]*decl{}, tops: map[string]bool{}, order: map[string][]*decl{}, memo: map[*schema]string{}}
+	return &generator{decls: map[string]*decl{}, tops: map[string]bool{}, order: map[string][]*decl{}, memo: map[*jsonschema.Schema]string{}}
 }
 
 // reserved are the names of the package's hand-written API.
@@ -209,7 +218,7 @@ func (g *generator) claim(hint, parent string, body string, text func(name strin
 
 // goType is the Go type of s, declaring the named types it needs. kind is
 // "struct", "slice", "map" or "scalar".
-func (g *generator) goType(s *schema, hint, parent string) (expr, kind string, nullable bool, err error) {
+func (g *generator) goType(s *jsonschema.Schema, hint, parent string) (expr, kind string, nullable bool, err error) {
 	s, def, err := g.cur.doc.resolve(s)
 	if err != nil {
 		return "", "", false, err
@@ -221,10 +230,10 @@ func (g *generator) goType(s *schema, hint, parent string) (expr, kind string, n
 		s = mergeAnyOf(s.AnyOf)
 	}
 	if name, ok := g.memo[s]; ok {
-		t, nl := s.Type.main()
+		t, nl := s.Type.NonNull()
 		return name, kindOf(t, s), nl, nil
 	}
-	t, nullable := s.Type.main()
+	t, nullable := s.Type.NonNull()
 	if t == "" && len(s.Properties) > 0 {
 		t = "object"
 	}
@@ -240,10 +249,10 @@ func (g *generator) goType(s *schema, hint, parent string) (expr, kind string, n
 		g.memo[s] = name
 		return name, "struct", nullable, nil
 	case "array":
-		if s.Items.schema == nil {
+		if s.Items == nil {
 			return "[]any", "slice", nullable, nil
 		}
-		elem, ekind, enull, err := g.goType(s.Items.schema, singular(pascal(hint)), parent)
+		elem, ekind, enull, err := g.goType(s.Items, singular(pascal(hint)), parent)
 		if err != nil {
 			return "", "", false, err
 		}
@@ -275,7 +284,7 @@ func (g *generator) goType(s *schema, hint, parent string) (expr, kind string, n
 	return "", "", false, fmt.Errorf("%s: %s: unsupported type %q", g.cur.file, hint, t)
 }
 
-func kindOf(t string, s *schema) string {
+func kindOf(t string, s *jsonschema.Schema) string {
 	switch {
 	case t == "object" || (t == "" && len(s.Properties) > 0):
 		return "struct"
@@ -284,7 +293,7 @@ func kindOf(t string, s *schema) string {
 }
 
 // structType declares the struct of an object schema.
-func (g *generator) structType(s *schema, hint, parent string) (string, error) {
+func (g *generator) structType(s *jsonschema.Schema, hint, parent string) (string, error) {
 	name := pascal(hint)
 	if !strings.HasPrefix(name, g.cur.goName) {
 		name = g.cur.goName + name
@@ -315,7 +324,7 @@ func lowerFirst(s string) string {
 // fields writes the fields of an object schema: a required member is a
 // value, always encoded (a nullable one a pointer, so null stays null); an
 // optional member is a pointer, or a slice or map, left out when absent.
-func (g *generator) fields(s *schema, parent string) (string, error) {
+func (g *generator) fields(s *jsonschema.Schema, parent string) (string, error) {
 	var b strings.Builder
 	seen := map[string]string{}
 	for _, p := range s.Properties {
@@ -354,7 +363,7 @@ func (g *generator) fields(s *schema, parent string) (string, error) {
 }
 
 // enumType declares a string type with a constant per value.
-func (g *generator) enumType(s *schema, hint, parent string) (string, error) {
+func (g *generator) enumType(s *jsonschema.Schema, hint, parent string) (string, error) {
 	var values []string
 	for _, raw := range s.Enum {
 		var v string
@@ -478,7 +487,7 @@ func (g *generator) topLevel() error {
 
 // checkMetadata makes sure a schema's NotificationMetadata is the one the
 // package's Metadata type reads.
-func checkMetadata(file string, s *schema) error {
+func checkMetadata(file string, s *jsonschema.Schema) error {
 	var got []string
 	for _, p := range s.Properties {
 		got = append(got, strings.ToLower(p.Name))

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 const schemaDir = "../../../api/schemas/notifications"
@@ -127,7 +129,7 @@ func TestInferSchema(t *testing.T) {
 	if s.Properties[0].Name != "b" || s.Properties[1].Name != "a" {
 		t.Errorf("order %v", s.Properties)
 	}
-	item := s.Properties[0].Schema.Items.schema
+	item := s.Properties[0].Schema.Items
 	if !slices.Equal(item.Required, []string{"x"}) || len(item.Properties) != 2 {
 		t.Errorf("item required %v, members %d", item.Required, len(item.Properties))
 	}
@@ -136,7 +138,7 @@ func TestInferSchema(t *testing.T) {
 // TestMergeAnyOf: alternatives become one object: every member, required
 // where all require it.
 func TestMergeAnyOf(t *testing.T) {
-	var alts []*schema
+	var alts []*jsonschema.Schema
 	if err := json.Unmarshal([]byte(`[
 		{"type":"object","required":["a","b"],"properties":{"a":{"type":"string"},"b":{"type":"string"}}},
 		{"type":"object","required":["a","c"],"properties":{"a":{"type":"string"},"c":{"type":"number"}}}]`), &alts); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 // Values a sample gives the envelope; the rest comes from the schema.
@@ -94,7 +96,7 @@ func writeMetadata(b *bytes.Buffer, camel bool) {
 	b.WriteString("}")
 }
 
-func sampleValue(b *bytes.Buffer, doc *document, s *schema, name string, depth int) error {
+func sampleValue(b *bytes.Buffer, doc *document, s *jsonschema.Schema, name string, depth int) error {
 	if depth > 32 {
 		return fmt.Errorf("%s: sample: %s nests too deep", doc.file, name)
 	}
@@ -105,7 +107,7 @@ func sampleValue(b *bytes.Buffer, doc *document, s *schema, name string, depth i
 	if len(s.AnyOf) > 0 {
 		s = mergeAnyOf(s.AnyOf)
 	}
-	t, _ := s.Type.main()
+	t, _ := s.Type.NonNull()
 	if t == "" && len(s.Properties) > 0 {
 		t = "object"
 	}
@@ -130,8 +132,8 @@ func sampleValue(b *bytes.Buffer, doc *document, s *schema, name string, depth i
 		b.WriteString("}")
 	case "array":
 		b.WriteString("[")
-		if s.Items.schema != nil {
-			if err := sampleValue(b, doc, s.Items.schema, name, depth+1); err != nil {
+		if s.Items != nil {
+			if err := sampleValue(b, doc, s.Items, name, depth+1); err != nil {
 				return err
 			}
 		}
