@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/spapi-go/spapi/internal/jsonschema"
 	"github.com/spapi-go/spapi/internal/models"
 )
 
@@ -60,7 +61,7 @@ func TestBuild(t *testing.T) {
 		{"BadExample", `"2025-01-02T03:04:05Z"`}, // its own example does not parse
 	} {
 		t.Run(tt.ref, func(t *testing.T) {
-			s := &schema{Ref: "#/definitions/" + tt.ref}
+			s := &jsonschema.Schema{Ref: "#/definitions/" + tt.ref}
 			got, err := m.build(s)
 			if err != nil {
 				t.Fatal(err)
@@ -73,7 +74,7 @@ func TestBuild(t *testing.T) {
 			}
 		})
 	}
-	if _, err := m.build(&schema{Ref: "#/definitions/Missing"}); err == nil || !strings.Contains(err.Error(), "Missing") {
+	if _, err := m.build(&jsonschema.Schema{Ref: "#/definitions/Missing"}); err == nil || !strings.Contains(err.Error(), "Missing") {
 		t.Errorf("build of a dangling $ref: err = %v, want one naming it", err)
 	}
 }
@@ -99,7 +100,7 @@ func TestConform(t *testing.T) {
 		{"array", "List", `[{"amount":1},{"amount":true}]`, `[1]: amount: a boolean, want a number`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := m.conform(json.RawMessage(tt.body), &schema{Ref: "#/definitions/" + tt.ref})
+			err := m.conform(json.RawMessage(tt.body), &jsonschema.Schema{Ref: "#/definitions/" + tt.ref})
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("conform = %v, want nil", err)

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/spapi-go/spapi/internal/jsonschema"
 	"github.com/spapi-go/spapi/internal/models"
 )
 
@@ -14,13 +15,14 @@ type model struct {
 	file string // path under the models directory, with forward slashes
 	src  *models.Model
 	doc  document
+	defs *jsonschema.Schema // holds doc.Definitions, for resolve; set by resolve
 }
 
 // document is the part of a Swagger 2.0 model the sandbox reads.
 type document struct {
 	Produces    []string                              `json:"produces"`
 	Paths       map[string]map[string]json.RawMessage `json:"paths"`
-	Definitions map[string]*schema                    `json:"definitions"`
+	Definitions map[string]*jsonschema.Schema         `json:"definitions"`
 	Parameters  map[string]*parameter                 `json:"parameters"`
 	Responses   map[string]*response                  `json:"responses"`
 }
@@ -40,30 +42,14 @@ type parameter struct {
 }
 
 type response struct {
-	Ref      string          `json:"$ref"`
-	Schema   *schema         `json:"schema"`
-	Examples json.RawMessage `json:"examples"`
+	Ref      string             `json:"$ref"`
+	Schema   *jsonschema.Schema `json:"schema"`
+	Examples json.RawMessage    `json:"examples"`
 	Sandbox  *struct {
 		Static []struct {
 			Response json.RawMessage `json:"response"`
 		} `json:"static"`
 	} `json:"x-amzn-api-sandbox"`
-}
-
-// schema is a Swagger 2.0 schema object.
-type schema struct {
-	Ref                  string             `json:"$ref"`
-	Type                 string             `json:"type"`
-	Format               string             `json:"format"`
-	Enum                 []json.RawMessage  `json:"enum"`
-	Example              json.RawMessage    `json:"example"`
-	Required             []string           `json:"required"`
-	Properties           map[string]*schema `json:"properties"`
-	AdditionalProperties json.RawMessage    `json:"additionalProperties"`
-	Items                *schema            `json:"items"`
-	AllOf                []*schema          `json:"allOf"`
-	OneOf                []*schema          `json:"oneOf"`
-	AnyOf                []*schema          `json:"anyOf"`
 }
 
 // loadModels reads every model under dir through internal/models, the one
@@ -164,21 +150,11 @@ func (m *model) resolveResponse(r *response) (*response, error) {
 	return m.doc.Responses[name], nil
 }
 
-// resolve follows a schema $ref (one step; definitions may chain).
-func (m *model) resolve(s *schema) (*schema, string, error) {
-	for range 32 {
-		if s == nil || s.Ref == "" {
-			return s, "", nil
-		}
-		name, ok := strings.CutPrefix(s.Ref, "#/definitions/")
-		if !ok || m.doc.Definitions[name] == nil {
-			return nil, "", fmt.Errorf("schema $ref %q does not resolve", s.Ref)
-		}
-		next := m.doc.Definitions[name]
-		if next.Ref == "" {
-			return next, name, nil
-		}
-		s = next
+// resolve follows a schema $ref through the model's definitions (see
+// jsonschema.Schema.Resolve).
+func (m *model) resolve(s *jsonschema.Schema) (*jsonschema.Schema, string, error) {
+	if m.defs == nil {
+		m.defs = &jsonschema.Schema{Definitions: m.doc.Definitions}
 	}
-	return nil, "", fmt.Errorf("schema $ref chain too long at %q", s.Ref)
+	return m.defs.Resolve(s)
 }

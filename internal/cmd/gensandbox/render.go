@@ -192,7 +192,7 @@ func (m *model) candidates(r *response) ([]candidate, error) {
 	}
 	for _, k := range keys {
 		media = media && strings.Contains(k, "/")
-		props = props && s != nil && s.Properties[k] != nil
+		props = props && s != nil && s.Properties.Get(k) != nil
 	}
 	switch {
 	case media:

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spapi-go/spapi/internal/jsonschema"
 )
 
 // maxDepth bounds how deep build and conform follow a schema: the models'
@@ -29,7 +31,7 @@ const (
 // one element, an enum's first value, a schema's own example where it fits,
 // date-times and dates that parse. A $ref already being built (a cycle) or a
 // schema deeper than maxDepth ends as the empty value of its type.
-func (m *model) build(s *schema) ([]byte, error) {
+func (m *model) build(s *jsonschema.Schema) ([]byte, error) {
 	var b bytes.Buffer
 	if err := m.buildInto(&b, s, nil); err != nil {
 		return nil, err
@@ -37,7 +39,7 @@ func (m *model) build(s *schema) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (m *model) buildInto(b *bytes.Buffer, s *schema, stack []string) error {
+func (m *model) buildInto(b *bytes.Buffer, s *jsonschema.Schema, stack []string) error {
 	s, name, err := m.resolve(s)
 	if err != nil {
 		return err
@@ -94,12 +96,12 @@ func (m *model) buildInto(b *bytes.Buffer, s *schema, stack []string) error {
 }
 
 // buildObject writes s's required properties, in the order s lists them.
-func (m *model) buildObject(b *bytes.Buffer, s *schema, stack []string) error {
+func (m *model) buildObject(b *bytes.Buffer, s *jsonschema.Schema, stack []string) error {
 	b.WriteByte('{')
 	n := 0
 	for _, p := range s.Required {
-		ps, ok := s.Properties[p]
-		if !ok {
+		ps := s.Properties.Get(p)
+		if ps == nil {
 			continue
 		}
 		if n > 0 {
@@ -118,16 +120,16 @@ func (m *model) buildObject(b *bytes.Buffer, s *schema, stack []string) error {
 }
 
 // buildAllOf merges the objects built from each part of an allOf.
-func (m *model) buildAllOf(b *bytes.Buffer, s *schema, stack []string) error {
-	merged := &schema{Type: "object", Properties: map[string]*schema{}}
-	for _, part := range append([]*schema{{Properties: s.Properties, Required: s.Required}}, s.AllOf...) {
+func (m *model) buildAllOf(b *bytes.Buffer, s *jsonschema.Schema, stack []string) error {
+	merged := &jsonschema.Schema{Type: jsonschema.TypeList{"object"}}
+	for _, part := range append([]*jsonschema.Schema{{Properties: s.Properties, Required: s.Required}}, s.AllOf...) {
 		p, _, err := m.resolve(part)
 		if err != nil {
 			return err
 		}
-		for k, v := range p.Properties {
-			merged.Properties[k] = v
-		}
+		// A later part's property replaces an earlier one of its name:
+		// Properties.Get finds the last.
+		merged.Properties = append(merged.Properties, p.Properties...)
 		for _, r := range p.Required {
 			if !slices.Contains(merged.Required, r) {
 				merged.Required = append(merged.Required, r)
@@ -138,7 +140,7 @@ func (m *model) buildAllOf(b *bytes.Buffer, s *schema, stack []string) error {
 }
 
 // empty is the smallest value of s's type.
-func (m *model) empty(s *schema) string {
+func (m *model) empty(s *jsonschema.Schema) string {
 	switch kind(s) {
 	case "object":
 		return "{}"
@@ -155,11 +157,12 @@ func (m *model) empty(s *schema) string {
 }
 
 // kind is s's JSON type: its type, or object where it only lists properties.
-func kind(s *schema) string {
-	if s.Type == "" && (len(s.Properties) > 0 || len(s.AdditionalProperties) > 0) {
+func kind(s *jsonschema.Schema) string {
+	t := s.Type.Single()
+	if t == "" && (len(s.Properties) > 0 || s.AdditionalProperties != nil) {
 		return "object"
 	}
-	return s.Type
+	return t
 }
 
 func sampleFor(format string) string {
@@ -182,7 +185,7 @@ func compactInto(b *bytes.Buffer, raw json.RawMessage) error {
 // generates for s, or nil: JSON types must match, integers be whole, dates
 // and date-times parse, and base64 strings decode. It does not check enums
 // or required properties, which decoding does not check either.
-func (m *model) conform(raw json.RawMessage, s *schema) error {
+func (m *model) conform(raw json.RawMessage, s *jsonschema.Schema) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
@@ -192,7 +195,7 @@ func (m *model) conform(raw json.RawMessage, s *schema) error {
 	return m.conformValue(v, s, 0)
 }
 
-func (m *model) conformValue(v any, s *schema, depth int) error {
+func (m *model) conformValue(v any, s *jsonschema.Schema, depth int) error {
 	s, _, err := m.resolve(s)
 	if err != nil || s == nil {
 		return err
@@ -231,15 +234,12 @@ func (m *model) conformValue(v any, s *schema, depth int) error {
 		if !ok {
 			return fmt.Errorf("%s, want an object", jsonType(v))
 		}
-		var extra *schema
-		if len(s.AdditionalProperties) > 0 && s.AdditionalProperties[0] == '{' {
-			extra = new(schema)
-			if err := json.Unmarshal(s.AdditionalProperties, extra); err != nil {
-				return err
-			}
+		var extra *jsonschema.Schema // the schema of a key not in Properties
+		if ap := s.AdditionalProperties; ap != nil && ap.Bool == nil {
+			extra = ap
 		}
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			ps := s.Properties[k]
+			ps := s.Properties.Get(k)
 			if ps == nil {
 				ps = extra
 			}
