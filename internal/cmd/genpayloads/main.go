@@ -2,9 +2,10 @@
 // documents (api/schemas/feeds, api/schemas/reports) into a Go package of
 // types, one root type per schema file, so that a JSON_LISTINGS_FEED or a
 // JSON report is built and read with types that never drift from Amazon's
-// schema by hand-editing. It reads JSON Schema draft-07 with encoding/json
-// into a small model of its own (type, properties, required, items, enum,
-// const, $ref to definitions/$defs, oneOf/anyOf, additionalProperties):
+// schema by hand-editing. It reads JSON Schema draft-07 with
+// internal/jsonschema, as the other schema generators do, and types what
+// decides a Go type (type, properties, required, items, enum, const, $ref
+// to definitions/$defs, oneOf/anyOf, additionalProperties):
 // objects become structs with fields in the schema's order, string enums
 // named types with a constant per value, numbers float64, integers int64;
 // a construct it cannot type (oneOf/anyOf without properties, a list of
