@@ -1,12 +1,13 @@
 // Package jsonschema reads the part of JSON Schema (draft-07, with draft
 // 2019's $defs) that the module's code generators turn into Go: the
-// keywords that decide a Go type or a sample value, and the words that
-// document it. gennotifications, genpayloads and gensandbox (whose Swagger
-// 2.0 schema objects are a subset) each read Amazon's schemas with it, so
-// that what a schema means is decided in one place; what each makes of it
-// stays in the generator. It validates nothing: keywords that only
-// constrain values (minimum, pattern, uniqueItems, ...) and unknown ones
-// are ignored.
+// keywords that decide a Go type or a sample value, the words that
+// document it, and the validation keywords genvalidate turns into request
+// rules. gennotifications, genpayloads, gensandbox and genvalidate (the
+// last two read Swagger 2.0 schema objects, a subset) each read Amazon's
+// schemas with it, so that what a schema means is decided in one place;
+// what each makes of it stays in the generator. It validates nothing
+// itself; keywords no generator reads (uniqueItems, multipleOf, readOnly,
+// ...) and unknown ones are ignored.
 package jsonschema
 
 import (
@@ -45,6 +46,17 @@ type Schema struct {
 	OneOf                []*Schema          `json:"oneOf"`
 	AnyOf                []*Schema          `json:"anyOf"`
 	AllOf                []*Schema          `json:"allOf"`
+
+	// Validation keywords, read as the document spells them.
+	Pattern          string    `json:"pattern"` // ECMA 262 syntax, which Go's regexp may not read
+	MinLength        *int      `json:"minLength"`
+	MaxLength        *int      `json:"maxLength"`
+	Minimum          *float64  `json:"minimum"`
+	Maximum          *float64  `json:"maximum"`
+	ExclusiveMinimum Exclusive `json:"exclusiveMinimum"`
+	ExclusiveMaximum Exclusive `json:"exclusiveMaximum"`
+	MinItems         *int      `json:"minItems"`
+	MaxItems         *int      `json:"maxItems"`
 
 	raw string
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -164,7 +165,7 @@ func TestKeywords(t *testing.T) {
 		"additionalProperties": {"type": "integer"},
 		"oneOf": [true], "anyOf": [{}, {}], "allOf": [{}, {}, {}],
 		"definitions": {"X": {}}, "$defs": {"Y": {}},
-		"minimum": 3, "x-unknown": {"deep": [1, 2]}
+		"uniqueItems": true, "x-unknown": {"deep": [1, 2]}
 	}`)
 	for _, tt := range []struct{ name, got, want string }{
 		{"$ref", s.Ref, "#/definitions/X"},
@@ -198,6 +199,60 @@ func TestKeywords(t *testing.T) {
 	}
 	if n := parse(t, `{}`).Const; n != nil {
 		t.Errorf("absent const read as %q", n)
+	}
+}
+
+func TestValidationKeywords(t *testing.T) {
+	// num spells a *float64 or *int as text, "-" for nil.
+	num := func(p any) string {
+		switch p := p.(type) {
+		case *float64:
+			if p != nil {
+				return strconv.FormatFloat(*p, 'g', -1, 64)
+			}
+		case *int:
+			if p != nil {
+				return strconv.Itoa(*p)
+			}
+		}
+		return "-"
+	}
+	excl := func(e Exclusive) string { return strconv.FormatBool(e.Flag) + "/" + num(e.Bound) }
+	for _, tt := range []struct {
+		name, doc string
+		get       func(*Schema) string
+		want      string
+	}{
+		{"pattern", `{"pattern":"^[A-Z]{2}$"}`, func(s *Schema) string { return s.Pattern }, "^[A-Z]{2}$"},
+		{"pattern absent", `{}`, func(s *Schema) string { return s.Pattern }, ""},
+		{"minLength", `{"minLength":1}`, func(s *Schema) string { return num(s.MinLength) }, "1"},
+		{"minLength zero", `{"minLength":0}`, func(s *Schema) string { return num(s.MinLength) }, "0"},
+		{"minLength absent", `{"maxLength":5}`, func(s *Schema) string { return num(s.MinLength) }, "-"},
+		{"maxLength", `{"maxLength":200}`, func(s *Schema) string { return num(s.MaxLength) }, "200"},
+		{"minimum", `{"minimum":-2.5}`, func(s *Schema) string { return num(s.Minimum) }, "-2.5"},
+		{"minimum zero", `{"minimum":0}`, func(s *Schema) string { return num(s.Minimum) }, "0"},
+		{"minimum absent", `{"maximum":1}`, func(s *Schema) string { return num(s.Minimum) }, "-"},
+		{"maximum", `{"maximum":100000}`, func(s *Schema) string { return num(s.Maximum) }, "100000"},
+		{"minItems", `{"minItems":1}`, func(s *Schema) string { return num(s.MinItems) }, "1"},
+		{"maxItems", `{"maxItems":50}`, func(s *Schema) string { return num(s.MaxItems) }, "50"},
+		{"maxItems absent", `{"minItems":1}`, func(s *Schema) string { return num(s.MaxItems) }, "-"},
+		{"exclusiveMinimum boolean", `{"minimum":0,"exclusiveMinimum":true}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "true/-"},
+		{"exclusiveMinimum false", `{"exclusiveMinimum":false}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "false/-"},
+		{"exclusiveMinimum number", `{"exclusiveMinimum":0.5}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "false/0.5"},
+		{"exclusiveMinimum zero", `{"exclusiveMinimum":0}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "false/0"},
+		{"exclusiveMinimum null", `{"exclusiveMinimum":null}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "false/-"},
+		{"exclusiveMinimum absent", `{}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "false/-"},
+		{"exclusiveMaximum boolean", `{"maximum":9,"exclusiveMaximum":true}`, func(s *Schema) string { return excl(s.ExclusiveMaximum) }, "true/-"},
+		{"exclusiveMaximum number", `{"exclusiveMaximum":10}`, func(s *Schema) string { return excl(s.ExclusiveMaximum) }, "false/10"},
+		{"one does not set the other", `{"exclusiveMaximum":true}`, func(s *Schema) string { return excl(s.ExclusiveMinimum) }, "false/-"},
+		{"in a property", `{"properties":{"n":{"maxLength":8}}}`, func(s *Schema) string { return num(s.Properties.Get("n").MaxLength) }, "8"},
+		{"in items", `{"items":{"minimum":1}}`, func(s *Schema) string { return num(s.Items.Minimum) }, "1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.get(parse(t, tt.doc)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -248,6 +303,12 @@ func TestMalformed(t *testing.T) {
 		{"items a string", `{"items":"x"}`, []string{"items:"}},
 		{"bad item in a tuple", `{"items":[{"type":{}}]}`, []string{"items:", "type: want"}},
 		{"required not a list", `{"required":"a"}`, []string{"bad.json:"}},
+		{"exclusiveMinimum a string", `{"exclusiveMinimum":"yes"}`, []string{"exclusiveMinimum or exclusiveMaximum: want a boolean or a number"}},
+		{"exclusiveMaximum a list", `{"exclusiveMaximum":[1]}`, []string{"exclusiveMinimum or exclusiveMaximum: want a boolean or a number"}},
+		{"minLength a string", `{"minLength":"3"}`, []string{"bad.json:", "minLength"}},
+		{"maxItems not whole", `{"maxItems":1.5}`, []string{"bad.json:", "maxItems"}},
+		{"minimum a string", `{"minimum":"0"}`, []string{"bad.json:", "minimum"}},
+		{"pattern a number", `{"pattern":5}`, []string{"bad.json:", "pattern"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Parse("bad.json", []byte(tt.doc))
