@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spapi-go/spapi/internal/jsonschema"
 	"github.com/spapi-go/spapi/internal/models"
 	"github.com/spapi-go/spapi/internal/reqcheck"
 )
@@ -16,7 +17,7 @@ import (
 // swagger is the part of a Swagger 2.0 model genvalidate reads.
 type swagger struct {
 	Parameters  map[string]*swParam                   `json:"parameters"`
-	Definitions map[string]*swSchema                  `json:"definitions"`
+	Definitions map[string]*jsonschema.Schema         `json:"definitions"`
 	Paths       map[string]map[string]json.RawMessage `json:"paths"`
 }
 
@@ -38,33 +39,35 @@ type swExample struct {
 	} `json:"request"`
 }
 
+// swParam is a Swagger 2.0 parameter: a body parameter's schema is under
+// "schema"; any other parameter is itself a schema object (type, format,
+// enum, pattern, items, ...), Own, except that its "required" is a boolean.
 type swParam struct {
-	Ref      string    `json:"$ref"`
-	Name     string    `json:"name"`
-	In       string    `json:"in"`
-	Required bool      `json:"required"`
-	Schema   *swSchema `json:"schema"`
-	swSchema
+	Ref      string             `json:"$ref"`
+	Name     string             `json:"name"`
+	In       string             `json:"in"`
+	Required bool               `json:"required"`
+	Schema   *jsonschema.Schema `json:"schema"`
+	Own      jsonschema.Schema  `json:"-"`
 }
 
-type swSchema struct {
-	Ref              string               `json:"$ref"`
-	Type             string               `json:"type"`
-	Format           string               `json:"format"`
-	Enum             []any                `json:"enum"`
-	Pattern          string               `json:"pattern"`
-	MinLength        *int                 `json:"minLength"`
-	MaxLength        *int                 `json:"maxLength"`
-	Minimum          *float64             `json:"minimum"`
-	Maximum          *float64             `json:"maximum"`
-	ExclusiveMinimum bool                 `json:"exclusiveMinimum"`
-	ExclusiveMaximum bool                 `json:"exclusiveMaximum"`
-	MinItems         *int                 `json:"minItems"`
-	MaxItems         *int                 `json:"maxItems"`
-	Items            *swSchema            `json:"items"`
-	Properties       map[string]*swSchema `json:"properties"`
-	Required         []string             `json:"required"`
-	AllOf            []*swSchema          `json:"allOf"`
+// UnmarshalJSON reads the parameter's fields, then the parameter as a
+// schema object without its boolean "required".
+func (p *swParam) UnmarshalJSON(b []byte) error {
+	type plain swParam // without this method
+	if err := json.Unmarshal(b, (*plain)(p)); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	delete(fields, "required")
+	own, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(own, &p.Own)
 }
 
 // build reads every model and makes the table.
@@ -79,7 +82,7 @@ func build(dir string) (*reqcheck.Table, error) {
 		if err := json.Unmarshal(m.Data, &sw); err != nil {
 			return nil, fmt.Errorf("%s: %w", m.File, err)
 		}
-		b := &builder{model: m.Name, sw: &sw, table: t}
+		b := &builder{model: m.Name, sw: &sw, defs: &jsonschema.Schema{Definitions: sw.Definitions}, table: t}
 		for _, o := range m.Operations {
 			op, err := b.op(o)
 			if err != nil {
@@ -102,6 +105,7 @@ func build(dir string) (*reqcheck.Table, error) {
 type builder struct {
 	model string
 	sw    *swagger
+	defs  *jsonschema.Schema // holds sw.Definitions, to look $refs up in
 	table *reqcheck.Table
 }
 
@@ -147,7 +151,7 @@ func (b *builder) op(o *models.Operation) (*reqcheck.Op, error) {
 			op.BodyRequired = p.Required
 			bodyName = p.Name
 		case "query", "path", "header":
-			r := b.rule(&p.swSchema)
+			r := b.rule(&p.Own)
 			op.Params = append(op.Params, reqcheck.Param{Name: p.Name, In: p.In, Required: p.Required || p.In == "path", Rule: *r})
 		}
 	}
@@ -214,44 +218,55 @@ func exampleText(v json.RawMessage) string {
 }
 
 // rule converts a schema, registering the definitions it reaches.
-func (b *builder) rule(s *swSchema) *reqcheck.Rule {
+func (b *builder) rule(s *jsonschema.Schema) *reqcheck.Rule {
 	if s == nil {
 		return nil
 	}
 	if s.Ref != "" {
-		name := strings.TrimPrefix(s.Ref, "#/definitions/")
+		def, name, ok := b.defs.Lookup(s.Ref)
+		if !ok {
+			return nil
+		}
 		key := b.model + "/" + name
 		if _, done := b.table.Defs[key]; !done {
 			b.table.Defs[key] = nil // reserve: a recursive schema refers to itself
-			def := b.sw.Definitions[name]
-			if def == nil {
-				delete(b.table.Defs, key)
-				return nil
-			}
 			b.table.Defs[key] = b.rule(def)
 		}
 		return &reqcheck.Rule{Ref: key}
 	}
+	// Swagger 2.0 spells exclusiveMinimum and exclusiveMaximum as booleans.
 	r := &reqcheck.Rule{
-		Type: s.Type, Enum: s.Enum, Pattern: goPattern(s.Pattern),
+		Type: s.Type.Single(), Enum: enumValues(s.Enum), Pattern: goPattern(s.Pattern),
 		MinLength: s.MinLength, MaxLength: s.MaxLength, Minimum: s.Minimum, Maximum: s.Maximum,
-		ExclusiveMin: s.ExclusiveMinimum, ExclusiveMax: s.ExclusiveMaximum,
+		ExclusiveMin: s.ExclusiveMinimum.Flag, ExclusiveMax: s.ExclusiveMaximum.Flag,
 		MinItems: s.MinItems, MaxItems: s.MaxItems, Required: s.Required,
 	}
 	if s.Format == "date-time" {
 		r.Format = s.Format
 	}
 	r.Items = b.rule(s.Items)
-	for _, name := range sortedKeys(s.Properties) {
+	for _, p := range s.Properties {
 		if r.Properties == nil {
 			r.Properties = map[string]*reqcheck.Rule{}
 		}
-		r.Properties[name] = b.rule(s.Properties[name])
+		r.Properties[p.Name] = b.rule(s.Properties.Get(p.Name)) // the last of a name counts
 	}
 	for _, a := range s.AllOf {
 		r.AllOf = append(r.AllOf, b.rule(a))
 	}
 	return r
+}
+
+// enumValues is an enum's values decoded, as the rules carry them.
+func enumValues(raw []json.RawMessage) []any {
+	if len(raw) == 0 {
+		return nil
+	}
+	vs := make([]any, len(raw))
+	for i, r := range raw {
+		_ = json.Unmarshal(r, &vs[i]) // r is JSON the schema was decoded from
+	}
+	return vs
 }
 
 // goPattern is the pattern if Go's regexp reads it, else "" (listed with
