@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spapi-go/spapi/internal/jsonschema"
 	"github.com/spapi-go/spapi/internal/reqcheck"
 )
 
@@ -76,5 +79,84 @@ func TestFromRegexp(t *testing.T) {
 		if s := stringValue(r, "???"); !fits(r, s) {
 			t.Errorf("stringValue for %s = %q, which does not match", p, s)
 		}
+	}
+}
+
+// TestParamRule reads a parameter as genvalidate does and checks the rule
+// it becomes, with the definitions it registers.
+func TestParamRule(t *testing.T) {
+	const defs = `{"Thing":{"type":"object","properties":{"id":{"type":"string","maxLength":4},"id":{"type":"integer","minimum":2,"exclusiveMinimum":true}}},
+		"Loop":{"type":"object","properties":{"next":{"$ref":"#/definitions/Loop"}}},
+		"Part":{"allOf":[{"$ref":"#/definitions/Thing"},{"required":["extra"]}]},
+		"Dup":{"properties":{"x":{"$ref":"#/definitions/Loop"},"x":{"type":"string"}}}}`
+	for _, tt := range []struct {
+		name, param string
+		want        string // the rule's JSON
+		defs        []string
+	}{
+		{"query enum", `{"name":"k","in":"query","required":true,"type":"string","enum":["A",2,null]}`,
+			`{"type":"string","enum":["A",2,null]}`, nil},
+		{"exclusive bounds", `{"name":"n","in":"query","type":"number","minimum":0,"exclusiveMinimum":true,"maximum":9,"exclusiveMaximum":true}`,
+			`{"type":"number","minimum":0,"maximum":9,"exclusiveMinimum":true,"exclusiveMaximum":true}`, nil},
+		{"array of patterns", `{"name":"ids","in":"query","type":"array","minItems":1,"maxItems":3,"items":{"type":"string","pattern":"^[A-Z]+$","minLength":2}}`,
+			`{"type":"array","minItems":1,"maxItems":3,"items":{"type":"string","pattern":"^[A-Z]+$","minLength":2}}`, nil},
+		{"not RE2", `{"name":"s","in":"header","type":"string","pattern":"^(?!x)"}`,
+			`{"type":"string"}`, nil},
+		{"date-time only", `{"name":"d","in":"query","type":"string","format":"date-time"}`,
+			`{"type":"string","format":"date-time"}`, nil},
+		{"other format dropped", `{"name":"d","in":"query","type":"string","format":"date"}`,
+			`{"type":"string"}`, nil},
+		{"body ref, last duplicate property counts", `{"name":"body","in":"body","schema":{"$ref":"#/definitions/Thing"}}`,
+			`{"$ref":"m/Thing"}`, []string{"m/Thing"}},
+		{"recursive", `{"name":"body","in":"body","schema":{"$ref":"#/definitions/Loop"}}`,
+			`{"$ref":"m/Loop"}`, []string{"m/Loop"}},
+		{"allOf", `{"name":"body","in":"body","schema":{"$ref":"#/definitions/Part"}}`,
+			`{"$ref":"m/Part"}`, []string{"m/Part", "m/Thing"}},
+		{"a duplicate property read over reaches nothing", `{"name":"body","in":"body","schema":{"$ref":"#/definitions/Dup"}}`,
+			`{"$ref":"m/Dup"}`, []string{"m/Dup"}},
+		{"missing definition", `{"name":"body","in":"body","schema":{"$ref":"#/definitions/Nope"}}`,
+			`null`, nil},
+		{"not a definition", `{"name":"body","in":"body","schema":{"$ref":"other.json#/definitions/Thing"}}`,
+			`null`, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var sw swagger
+			if err := json.Unmarshal([]byte(`{"definitions":`+defs+`}`), &sw); err != nil {
+				t.Fatal(err)
+			}
+			b := &builder{model: "m", sw: &sw, defs: &jsonschema.Schema{Definitions: sw.Definitions}, table: &reqcheck.Table{Defs: map[string]*reqcheck.Rule{}}}
+			var p swParam
+			if err := json.Unmarshal([]byte(tt.param), &p); err != nil {
+				t.Fatal(err)
+			}
+			s := &p.Own
+			if p.In == "body" {
+				s = p.Schema
+			}
+			got, err := json.Marshal(b.rule(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("rule %s\nwant %s", got, tt.want)
+			}
+			if keys := slices.Sorted(maps.Keys(b.table.Defs)); !slices.Equal(keys, tt.defs) {
+				t.Errorf("definitions %q, want %q", keys, tt.defs)
+			}
+		})
+	}
+	// The definitions' own rules: the last "id" counts, a loop refers to itself.
+	var sw swagger
+	if err := json.Unmarshal([]byte(`{"definitions":`+defs+`}`), &sw); err != nil {
+		t.Fatal(err)
+	}
+	b := &builder{model: "m", sw: &sw, defs: &jsonschema.Schema{Definitions: sw.Definitions}, table: &reqcheck.Table{Defs: map[string]*reqcheck.Rule{}}}
+	b.rule(&jsonschema.Schema{AllOf: []*jsonschema.Schema{{Ref: "#/definitions/Part"}, {Ref: "#/definitions/Loop"}}})
+	got, _ := json.Marshal(b.table.Defs)
+	want := `{"m/Loop":{"type":"object","properties":{"next":{"$ref":"m/Loop"}}},` +
+		`"m/Part":{"allOf":[{"$ref":"m/Thing"},{"required":["extra"]}]},` +
+		`"m/Thing":{"type":"object","properties":{"id":{"type":"integer","minimum":2,"exclusiveMinimum":true}}}}`
+	if string(got) != want {
+		t.Errorf("definitions %s\nwant %s", got, want)
 	}
 }

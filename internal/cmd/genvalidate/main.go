@@ -4,14 +4,16 @@
 // parameters and its JSON body schema, reduced to the keywords that decide
 // whether a request is accepted (required, type, enum, pattern,
 // minLength/maxLength, minimum/maximum, minItems/maxItems, date-time), and
-// the schema definitions the bodies reach. Amazon's own example requests
-// (x-amzn-api-sandbox under a 2xx response) must be accepted: a rule one of
-// them breaks is excused for that operation and listed in the output (and
-// with -v on stderr). Each operation also gets a sample request its rules
-// accept, from Amazon's example where there is one, else built from the
-// rules. It is run by go generate as `go tool genvalidate`, pinned in
-// go.mod, reads only the directory it is given and writes deterministic
-// output.
+// the schema definitions the bodies reach. It reads the models' schema
+// objects, and non-body parameters as schema objects, with
+// internal/jsonschema, as the other schema generators do. Amazon's own
+// example requests (x-amzn-api-sandbox under a 2xx response) must be
+// accepted: a rule one of them breaks is excused for that operation and
+// listed in the output (and with -v on stderr). Each operation also gets a
+// sample request its rules accept, from Amazon's example where there is one,
+// else built from the rules. It is run by go generate as `go tool
+// genvalidate`, pinned in go.mod, reads only the directory it is given and
+// writes deterministic output.
 package main
 
 import (
