@@ -108,6 +108,10 @@ func (s *Shared) call(ctx context.Context, what string, retrying bool, f func(co
 	if !s.health.checked.Load() {
 		s.checkConfig()
 	}
+	// Unless ctx or its deadline ends it first, cctx ends only once f has
+	// returned, and so has what f does with the reply (a take keeps the
+	// view it returned): the client's tests take the end of a Store
+	// call's context for the client being done with the call.
 	cctx, cancel := context.WithTimeout(ctx, s.health.replies.deadline(s.timeout))
 	start := time.Now()
 	err := f(cctx)
