@@ -3,7 +3,10 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spapi-go/spapi/client"
@@ -219,6 +222,50 @@ func TestConfigEndpointShape(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.field) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New err = %v, want one naming %s and %q", err, tt.field, tt.want)
+			}
+		})
+	}
+}
+
+// pathRecorder records the path of each request it passes on.
+type pathRecorder struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (p *pathRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	p.paths = append(p.paths, r.Host+" "+r.URL.EscapedPath())
+	p.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// The Tokens call goes to the endpoint's base path, escaped as given, plus
+// the Tokens path: the URL is put together from the parsed endpoint, not
+// from its string.
+func TestTokensCallURL(t *testing.T) {
+	for _, tc := range []struct{ name, base, want string }{
+		{"no base path", "", "/tokens/2021-03-01/restrictedDataToken"},
+		{"a base path", "/prefix", "/prefix/tokens/2021-03-01/restrictedDataToken"},
+		{"an escaped base path", "/a%2Fb", "/a%2Fb/tokens/2021-03-01/restrictedDataToken"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := sptest.Start(t, sptest.Options{})
+			rec := &pathRecorder{}
+			cfg := testConfig(srv)
+			cfg.Endpoint = srv.URL() + tc.base
+			cfg.HTTPClient = &http.Client{Transport: rec}
+			c, err := client.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = c.CreateRestrictedDataToken(context.Background(), addressRequest())
+			host := strings.TrimPrefix(srv.URL(), "http://")
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			want := host + " " + tc.want
+			if !slices.Contains(rec.paths, want) {
+				t.Errorf("requests %q, want one to %q", rec.paths, want)
 			}
 		})
 	}
