@@ -42,7 +42,9 @@ import (
 //   - 0 failed calls, 0 store calls judged failed (fallbacks), one LWA
 //     call and one mint per seller.
 //
-// Opt-in: FLEET_SELLERS=1 (a few minutes). FLEET_SELLERS_COUNTS picks the
+// Opt-in: FLEET_SELLERS=1 (a few minutes); with FLEET_SELLERS_CLUSTER=1
+// the same on a Redis Cluster of 3 masters (no replicas), summed over them.
+// FLEET_SELLERS_COUNTS picks the
 // sizes ("1000,10000" by default).
 func TestFleetSellersScale(t *testing.T) {
 	if testing.Short() || os.Getenv("FLEET_SELLERS") == "" {
@@ -68,23 +70,39 @@ func TestFleetSellersScale(t *testing.T) {
 		}
 		spread = d
 	}
+	cluster := os.Getenv("FLEET_SELLERS_CLUSTER") != ""
 	for _, n := range counts {
 		for _, busy := range []bool{false, true} {
 			name := fmt.Sprintf("%d sellers", n)
+			if cluster {
+				name += " on a 3-master Cluster"
+			}
 			if busy {
 				name += ", every core busy"
 			}
-			t.Run(name, func(t *testing.T) { sellersScale(t, n, procs, spread, busy) })
+			t.Run(name, func(t *testing.T) { sellersScale(t, n, procs, spread, busy, cluster) })
 		}
 	}
 }
 
-func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy bool) {
-	rds := redistest.Start(t)
+func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy, cluster bool) {
 	rts := sellers(n / procs * procs)
 	srv := sptest.Start(t, sptest.Options{Sellers: rts})
-	rdb := redis.NewClient(&redis.Options{Addr: rds.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	// rdb is every master: one server, or a Cluster's three (no replicas:
+	// what a seller costs, not what copies of it cost).
+	var rdb nodes
+	j := job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Prefix: "spapi:"}
+	if cluster {
+		cl := redistest.StartClusterOf(t, 3, 0)
+		j.Cluster = cl.Addrs()
+		for _, m := range cl.Masters() {
+			rdb = append(rdb, m.Client(t))
+		}
+	} else {
+		rds := redistest.Start(t)
+		j.Redis = rds.Addr()
+		rdb = nodes{rds.Client(t)}
+	}
 	ctx := context.Background()
 	before := usedMemory(t, rdb)
 	if busy {
@@ -98,8 +116,8 @@ func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy bool) {
 	}
 	per := n / procs
 	n = per * procs // the sellers served
-	run := runFleet(t, procs, job{Endpoint: srv.URL(), LWA: srv.LWAURL(), Redis: rds.Addr(), Prefix: "spapi:",
-		Mode: "address", Calls: 3 * per, InFlight: 50, Sellers: per, Workers: procs, Phased: true, Spread: spread}, nil)
+	j.Mode, j.Calls, j.InFlight, j.Sellers, j.Workers, j.Phased, j.Spread = "address", 3*per, 50, per, procs, true, spread
+	run := runFleet(t, procs, j, nil)
 	after := usedMemory(t, rdb)
 	kinds, _ := memoryByKind(t, rdb)
 	// At rest: once the keys that live seconds (take IDs, fetch locks,
@@ -109,7 +127,7 @@ func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy bool) {
 		if transientKeys(t, rdb) == 0 {
 			rest = usedMemory(t, rdb)
 			restKinds, restKeys = memoryByKind(t, rdb)
-			if info, err := rdb.Info(ctx, "memory").Result(); err == nil {
+			if info, err := rdb[0].Info(ctx, "memory").Result(); err == nil {
 				var fields []string
 				for _, l := range strings.Split(info, "\n") {
 					for _, f := range []string{"used_memory:", "used_memory_overhead:", "used_memory_dataset:", "used_memory_scripts:", "used_memory_vm_eval:", "mem_clients_normal:"} {
@@ -118,7 +136,7 @@ func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy bool) {
 						}
 					}
 				}
-				t.Logf("Redis at rest, before the run used_memory:%d: %s", before, strings.Join(fields, " "))
+				t.Logf("Redis at rest (the first of %d masters), before the run used_memory:%d in all: %s", len(rdb), before, strings.Join(fields, " "))
 			}
 			break
 		}
@@ -128,8 +146,10 @@ func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy bool) {
 	// at rest less once they are gone. The rest of what used_memory grew
 	// by (the scripts' cache, the Lua VM, client buffers) is Redis's, per
 	// server, not per seller.
-	if err := rdb.FlushAll(ctx).Err(); err != nil {
-		t.Fatal(err)
+	for _, c := range rdb {
+		if err := c.FlushAll(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	flushed := usedMemory(t, rdb)
 	ok, failed, warnings := run.total()
@@ -180,53 +200,57 @@ func sellersScale(t *testing.T, n, procs int, spread time.Duration, busy bool) {
 	}
 }
 
-// usedMemory is Redis's used_memory.
-func usedMemory(t *testing.T, rdb *redis.Client) int64 {
+// nodes are the masters the fleet's keys are on: one server, or a
+// Cluster's.
+type nodes []*redis.Client
+
+// usedMemory is the masters' used_memory, summed.
+func usedMemory(t *testing.T, rdb nodes) int64 {
 	t.Helper()
-	info, err := rdb.Info(context.Background(), "memory").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "used_memory:"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
+	var sum int64
+	for _, c := range rdb {
+		info, err := c.Info(context.Background(), "memory").Result()
+		if err != nil {
+			t.Fatal(err)
 		}
+		n := usedMemoryOf(info)
+		if n == 0 {
+			t.Fatal("INFO memory: no used_memory")
+		}
+		sum += n
 	}
-	t.Fatal("INFO memory: no used_memory")
-	return 0
+	return sum
 }
 
 // memoryByKind is the mean MEMORY USAGE of the keys of each kind (lwa,
 // rdt, rate, members, take IDs) and their count, and the estimated total.
-func memoryByKind(t *testing.T, rdb *redis.Client) (string, int64) {
+func memoryByKind(t *testing.T, rdb nodes) (string, int64) {
 	t.Helper()
 	ctx := context.Background()
 	sum, count := map[string]int64{}, map[string]int64{}
 	var order []string
-	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
-		kind := k[strings.IndexByte(k, '}')+2:]
-		if i := strings.IndexByte(kind, ':'); i >= 0 {
-			kind = kind[:i]
-		}
-		if count[kind] >= 200 { // a sample is enough for a mean
+	for _, c := range rdb {
+		iter := c.Scan(ctx, 0, "*", 1000).Iterator()
+		for iter.Next(ctx) {
+			k := iter.Val()
+			kind := k[strings.IndexByte(k, '}')+2:]
+			if i := strings.IndexByte(kind, ':'); i >= 0 {
+				kind = kind[:i]
+			}
+			if count[kind] >= 200 { // a sample is enough for a mean
+				count[kind]++
+				continue
+			}
+			b, err := c.MemoryUsage(ctx, k).Result()
+			if err != nil {
+				continue // expired meanwhile
+			}
+			if _, ok := sum[kind]; !ok {
+				order = append(order, kind)
+			}
+			sum[kind] += b
 			count[kind]++
-			continue
 		}
-		b, err := rdb.MemoryUsage(ctx, k).Result()
-		if err != nil {
-			continue // expired meanwhile
-		}
-		if _, ok := sum[kind]; !ok {
-			order = append(order, kind)
-		}
-		sum[kind] += b
-		count[kind]++
 	}
 	var parts []string
 	var total int64
@@ -240,14 +264,16 @@ func memoryByKind(t *testing.T, rdb *redis.Client) (string, int64) {
 
 // transientKeys counts the keys that live seconds: take IDs, fetch locks
 // and heartbeats.
-func transientKeys(t *testing.T, rdb *redis.Client) int {
+func transientKeys(t *testing.T, rdb nodes) int {
 	t.Helper()
 	ctx := context.Background()
 	n := 0
-	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
-	for iter.Next(ctx) {
-		if k := iter.Val(); strings.Contains(k, "}:t:") || strings.HasSuffix(k, ":lock") || strings.HasSuffix(k, "}:members") {
-			n++
+	for _, c := range rdb {
+		iter := c.Scan(ctx, 0, "*", 1000).Iterator()
+		for iter.Next(ctx) {
+			if k := iter.Val(); strings.Contains(k, "}:t:") || strings.HasSuffix(k, ":lock") || strings.HasSuffix(k, "}:members") {
+				n++
+			}
 		}
 	}
 	return n

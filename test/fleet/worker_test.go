@@ -142,6 +142,7 @@ func work(j job, logw io.Writer) (result, error) {
 	}
 	if len(j.Cluster) > 0 {
 		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: j.Cluster})
+		rdb.AddHook(&cmds)
 		defer rdb.Close()
 		takes = &takeTimes{Store: redisstore.New(rdb, redisstore.WithPrefix(j.Prefix))}
 		cfg.Store = takes
