@@ -3,6 +3,7 @@ package consent_test
 import (
 	"bytes"
 	"context"
+	"github.com/spapi-go/spapi/internal/testclock"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,19 +21,9 @@ import (
 // testKey is a StateKey for tests.
 var testKey = bytes.Repeat([]byte("k"), consent.MinStateKeyLen)
 
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is a clock a test moves by hand.
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
 }
 
 // app is an application's web server with its callback at /callback, a

@@ -3,30 +3,17 @@ package sptest_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/spapi-go/spapi/internal/testclock"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spapi-go/spapi/client"
 	"github.com/spapi-go/spapi/sptest"
 )
-
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // noFollow is an HTTP client that shows redirects instead of following them.
 var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -194,7 +181,7 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 }
 
 func TestAuthorizationCodeExpires(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
 	srv := sptest.Start(t, sptest.Options{Now: clock.Now, AuthCodeLifetime: time.Minute})
 	const redirect = "https://app.example/callback"
 	fresh := consentCode(t, srv, redirect, "a").Get("spapi_oauth_code")
@@ -210,7 +197,7 @@ func TestAuthorizationCodeExpires(t *testing.T) {
 }
 
 func TestDefaultAuthCodeLifetimeIsFiveMinutes(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))
 	srv := sptest.Start(t, sptest.Options{Now: clock.Now})
 	const redirect = "https://app.example/callback"
 	a := consentCode(t, srv, redirect, "a").Get("spapi_oauth_code")

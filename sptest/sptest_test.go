@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/spapi-go/spapi/internal/testclock"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -32,25 +33,8 @@ const (
 	janeAddrJSON = `{"Name":"Jane Doe","AddressLine1":"1 Main St","City":"Seattle","StateOrRegion":"WA","PostalCode":"98101","CountryCode":"US"}`
 )
 
-// clock is a fake clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is a clock a test moves by hand, for Options.Now.
+func newClock() *testclock.Clock { return testclock.New(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // response is a reply read in full.
 type response struct {
@@ -308,7 +292,7 @@ func TestForbidden(t *testing.T) {
 	if r := do(t, srv, http.MethodPost, rdtPath, fresh, body); r.status != 200 {
 		t.Errorf("token issued after RevokeAccessTokens: %v", r)
 	}
-	clk.Advance(time.Minute)
+	clk.Add(time.Minute)
 	wantReply(t, do(t, srv, http.MethodPost, rdtPath, fresh, body), 403, errExpired)
 	wantReply(t, do(t, srv, http.MethodGet, mpPath, fresh, nil), 403, errExpired)
 }
@@ -659,11 +643,11 @@ func TestRevocationAndExpiry(t *testing.T) {
 	wantReply(t, do(t, srv, http.MethodGet, addrPath, c, nil), 403, errDenied)
 
 	d := rdtFor(t, srv, tok, get(addrPath))
-	clk.Advance(10*time.Minute - time.Second)
+	clk.Add(10*time.Minute - time.Second)
 	if r := do(t, srv, http.MethodGet, addrPath, d, nil); r.status != 200 {
 		t.Errorf("RDT before expiry: %v", r)
 	}
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	wantReply(t, do(t, srv, http.MethodGet, addrPath, d, nil), 403, errExpired)
 
 	issued := srv.IssuedRDTs()

@@ -2,25 +2,12 @@ package lwa
 
 import (
 	"context"
-	"sync"
+	"github.com/spapi-go/spapi/internal/testclock"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 )
-
-// fakeClock is a clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func TestRefreshMargin(t *testing.T) {
 	for life, want := range map[time.Duration]time.Duration{
@@ -36,9 +23,9 @@ func TestRefreshMargin(t *testing.T) {
 }
 
 func TestLWATokenRefreshedEarly(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := testclock.New(time.Unix(1e9, 0))
 	fetches := 0
-	s := &Source{now: clk.now, fetch: func(context.Context) (*oauth2.Token, error) {
+	s := &Source{now: clk.Now, fetch: func(context.Context) (*oauth2.Token, error) {
 		fetches++
 		return &oauth2.Token{AccessToken: "Atza|" + string(rune('a'+fetches)), ExpiresIn: 3600}, nil
 	}}
@@ -51,11 +38,11 @@ func TestLWATokenRefreshedEarly(t *testing.T) {
 		return v
 	}
 	first := tok()
-	clk.add(58 * time.Minute)
+	clk.Add(58 * time.Minute)
 	if tok() != first || fetches != 1 {
 		t.Fatalf("token refetched %d times before its refresh time", fetches)
 	}
-	clk.add(time.Minute + time.Second) // 59m01s: inside the last minute
+	clk.Add(time.Minute + time.Second) // 59m01s: inside the last minute
 	if second := tok(); second == first || fetches != 2 {
 		t.Fatalf("token not refreshed a minute before expiry (fetches %d)", fetches)
 	}
@@ -67,12 +54,12 @@ func TestLWATokenRefreshedEarly(t *testing.T) {
 		return &oauth2.Token{AccessToken: "Atza|short", ExpiresIn: 2}, nil
 	}
 	tok()
-	clk.add(1700 * time.Millisecond)
+	clk.Add(1700 * time.Millisecond)
 	tok()
 	if fetches != 1 {
 		t.Fatalf("short-lived token fetched %d times in its first 1.7 s, want 1", fetches)
 	}
-	clk.add(200 * time.Millisecond)
+	clk.Add(200 * time.Millisecond)
 	tok()
 	if fetches != 2 {
 		t.Fatalf("short-lived token fetched %d times by 1.9 s, want 2", fetches)
@@ -80,9 +67,9 @@ func TestLWATokenRefreshedEarly(t *testing.T) {
 }
 
 func TestLWARefreshFailureKeepsValidToken(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := testclock.New(time.Unix(1e9, 0))
 	fail := false
-	s := &Source{now: clk.now, fetch: func(context.Context) (*oauth2.Token, error) {
+	s := &Source{now: clk.Now, fetch: func(context.Context) (*oauth2.Token, error) {
 		if fail {
 			return nil, &oauth2.RetrieveError{ErrorCode: "server_error"}
 		}
@@ -93,11 +80,11 @@ func TestLWARefreshFailureKeepsValidToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	fail = true
-	clk.add(59*time.Minute + 30*time.Second) // due for refresh, not yet expired
+	clk.Add(59*time.Minute + 30*time.Second) // due for refresh, not yet expired
 	if v, err := s.Token(ctx); err != nil || v != "Atza|good" {
 		t.Fatalf("Token = %q, %v; want the still-valid token", v, err)
 	}
-	clk.add(time.Minute) // expired
+	clk.Add(time.Minute) // expired
 	if _, err := s.Token(ctx); err == nil {
 		t.Fatal("expired token handed out after a failed refresh")
 	}

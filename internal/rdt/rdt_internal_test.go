@@ -3,46 +3,33 @@ package rdt
 import (
 	"context"
 	"errors"
-	"sync"
+	"github.com/spapi-go/spapi/internal/testclock"
 	"testing"
 	"time"
 
 	"github.com/spapi-go/spapi/gen"
 )
 
-// fakeClock is a clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestRDTCacheExpiry(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := testclock.New(time.Unix(1e9, 0))
 	c := NewCache(10, nil, nil)
 	mints := 0
 	mint := func(context.Context) (*Token, error) {
 		mints++
-		return &Token{Token: "Atz.sprdt|x", ExpiresIn: 3600, ExpiresAt: clk.now().Add(time.Hour)}, nil
+		return &Token{Token: "Atz.sprdt|x", ExpiresIn: 3600, ExpiresAt: clk.Now().Add(time.Hour)}, nil
 	}
 	get := func() {
-		if _, err := c.Get(context.Background(), "k", false, clk.now, mint); err != nil {
+		if _, err := c.Get(context.Background(), "k", false, clk.Now, mint); err != nil {
 			t.Fatal(err)
 		}
 	}
 	get()
-	clk.add(58 * time.Minute)
+	clk.Add(58 * time.Minute)
 	get()
 	if mints != 1 {
 		t.Fatalf("mints = %d before the refresh margin, want 1", mints)
 	}
-	clk.add(90 * time.Second) // 59m30s: within the last minute
+	clk.Add(90 * time.Second) // 59m30s: within the last minute
 	get()
 	if mints != 2 {
 		t.Fatalf("mints = %d inside the refresh margin, want 2", mints)
