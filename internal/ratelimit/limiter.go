@@ -97,16 +97,30 @@ func newBucket(now time.Time, plan Rate) *bucket {
 	return &bucket{tb: newTokenBucket(now, r, c), burst: burst}
 }
 
+// Why a bucket is asked for (see bucket).
+type need int
+
+const (
+	needWait     need = iota // a Wait, counted until release
+	needRate                 // a reply that was not throttled, with its rate (or none)
+	needThrottle             // a 429
+)
+
 // bucket returns op's bucket, creating it from its plan or from a learned
-// rate; nil means op is not limited (yet). wait counts a Wait in progress,
-// which release ends.
-func (l *Limiter) bucket(op string, learned float64, wait bool) *bucket {
+// rate; nil means op is not limited (yet), or, for a reply that tells
+// nothing its plan does not (needRate with no rate or the plan's), that it
+// needs no bucket yet: a bucket made only to hold the plan cost each Client
+// 250 bytes per operation it called through a shared Store, whose calls
+// never wait on this limiter (issue 22). A Wait is counted until release.
+func (l *Limiter) bucket(op string, learned float64, why need) *bucket {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.buckets[op]
 	if !ok {
 		plan, planned := l.plans[op]
 		switch {
+		case planned && ValidRate(plan.PerSecond) && why == needRate && (learned == 0 || learned == plan.PerSecond):
+			return nil
 		case planned && ValidRate(plan.PerSecond):
 		case ValidRate(learned):
 			// A reply told us the rate but not the burst: start with
@@ -125,7 +139,7 @@ func (l *Limiter) bucket(op string, learned float64, wait bool) *bucket {
 		}
 		l.buckets[op] = b
 	}
-	if wait {
+	if why == needWait {
 		b.waiting++
 	}
 	return b
@@ -156,7 +170,7 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
 		return &WaitError{Op: op, Err: err}
 	}
-	b := l.bucket(op, 0, true)
+	b := l.bucket(op, 0, needWait)
 	if b == nil {
 		return nil
 	}
@@ -210,10 +224,11 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	if !ValidRate(perSecond) {
 		perSecond = 0
 	}
-	if !throttled && l.asPlanned(op, perSecond) {
-		return
+	why := needRate
+	if throttled {
+		why = needThrottle
 	}
-	b := l.bucket(op, perSecond, false)
+	b := l.bucket(op, perSecond, why)
 	if b == nil {
 		return
 	}
@@ -233,28 +248,11 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	}
 }
 
-// asPlanned reports whether op has no bucket yet and a reply that was not
-// throttled tells nothing its plan does not (no rate, or the plan's): then
-// Observe makes no bucket. A bucket made only to hold the plan cost each
-// Client 250 bytes per operation it called through a shared Store, whose
-// calls never wait on this limiter (issue 22).
-func (l *Limiter) asPlanned(op string, perSecond float64) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.buckets[op]; ok {
-		return false
-	}
+// IsPlanRate reports whether perSecond, a rate a reply stated, is op's
+// published plan's. The plans are never written after New, so no lock.
+func (l *Limiter) IsPlanRate(op string, perSecond float64) bool {
 	plan, ok := l.plans[op]
-	if !ok || !ValidRate(plan.PerSecond) {
-		return false
-	}
-	if perSecond == 0 {
-		return true
-	}
-	burst := max(plan.Burst, 1)
-	want, _ := withMargin(plan.PerSecond, burst)
-	got, _ := withMargin(perSecond, burst)
-	return got == want
+	return ok && ValidRate(plan.PerSecond) && perSecond == plan.PerSecond
 }
 
 // Len is the number of buckets kept.
@@ -319,18 +317,6 @@ func (l *Limiter) Effective(op string) Plan {
 	if b, ok := l.buckets[op]; ok {
 		return PlanOf(b.tb.rate, b.burst)
 	}
-	return l.plannedLocked(op)
-}
-
-// Planned is the plan op's bucket runs at when no reply told another rate:
-// its published plan's, margin included; a zero rate without a plan.
-func (l *Limiter) Planned(op string) Plan {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.plannedLocked(op)
-}
-
-func (l *Limiter) plannedLocked(op string) Plan {
 	plan, ok := l.plans[op]
 	if !ok || !ValidRate(plan.PerSecond) {
 		return Plan{}

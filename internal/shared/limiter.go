@@ -286,7 +286,7 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	if perSecond > 0 {
 		learned = perSecond * ratelimit.MarginFactor(perSecond, max(plan.Burst, 1))
 	}
-	planned := l.local.Planned(op).Rate
+	planRate := l.local.IsPlanRate(op, perSecond)
 	l.mu.Lock()
 	told, _ := l.told.get(op)
 	// The plan's own rate, never told otherwise, tells the store nothing:
@@ -294,7 +294,7 @@ func (l *Limiter) Observe(op string, perSecond float64, throttled bool) {
 	// rate is dropped once it has refilled (redisstore's rest_ms), not
 	// after an hour. A process that told another rate tells the plan's
 	// when it comes back.
-	asPlanned := told == 0 && learned == planned
+	asPlanned := told == 0 && planRate
 	tell := throttled || (learned > 0 && told != learned && !asPlanned)
 	l.mu.Unlock()
 	if !tell {

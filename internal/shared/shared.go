@@ -8,6 +8,7 @@ package shared
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"log/slog"
 	"runtime"
 	"time"
@@ -219,12 +220,9 @@ func markOf(sealed []byte) Mark {
 	if sealed == nil {
 		return 0
 	}
-	h := uint64(14695981039346656037)
-	for _, b := range sealed {
-		h ^= uint64(b)
-		h *= 1099511628211
-	}
-	return Mark(max(h, 1))
+	h := fnv.New64a()
+	h.Write(sealed)
+	return Mark(max(h.Sum64(), 1))
 }
 
 // deleteIf drops key if it still holds the value marked m (a token the API
